@@ -1,0 +1,4 @@
+import { gatehouseEndpoint } from "@/lib/gatehouse";
+
+export const dynamic = "force-dynamic";
+export const GET = gatehouseEndpoint("discovery");

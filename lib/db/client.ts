@@ -1,0 +1,104 @@
+// Builds the one Prisma client a process uses: PGlite (embedded, files under
+// the data directory) when no DATABASE_URL is set, PostgreSQL otherwise.
+import path from "node:path";
+import { PrismaClient } from "./generated/client";
+import { acquireDirectoryLock, type DirectoryLock } from "./lock";
+import type { SqlSession } from "./migrate";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface DatabaseOptions {
+  /** postgres:// or postgresql:// URL; absent means the embedded database. */
+  databaseUrl?: string;
+  /** Directory for the embedded database and its lock (default ./data). */
+  dataDir: string;
+  /** PostgreSQL pool size per process. */
+  poolSize?: number;
+}
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly prisma: PrismaClient;
+  /**
+   * Runs `work` with a dedicated SQL session (used for migrations, which need
+   * one connection for the advisory lock and for each migration's transaction).
+   */
+  withSqlSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function describeDatabase(options: DatabaseOptions): string {
+  if (!options.databaseUrl) return `embedded PGlite in ${path.resolve(options.dataDir, "pglite")}`;
+  try {
+    const url = new URL(options.databaseUrl);
+    return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    return "PostgreSQL (DATABASE_URL)";
+  }
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openPglite(options.dataDir);
+}
+
+async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error("DATABASE_URL must be a postgres:// or postgresql:// URL.");
+  }
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  const pg = (await import("pg")).default;
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
+  const prisma = new PrismaClient({ adapter });
+  return {
+    kind: "postgres",
+    prisma,
+    async withSqlSession(work) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        return await work({
+          query: async (sql, params) => ({ rows: (await client.query(sql, params as unknown[])).rows }),
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+      } finally {
+        await client.end();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const lock: DirectoryLock = acquireDirectoryLock(path.resolve(dataDir));
+  try {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { PrismaPGlite } = await import("pglite-prisma-adapter");
+    const pglite = await PGlite.create(path.resolve(dataDir, "pglite"));
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      kind: "pglite",
+      prisma,
+      // PGlite is a single connection: the session is the instance itself.
+      withSqlSession: (work) =>
+        work({
+          query: async (sql, params) => ({ rows: (await pglite.query(sql, params as unknown[])).rows as Record<string, unknown>[] }),
+          exec: async (sql) => {
+            await pglite.exec(sql);
+          },
+        }),
+      async close() {
+        await prisma.$disconnect();
+        await pglite.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}

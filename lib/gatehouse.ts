@@ -1,0 +1,104 @@
+// The composition root: one database, one key ring and one set of protocol
+// handlers per process. Kept on globalThis because the production server and
+// Next.js's own bundles each load a copy of this module; they must share the
+// instance (PGlite allows one opener per directory).
+import { describeDatabase, openDatabase, type Database } from "./db/client";
+import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
+import { createClientStore, createScopeStore, createSigningKeyStore, createTokenStore } from "./db/repositories";
+import type { OAuthServerConfig } from "./oauth/config";
+import { createDiscoveryEndpoint } from "./oauth/discovery";
+import { createJwksEndpoint } from "./oauth/jwks";
+import { KeyEncryption } from "./oauth/keyEncryption";
+import { KeyRing } from "./oauth/signingKeys";
+import { createTokenEndpoint } from "./oauth/token";
+import { readSettings, resolveSecret, type Settings } from "./settings";
+
+export type WebHandler = (request: Request) => Promise<Response>;
+
+export interface Gatehouse {
+  settings: Settings;
+  config: OAuthServerConfig;
+  db: Database;
+  keys: KeyRing;
+  bootstrap: BootstrapReport;
+  databaseDescription: string;
+  endpoints: {
+    token: WebHandler;
+    discovery: WebHandler;
+    jwks: WebHandler;
+  };
+  close(): Promise<void>;
+}
+
+const GLOBAL_KEY = Symbol.for("gatehouse.instance");
+type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
+
+async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: boolean }): Promise<Gatehouse> {
+  const encryption = new KeyEncryption(resolveSecret(settings));
+  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: settings.poolSize });
+  try {
+    const bootstrap = await bootstrapDatabase(db, {
+      projectRoot: settings.projectRoot,
+      encryption,
+      seedDemoIfEmpty: options.seedDemoIfEmpty,
+      adminPassword: settings.adminPassword,
+    });
+    const config: OAuthServerConfig = {
+      issuer: settings.issuer,
+      accessTokenLifetime: settings.accessTokenLifetime,
+      accessTokenSigningAlg: settings.accessTokenSigningAlg,
+      defaultAudience: settings.issuer,
+    };
+    const keys = new KeyRing(createSigningKeyStore(db.prisma), encryption);
+    const clients = createClientStore(db.prisma);
+    const scopes = createScopeStore(db.prisma);
+    const tokens = createTokenStore(db.prisma);
+    await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
+    return {
+      settings,
+      config,
+      db,
+      keys,
+      bootstrap,
+      databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }),
+      endpoints: {
+        token: createTokenEndpoint({ config, keys, clients, scopes, tokens }),
+        discovery: createDiscoveryEndpoint({ config, scopes }),
+        jwks: createJwksEndpoint(keys),
+      },
+      close: () => db.close(),
+    };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Starts (or returns) this process's Gatehouse. The embedded default seeds
+ * demo data into an empty database; DATABASE_URL never seeds automatically.
+ */
+export function getGatehouse(settings: Settings = readSettings()): Promise<Gatehouse> {
+  const holder = globalThis as GlobalWithGatehouse;
+  if (!holder[GLOBAL_KEY]) {
+    const starting = createGatehouse(settings, { seedDemoIfEmpty: !settings.databaseUrl });
+    holder[GLOBAL_KEY] = starting;
+    // A failed start must not leave the process broken for good.
+    starting.catch(() => {
+      if (holder[GLOBAL_KEY] === starting) delete holder[GLOBAL_KEY];
+    });
+  }
+  return holder[GLOBAL_KEY]!;
+}
+
+export async function closeGatehouse(): Promise<void> {
+  const holder = globalThis as GlobalWithGatehouse;
+  const instance = holder[GLOBAL_KEY];
+  delete holder[GLOBAL_KEY];
+  if (instance) await (await instance).close();
+}
+
+/** A Web handler that resolves the instance first; what route handlers export. */
+export function gatehouseEndpoint(name: keyof Gatehouse["endpoints"]): WebHandler {
+  return async (request) => (await getGatehouse()).endpoints[name](request);
+}

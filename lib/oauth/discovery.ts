@@ -1,0 +1,53 @@
+// Server metadata (OIDC Discovery 1.0 and RFC 8414). Lists only what the
+// server implements: each field follows from the modules that exist.
+import { CLIENT_AUTHENTICATION_METHODS } from "./clientAuthentication";
+import { ENDPOINT_PATHS, endpointUrl, type OAuthServerConfig } from "./config";
+import { withOAuthErrors } from "./errors";
+import { requireMethod } from "./http";
+import type { ScopeStore } from "./ports";
+import { SUPPORTED_SIGNING_ALGORITHMS } from "./signingKeys";
+import { SUPPORTED_GRANT_TYPES } from "./token";
+
+export interface DiscoveryDeps {
+  config: OAuthServerConfig;
+  scopes: ScopeStore;
+  /** How long the scope list may be cached, in ms. */
+  cacheMs?: number;
+}
+
+export function buildServerMetadata(config: OAuthServerConfig, scopeNames: string[]): Record<string, unknown> {
+  return {
+    issuer: config.issuer,
+    token_endpoint: endpointUrl(config, ENDPOINT_PATHS.token),
+    jwks_uri: endpointUrl(config, ENDPOINT_PATHS.jwks),
+    scopes_supported: scopeNames,
+    grant_types_supported: SUPPORTED_GRANT_TYPES,
+    token_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
+    // Authorization requests (issue #3) will require PKCE with S256 only.
+    code_challenge_methods_supported: ["S256"],
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: [...SUPPORTED_SIGNING_ALGORITHMS],
+    access_token_signing_alg_values_supported: [...SUPPORTED_SIGNING_ALGORITHMS],
+  };
+}
+
+const metadataHeaders = {
+  "Cache-Control": "public, max-age=60",
+  "Access-Control-Allow-Origin": "*",
+};
+
+/** One handler serves both well-known paths. */
+export function createDiscoveryEndpoint(deps: DiscoveryDeps): (request: Request) => Promise<Response> {
+  const cacheMs = deps.cacheMs ?? 5_000;
+  let cached: { json: string; at: number } | null = null;
+  return withOAuthErrors(async (request) => {
+    requireMethod(request, ["GET", "HEAD"]);
+    if (!cached || Date.now() - cached.at > cacheMs) {
+      const names = await deps.scopes.listScopeNames();
+      cached = { json: JSON.stringify(buildServerMetadata(deps.config, names)), at: Date.now() };
+    }
+    return new Response(request.method === "HEAD" ? null : cached.json, {
+      headers: { "Content-Type": "application/json", ...metadataHeaders },
+    });
+  });
+}

@@ -1,0 +1,54 @@
+// RFC 6749 §4.4: a confidential client obtains a token for itself.
+import { issueAccessToken, type AccessTokenIssuerDeps } from "../accessTokens";
+import { OAuthError } from "../errors";
+import type { FormParameters } from "../http";
+import type { ClientRecord, ScopeStore } from "../ports";
+import { StandardScopes, parseScopeParameter, resolveClientScopes } from "../scopes";
+
+export interface ClientCredentialsDeps extends AccessTokenIssuerDeps {
+  scopes: ScopeStore;
+}
+
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export async function clientCredentialsGrant(
+  deps: ClientCredentialsDeps,
+  client: ClientRecord,
+  form: FormParameters,
+): Promise<TokenResponseBody> {
+  if (client.clientType !== "confidential") {
+    throw new OAuthError(
+      "unauthorized_client",
+      "Public clients cannot use the client_credentials grant: it needs a client that can keep a secret.",
+    );
+  }
+  const requested = parseScopeParameter(form.get("scope"));
+  for (const userScope of [StandardScopes.openid, StandardScopes.offlineAccess]) {
+    if (requested.includes(userScope)) {
+      throw new OAuthError(
+        "invalid_scope",
+        `The '${userScope}' scope needs an end user and cannot be requested with client_credentials.`,
+      );
+    }
+  }
+  const scopes = await resolveClientScopes(client, requested, deps.scopes);
+  const issued = await issueAccessToken(deps, {
+    client,
+    subject: client.clientId,
+    scopes: scopes.names,
+    audiences: scopes.audiences,
+  });
+  return {
+    access_token: issued.accessToken,
+    token_type: "Bearer",
+    expires_in: issued.expiresIn,
+    scope: scopes.names.join(" "),
+  };
+}

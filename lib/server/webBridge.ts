@@ -1,0 +1,82 @@
+// Serves a Web handler `(Request) => Promise<Response>` on node:http without
+// the Next.js router (the fast lane for protocol endpoints).
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Headers the Next.js config adds to pages; the fast lane sets them itself. */
+const SECURITY_HEADERS: Record<string, string> = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+};
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > MAX_BODY_BYTES) {
+        req.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+export async function serveWebHandler(
+  handler: (request: Request) => Promise<Response>,
+  origin: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    const method = req.method ?? "GET";
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!;
+      // HTTP/2 pseudo-headers and invalid names cannot go into a Headers object.
+      if (name.startsWith(":")) continue;
+      try {
+        headers.append(name, req.rawHeaders[i + 1]!);
+      } catch {
+        /* skip a header the Fetch API refuses */
+      }
+    }
+    let body: Buffer | null = null;
+    if (method !== "GET" && method !== "HEAD") {
+      body = await readBody(req);
+      if (body === null) {
+        res.writeHead(413, { "Content-Type": "application/json", "Cache-Control": "no-store", Connection: "close" });
+        res.end(JSON.stringify({ error: "invalid_request", error_description: "The request body is too large." }));
+        return;
+      }
+    }
+    const request = new Request(origin + (req.url ?? "/"), {
+      method,
+      headers,
+      body: body as unknown as BodyInit | null,
+    });
+    const response = await handler(request);
+    const outgoing: Record<string, string | string[]> = { ...SECURITY_HEADERS };
+    response.headers.forEach((value, name) => {
+      outgoing[name] = value;
+    });
+    const payload = response.body ? Buffer.from(await response.arrayBuffer()) : null;
+    if (payload) outgoing["content-length"] = String(payload.length);
+    res.writeHead(response.status, outgoing);
+    res.end(payload);
+  } catch (error) {
+    console.error("[gatehouse] fast lane failure:", error);
+    if (!res.headersSent) {
+      res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+      res.end(JSON.stringify({ error: "server_error", error_description: "The server met an unexpected condition." }));
+    } else {
+      res.destroy();
+    }
+  }
+}

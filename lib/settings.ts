@@ -1,0 +1,69 @@
+// Deployment settings, read once from the environment.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { validateIssuer } from "./oauth/config";
+import type { SigningAlgorithm } from "./oauth/ports";
+
+export interface Settings {
+  projectRoot: string;
+  port: number;
+  host: string;
+  issuer: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  accessTokenLifetime: number;
+  accessTokenSigningAlg: SigningAlgorithm;
+  /** Explicit admin password for the demo seed (otherwise one is generated and printed once). */
+  adminPassword: string | undefined;
+  poolSize: number;
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer; got "${value}".`);
+  return parsed;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const port = positiveInteger("PORT", env.PORT, 3000);
+  const alg = env.GATEHOUSE_ACCESS_TOKEN_ALG ?? "RS256";
+  if (alg !== "RS256" && alg !== "ES256") throw new Error(`GATEHOUSE_ACCESS_TOKEN_ALG must be RS256 or ES256; got "${alg}".`);
+  const projectRoot = path.resolve(env.GATEHOUSE_ROOT ?? process.cwd());
+  return {
+    projectRoot,
+    port,
+    host: env.HOST ?? "0.0.0.0",
+    issuer: validateIssuer(env.GATEHOUSE_ISSUER ?? `http://localhost:${port}`),
+    dataDir: path.resolve(projectRoot, env.GATEHOUSE_DATA_DIR ?? "data"),
+    databaseUrl: env.DATABASE_URL || undefined,
+    accessTokenLifetime: positiveInteger("GATEHOUSE_ACCESS_TOKEN_LIFETIME", env.GATEHOUSE_ACCESS_TOKEN_LIFETIME, 3600),
+    accessTokenSigningAlg: alg,
+    adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
+    poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
+  };
+}
+
+/**
+ * The key-encryption secret. GATEHOUSE_SECRET wins; the embedded default
+ * generates one into the data directory on first start. With DATABASE_URL it
+ * is required, because every instance must share it.
+ */
+export function resolveSecret(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GATEHOUSE_SECRET) return env.GATEHOUSE_SECRET;
+  if (settings.databaseUrl) {
+    throw new Error(
+      "GATEHOUSE_SECRET is required with DATABASE_URL: every instance needs the same secret to decrypt the signing keys. " +
+        "Generate one with: openssl rand -base64 48",
+    );
+  }
+  const file = path.join(settings.dataDir, "secret.key");
+  fs.mkdirSync(settings.dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, randomBytes(48).toString("base64url") + "\n", { flag: "wx", mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}

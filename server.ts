@@ -1,0 +1,78 @@
+// The production server (`npm start`): protocol endpoints are plain Web
+// handlers served straight from node:http; everything else (pages, sign-in,
+// consent, dashboard) goes to Next.js. One implementation, two mountings.
+import http from "node:http";
+import next from "next";
+import { ENDPOINT_PATHS } from "./lib/oauth/config";
+import { closeGatehouse, getGatehouse, type WebHandler } from "./lib/gatehouse";
+import { serveWebHandler } from "./lib/server/webBridge";
+import { readSettings } from "./lib/settings";
+import { DEMO } from "./lib/db/seed";
+
+async function main() {
+  const settings = readSettings();
+  const started = Date.now();
+  const gatehouse = await getGatehouse(settings);
+  const app = next({ dev: false, dir: settings.projectRoot, hostname: settings.host, port: settings.port });
+  await app.prepare();
+  const handleWithNext = app.getRequestHandler();
+
+  const fastLane = new Map<string, WebHandler>([
+    [ENDPOINT_PATHS.token, gatehouse.endpoints.token],
+    [ENDPOINT_PATHS.jwks, gatehouse.endpoints.jwks],
+    [ENDPOINT_PATHS.openidConfiguration, gatehouse.endpoints.discovery],
+    [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],
+  ]);
+  const origin = new URL(settings.issuer).origin;
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const handler = fastLane.get(query < 0 ? url : url.slice(0, query));
+    if (handler) void serveWebHandler(handler, origin, req, res);
+    else void handleWithNext(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(settings.port, settings.host, resolve);
+  });
+
+  const { bootstrap } = gatehouse;
+  const lines = [
+    `Gatehouse is running at ${settings.issuer}  (started in ${Date.now() - started} ms)`,
+    `  database: ${gatehouse.databaseDescription}`,
+  ];
+  if (bootstrap.migrations.applied.length) lines.push(`  migrations applied: ${bootstrap.migrations.applied.join(", ")}`);
+  if (bootstrap.createdKeys.length) lines.push(`  signing keys created: ${bootstrap.createdKeys.join("; ")}`);
+  if (bootstrap.demoSeed) {
+    lines.push(`  demo data seeded: ${bootstrap.demoSeed.created.join(", ")}`);
+    lines.push(`  sign in at ${settings.issuer}/ as ${DEMO.alice.username} / ${DEMO.alice.password}`);
+    if (bootstrap.demoSeed.adminPassword) {
+      lines.push(`  administrator: ${DEMO.admin.username} / ${bootstrap.demoSeed.adminPassword}   (shown once; keep it)`);
+    }
+    lines.push(`  demo client: ${DEMO.postman.clientId} / ${DEMO.postman.secret}`);
+  }
+  lines.push(`  discovery: ${settings.issuer}${ENDPOINT_PATHS.openidConfiguration}`);
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Gatehouse stopping (${signal})`);
+    server.close();
+    server.closeAllConnections();
+    await closeGatehouse().catch((error) => console.error(error));
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error) => {
+  console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.GATEHOUSE_DEBUG) console.error(error);
+  process.exit(1);
+});
