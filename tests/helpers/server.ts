@@ -1,0 +1,153 @@
+// Starts the real built server (dist/server.js) on a free port against a
+// fresh database: PGlite in a temporary directory, or a throwaway PostgreSQL
+// database when GATEHOUSE_TEST_BACKEND=postgres.
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createTestDatabase, type TestDatabase } from "./postgres";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+export const TEST_ADMIN_PASSWORD = "admin-test-password";
+export type Backend = "pglite" | "postgres";
+
+export function testBackend(): Backend {
+  return process.env.GATEHOUSE_TEST_BACKEND === "postgres" ? "postgres" : "pglite";
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function makeTempDir(label = "data"): string {
+  const dir = path.join(PROJECT_ROOT, "tests", ".tmp", `${label}-${randomBytes(5).toString("hex")}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A fresh database for one suite: its env, and how to clean it up. */
+export interface TestStore {
+  backend: Backend;
+  env: Record<string, string>;
+  dataDir: string;
+  database: TestDatabase | null;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestStore(backend: Backend = testBackend()): Promise<TestStore> {
+  const dataDir = makeTempDir();
+  const env: Record<string, string> = {
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    GATEHOUSE_SECRET: `test-secret-${randomBytes(24).toString("hex")}`,
+  };
+  let database: TestDatabase | null = null;
+  if (backend === "postgres") {
+    database = await createTestDatabase();
+    env.DATABASE_URL = database.url;
+  }
+  return {
+    backend,
+    env,
+    dataDir,
+    database,
+    async cleanup() {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
+    },
+  };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs the CLI (dist/cli.js) with the store's environment. */
+export async function runCli(store: TestStore, args: string[], extraEnv: Record<string, string> = {}) {
+  return execFileAsync(process.execPath, [path.join(PROJECT_ROOT, "dist/cli.js"), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...store.env, ...extraEnv },
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(store: TestStore, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  let output = "";
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/server.js")], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      GATEHOUSE_ISSUER: url,
+      ...store.env,
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const code = await Promise.race([exited, new Promise<"running">((r) => setTimeout(() => r("running"), 100))]);
+    if (code !== "running") throw new Error(`server exited with ${code} before it was ready:\n${output}`);
+    try {
+      const response = await fetch(`${url}/.well-known/openid-configuration`);
+      if (response.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not become ready in time:\n${output}`);
+    }
+  }
+  return {
+    url,
+    port,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** One store and one server for a suite, with the demo data in place on either backend. */
+export async function startSeededServer(extraEnv: Record<string, string> = {}) {
+  const store = await createTestStore();
+  // The embedded default seeds itself; PostgreSQL is never seeded automatically.
+  if (store.backend === "postgres") await runCli(store, ["seed-demo"]);
+  const server = await startServer(store, extraEnv);
+  return {
+    store,
+    server,
+    async stop() {
+      await server.stop();
+      await store.cleanup();
+    },
+  };
+}
