@@ -1,0 +1,101 @@
+// `npm test`: every suite, in order. Builds if needed, then runs
+//   unit                      (vitest, lib/ without a server)
+//   integration on PGlite     (the built server over HTTP)
+//   integration on PostgreSQL (a throwaway database per suite)
+//   browser (Chromium)        (page flows)
+// and ends with one line "N passed, N failed[, N skipped]".
+// A suite that cannot run here says why; under CI (CI=true) that is a failure.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { ensureBuilt, root } from "./ensure-build.mjs";
+
+const isCI = process.env.CI === "true" || process.env.CI === "1";
+const pgAdminUrl = process.env.GATEHOUSE_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const resultsDir = path.join(root, "tests", ".tmp", "results");
+fs.mkdirSync(resultsDir, { recursive: true });
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const summary = [];
+let problems = 0;
+
+function vitest(label, project, env = {}) {
+  const outputFile = path.join(resultsDir, `${label.replace(/\W+/g, "-")}.json`);
+  fs.rmSync(outputFile, { force: true });
+  console.log(`\n=== ${label} ===`);
+  const started = Date.now();
+  const run = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`],
+    { cwd: root, stdio: "inherit", env: { ...process.env, ...env } },
+  );
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const report = JSON.parse(fs.readFileSync(outputFile, "utf8"));
+    counts = {
+      passed: report.numPassedTests,
+      failed: report.numFailedTests,
+      skipped: report.numPendingTests + (report.numTodoTests ?? 0),
+    };
+    // A suite file that failed to load counts as a failure even with no test in it.
+    if (report.numFailedTestSuites > 0 && counts.failed === 0) counts.failed = report.numFailedTestSuites;
+  } catch {
+    counts.failed = 1;
+  }
+  if (run.status !== 0 && counts.failed === 0) counts.failed = 1;
+  for (const key of Object.keys(totals)) totals[key] += counts[key];
+  summary.push(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${seconds} s)`);
+}
+
+function notRun(label, reason) {
+  const line = `${label}: NOT RUN — ${reason}`;
+  console.log(`\n=== ${line}`);
+  summary.push(line);
+  if (isCI) {
+    problems++;
+    totals.failed++;
+  }
+}
+
+function postgresAnswers() {
+  const probe = spawnSync(
+    process.execPath,
+    ["-e", `const pg=require("pg");const c=new pg.Client({connectionString:process.argv[1],connectionTimeoutMillis:3000});c.connect().then(()=>c.query("select 1")).then(()=>process.exit(0),()=>process.exit(1))`, pgAdminUrl],
+    { cwd: root, stdio: "ignore" },
+  );
+  return probe.status === 0;
+}
+
+function tryStartPostgres() {
+  // Debian's clusters: start any that exists (the machines here ship one).
+  const clusters = spawnSync("sh", ["-c", "ls /etc/postgresql 2>/dev/null"], { encoding: "utf8" }).stdout.trim().split(/\s+/).filter(Boolean);
+  for (const version of clusters) {
+    spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], { stdio: "ignore" });
+  }
+  return postgresAnswers();
+}
+
+const started = Date.now();
+ensureBuilt();
+
+vitest("unit", "unit");
+vitest("integration (PGlite)", "integration", { GATEHOUSE_TEST_BACKEND: "pglite" });
+
+if (postgresAnswers() || tryStartPostgres()) {
+  vitest("integration (PostgreSQL)", "integration", { GATEHOUSE_TEST_BACKEND: "postgres", GATEHOUSE_TEST_PG_URL: pgAdminUrl });
+} else {
+  notRun("integration (PostgreSQL)", `no PostgreSQL answers at ${pgAdminUrl.replace(/:[^:@/]*@/, ":***@")} and none could be started; set GATEHOUSE_TEST_PG_URL or run .ci/run, which installs one`);
+}
+
+if (fs.existsSync(chromiumPath)) {
+  vitest("browser (Chromium)", "e2e", { CHROMIUM_PATH: chromiumPath });
+} else {
+  notRun("browser (Chromium)", `no Chromium at ${chromiumPath}; install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH); .ci/run does this`);
+}
+
+console.log(`\n=== Summary (${((Date.now() - started) / 1000).toFixed(0)} s) ===`);
+for (const line of summary) console.log(`  ${line}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed > 0 || problems > 0 ? 1 : 0);
