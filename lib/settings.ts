@@ -30,7 +30,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = positiveInteger("PORT", env.PORT, 3000);
   const alg = env.GATEHOUSE_ACCESS_TOKEN_ALG ?? "RS256";
   if (alg !== "RS256" && alg !== "ES256") throw new Error(`GATEHOUSE_ACCESS_TOKEN_ALG must be RS256 or ES256; got "${alg}".`);
-  const projectRoot = path.resolve(env.GATEHOUSE_ROOT ?? process.cwd());
+  const projectRoot = path.resolve(/*turbopackIgnore: true*/ env.GATEHOUSE_ROOT ?? process.cwd());
   return {
     projectRoot,
     port,

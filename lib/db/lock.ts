@@ -41,10 +41,10 @@ function readOwner(lockPath: string): number | null {
 
 export function acquireDirectoryLock(directory: string, name = "gatehouse.lock"): DirectoryLock {
   fs.mkdirSync(directory, { recursive: true });
-  const lockPath = path.join(directory, name);
+  const lockPath = path.join(/*turbopackIgnore: true*/ directory, name);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      const fd = fs.openSync(lockPath, "wx", 0o600);
+      const fd = fs.openSync(/*turbopackIgnore: true*/ lockPath, "wx", 0o600);
       fs.writeSync(fd, `${process.pid}\n`);
       fs.closeSync(fd);
       let released = false;
