@@ -39,6 +39,8 @@ export function toClientRecord(row: ApplicationRow): ClientRecord {
 export function createClientStore(prisma: PrismaClient): ClientStore {
   return {
     async findClientByClientId(clientId) {
+      // PostgreSQL text cannot hold U+0000, so no client has such an id; the query itself would fail.
+      if (clientId.includes("\u0000")) return null;
       const row = await prisma.application.findUnique({ where: { clientId } });
       return row ? toClientRecord(row) : null;
     },

@@ -49,6 +49,7 @@ export async function clientCredentialsGrant(
     access_token: issued.accessToken,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
-    scope: scopes.names.join(" "),
+    // RFC 6749 §3.3: a scope is one or more scope-tokens; with none granted, omit the member.
+    ...(scopes.names.length > 0 ? { scope: scopes.names.join(" ") } : {}),
   };
 }
