@@ -7,7 +7,7 @@ import path from "node:path";
 export class DataDirectoryLockedError extends Error {
   constructor(readonly lockPath: string, readonly ownerPid: number) {
     super(
-      `The embedded database in ${path.dirname(lockPath)} is already in use by process ${ownerPid}. ` +
+      `The embedded database in ${path.dirname(lockPath)} is already in use by process ${ownerPid} (lock file ${lockPath}). ` +
         `Only one Gatehouse process may open an embedded (PGlite) database at a time: stop that process, ` +
         `or set DATABASE_URL to a PostgreSQL database to run several instances.`,
     );
@@ -39,18 +39,33 @@ function readOwner(lockPath: string): number | null {
   }
 }
 
+/**
+ * Locks held by this process. Kept on globalThis because the server bundle and
+ * Next.js's bundles each load their own copy of this module.
+ */
+const HELD = Symbol.for("gatehouse.heldDirectoryLocks");
+function heldLocks(): Set<string> {
+  const holder = globalThis as typeof globalThis & { [HELD]?: Set<string> };
+  return (holder[HELD] ??= new Set());
+}
+
 export function acquireDirectoryLock(directory: string, name = "gatehouse.lock"): DirectoryLock {
   fs.mkdirSync(directory, { recursive: true });
   const lockPath = path.join(/*turbopackIgnore: true*/ directory, name);
+  // A lock file with our own pid is stale (pid reuse after a restart) unless this
+  // process really holds it: then a second opener in the same process is a bug.
+  if (heldLocks().has(lockPath)) throw new DataDirectoryLockedError(lockPath, process.pid);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = fs.openSync(/*turbopackIgnore: true*/ lockPath, "wx", 0o600);
       fs.writeSync(fd, `${process.pid}\n`);
       fs.closeSync(fd);
+      heldLocks().add(lockPath);
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
+        heldLocks().delete(lockPath);
         if (readOwner(lockPath) === process.pid) fs.rmSync(lockPath, { force: true });
         process.off("exit", release);
       };

@@ -16,6 +16,8 @@ export interface AuthenticatedClient {
   method: ClientAuthenticationMethod;
 }
 
+const VSCHARS = /^[\x20-\x7E]+$/;
+
 const BASIC_CHALLENGE = { "WWW-Authenticate": 'Basic realm="gatehouse", charset="UTF-8"' };
 
 interface PresentedCredentials {
@@ -97,7 +99,8 @@ export async function authenticateClient(
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   const fail = (description: string) => new OAuthError("invalid_client", description, { headers: challenge });
 
-  const client = await clients.findClientByClientId(presented.clientId);
+  // RFC 6749 Appendix A.1: client_id is VSCHAR (%x20-7E); nothing else can name a client.
+  const client = VSCHARS.test(presented.clientId) ? await clients.findClientByClientId(presented.clientId) : null;
   if (!client || !client.enabled) {
     // Same answer for unknown and disabled clients: no hint about which ids exist.
     throw fail("Client authentication failed: unknown client, disabled client, or wrong secret.");

@@ -33,7 +33,7 @@ export class KeyEncryption {
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
     } catch {
       throw new Error(
-        `Signing key ${kid} cannot be decrypted: GATEHOUSE_SECRET differs from the one the key was stored with.`,
+        `Signing key ${kid} cannot be decrypted: GATEHOUSE_SECRET differs from the one the key was stored with, or the stored key was altered.`,
       );
     }
   }

@@ -216,3 +216,17 @@ describe("readPresentedCredentials", () => {
     });
   });
 });
+
+describe("client_id syntax (RFC 6749 Appendix A.1)", () => {
+  it("a client_id outside VSCHAR is refused as invalid_client without asking the store", async () => {
+    const { authenticateClient } = await import("@/lib/oauth/clientAuthentication");
+    const { FormParameters } = await import("@/lib/oauth/http");
+    let lookups = 0;
+    const store = { findClientByClientId: async () => { lookups++; return null; } };
+    for (const clientId of ["post\u0000man", "caf\u00e9", "tab\tid"]) {
+      const form = FormParameters.fromSearchParams(new URLSearchParams({ client_id: clientId }));
+      await expect(authenticateClient(new Headers(), form, store)).rejects.toMatchObject({ code: "invalid_client", status: 401 });
+    }
+    expect(lookups).toBe(0);
+  });
+});

@@ -121,6 +121,14 @@ describe("acquireDirectoryLock", () => {
     expect(fs.readFileSync(lock.path, "utf8").trim()).toBe(String(process.pid));
   });
 
+  it("a second acquire inside the same process is refused while the first is held", () => {
+    const dir = freshDir();
+    const first = acquire(dir);
+    expect(() => acquireDirectoryLock(dir)).toThrow(DataDirectoryLockedError);
+    first.release();
+    expect(fs.existsSync(acquire(dir).path)).toBe(true);
+  });
+
   it("release removes the file, is idempotent, and the directory can be locked again", () => {
     const dir = freshDir();
     const lock = acquireDirectoryLock(dir);
