@@ -50,9 +50,9 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
       defaultAudience: settings.issuer,
     };
     const keys = new KeyRing(createSigningKeyStore(db.prisma), encryption);
-    const clients = createClientStore(db.prisma);
-    const scopes = createScopeStore(db.prisma);
-    const tokens = createTokenStore(db.prisma);
+    const clients = createClientStore(db);
+    const scopes = createScopeStore(db);
+    const tokens = createTokenStore(db);
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
     return {
       settings,

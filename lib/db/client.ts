@@ -16,9 +16,19 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+/**
+ * Parameterised SQL straight on the driver. The hot protocol paths use it:
+ * Prisma 6's client engine compiles every query in WebAssembly on the main
+ * thread, which costs more than the query itself (see docs/benchmarks.md).
+ */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly prisma: PrismaClient;
+  readonly sql: SqlExecutor;
   /**
    * Runs `work` with a dedicated SQL session (used for migrations, which need
    * one connection for the advisory lock and for each migration's transaction).
@@ -48,11 +58,18 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
   }
   const { PrismaPg } = await import("@prisma/adapter-pg");
   const pg = (await import("pg")).default;
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
-  const prisma = new PrismaClient({ adapter });
+  // One pool serves Prisma and the raw hot-path queries.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  pool.on("error", (error) => console.error("[gatehouse] idle PostgreSQL connection failed:", error.message));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgres",
     prisma,
+    sql: {
+      async query<Row>(sql: string, params?: unknown[]) {
+        return (await pool.query(sql, params)).rows as Row[];
+      },
+    },
     async withSqlSession(work) {
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
@@ -69,6 +86,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     },
     async close() {
       await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
     },
   };
 }
@@ -83,6 +101,11 @@ async function openPglite(dataDir: string): Promise<Database> {
     return {
       kind: "pglite",
       prisma,
+      sql: {
+        async query<Row>(sql: string, params?: unknown[]) {
+          return (await pglite.query<Row>(sql, params)).rows;
+        },
+      },
       // PGlite is a single connection: the session is the instance itself.
       withSqlSession: (work) =>
         work({

@@ -1,3 +1,4 @@
+import { decodeJwt } from "jose";
 // The data layer over the built artifacts (dist/server.js, dist/cli.js):
 // migrations, the embedded database's single-opener lock, persistence across
 // restarts, the key-encryption secret, and several instances on one PostgreSQL.
@@ -223,6 +224,21 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
               (SELECT count(*)::int FROM "signing_keys") AS keys`,
     );
     expect(counts).toEqual({ admins: 1, clients: 2, keys: 2 });
+
+    // Every issued access token is recorded by jti (for revocation and introspection later).
+    const jtis = [decodeJwt(tokenBefore).jti, decodeJwt(fresh.access_token).jti];
+    const recorded = await queryStore<{ jti: string; kind: string; subject: string; scopes: string[]; audiences: string[]; status: string; lifetime: number }>(
+      store,
+      `SELECT t."jti", t."kind", t."subject", t."scopes", t."audiences", t."status",
+              EXTRACT(EPOCH FROM (t."expires_at" - t."created_at"))::int AS lifetime
+         FROM "tokens" t JOIN "applications" a ON a."id" = t."application_id"
+        WHERE a."client_id" = 'postman' AND t."jti" = ANY($1::text[]) ORDER BY t."created_at"`,
+      [jtis],
+    );
+    expect(recorded.map((row) => row.jti).sort()).toEqual([...jtis].sort());
+    for (const row of recorded) {
+      expect(row).toMatchObject({ kind: "access_token", subject: "postman", scopes: ["api"], audiences: [API_SCOPE.resource], status: "valid", lifetime: 3600 });
+    }
   });
 });
 
