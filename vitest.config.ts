@@ -23,17 +23,6 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      {
-        resolve: { alias },
-        test: {
-          name: "e2e",
-          include: ["tests/e2e/**/*.test.ts"],
-          environment: "node",
-          testTimeout: 60_000,
-          hookTimeout: 90_000,
-          fileParallelism: false,
-        },
-      },
     ],
   },
 });

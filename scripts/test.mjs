@@ -44,9 +44,35 @@ function vitest(label, project, env = {}) {
   } catch {
     counts.failed = 1;
   }
-  if (run.status !== 0 && counts.failed === 0) counts.failed = 1;
+  count(label, counts, run.status, seconds);
+}
+
+function count(label, counts, status, seconds) {
+  if (status !== 0 && counts.failed === 0) counts.failed = 1;
   for (const key of Object.keys(totals)) totals[key] += counts[key];
   summary.push(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${seconds} s)`);
+}
+
+function playwright(label, env = {}) {
+  const outputFile = path.join(resultsDir, "playwright.json");
+  fs.rmSync(outputFile, { force: true });
+  console.log(`\n=== ${label} ===`);
+  const started = Date.now();
+  const run = spawnSync(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test"], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, ...env, GATEHOUSE_PLAYWRIGHT_JSON: outputFile },
+  });
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const { stats, errors } = JSON.parse(fs.readFileSync(outputFile, "utf8"));
+    counts.passed = stats.expected + stats.flaky;
+    counts.failed = stats.unexpected + (errors?.length ?? 0);
+    counts.skipped = stats.skipped;
+  } catch {
+    counts.failed = 1;
+  }
+  count(label, counts, run.status, ((Date.now() - started) / 1000).toFixed(1));
 }
 
 function notRun(label, reason) {
@@ -90,7 +116,7 @@ if (postgresAnswers() || tryStartPostgres()) {
 }
 
 if (fs.existsSync(chromiumPath)) {
-  vitest("browser (Chromium)", "e2e", { CHROMIUM_PATH: chromiumPath });
+  playwright("browser (Chromium)", { CHROMIUM_PATH: chromiumPath });
 } else {
   notRun("browser (Chromium)", `no Chromium at ${chromiumPath}; install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH); .ci/run does this`);
 }
