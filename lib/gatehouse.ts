@@ -11,12 +11,14 @@ import { createJwksEndpoint } from "./oauth/jwks";
 import { KeyEncryption } from "./oauth/keyEncryption";
 import { KeyRing } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
-import { readSettings, resolveSecret, type Settings } from "./settings";
+import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
 
 export type WebHandler = (request: Request) => Promise<Response>;
 
 export interface Gatehouse {
   settings: Settings;
+  /** Secret for the portal's session cookies (@auth/core), derived from the deployment secret. */
+  sessionSecret: string;
   config: OAuthServerConfig;
   db: Database;
   keys: KeyRing;
@@ -34,7 +36,8 @@ const GLOBAL_KEY = Symbol.for("gatehouse.instance");
 type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
 
 async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: boolean }): Promise<Gatehouse> {
-  const encryption = new KeyEncryption(resolveSecret(settings));
+  const secret = resolveSecret(settings);
+  const encryption = new KeyEncryption(secret);
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: settings.poolSize });
   try {
     const bootstrap = await bootstrapDatabase(db, {
@@ -56,6 +59,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
     return {
       settings,
+      sessionSecret: deriveSecret(secret, "portal-session/v1"),
       config,
       db,
       keys,

@@ -1,5 +1,5 @@
 // Deployment settings, read once from the environment.
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { validateIssuer } from "./oauth/config";
@@ -66,4 +66,9 @@ export function resolveSecret(settings: Settings, env: NodeJS.ProcessEnv = proce
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
   return fs.readFileSync(file, "utf8").trim();
+}
+
+/** A purpose-bound secret derived from the deployment secret (HKDF-SHA256), base64url. */
+export function deriveSecret(secret: string, purpose: string): string {
+  return Buffer.from(hkdfSync("sha256", secret, "gatehouse", purpose, 32)).toString("base64url");
 }

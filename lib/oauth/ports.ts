@@ -77,3 +77,16 @@ export interface SigningKeyStore {
   listPublishedSigningKeys(): Promise<StoredSigningKey[]>;
   insertSigningKey(key: Omit<StoredSigningKey, "createdAt">): Promise<void>;
 }
+
+/** The signed-in end user of the current browser request, from the portal session. */
+export interface EndUserSession {
+  sessionId: string;
+  userId: string;
+  /** When the user last presented credentials (OIDC auth_time). */
+  authTime: Date;
+  /** Authentication methods references (RFC 8176), e.g. ["pwd"]. */
+  amr: string[];
+}
+
+/** Reads (and validates against its session row) the portal session of a request. */
+export type SessionReader = (request: Request) => Promise<EndUserSession | null>;
