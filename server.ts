@@ -5,7 +5,9 @@ import http from "node:http";
 import next from "next";
 import { ENDPOINT_PATHS } from "./lib/oauth/config";
 import { closeGatehouse, getGatehouse, type WebHandler } from "./lib/gatehouse";
-import { serveWebHandler } from "./lib/server/webBridge";
+import { answerNextRouterFetch, isNextRouterFetch, serveWebHandler } from "./lib/server/webBridge";
+import { stampClientAddress } from "./lib/auth/clientAddress";
+import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
 import { readSettings } from "./lib/settings";
 import { DEMO } from "./lib/db/seed";
 
@@ -18,19 +20,28 @@ async function main() {
   const handleWithNext = app.getRequestHandler();
 
   const fastLane = new Map<string, WebHandler>([
+    [ENDPOINT_PATHS.authorization, gatehouse.endpoints.authorize],
     [ENDPOINT_PATHS.token, gatehouse.endpoints.token],
     [ENDPOINT_PATHS.jwks, gatehouse.endpoints.jwks],
     [ENDPOINT_PATHS.openidConfiguration, gatehouse.endpoints.discovery],
     [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],
   ]);
   const origin = new URL(settings.issuer).origin;
+  // Behind a reverse proxy that sets X-Forwarded-For, the client address is its first entry.
+  const trustProxy = process.env.GATEHOUSE_TRUST_PROXY === "1";
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const handler = fastLane.get(query < 0 ? url : url.slice(0, query));
-    if (handler) void serveWebHandler(handler, origin, req, res);
-    else void handleWithNext(req, res);
+    if (handler) {
+      if (isNextRouterFetch(req)) answerNextRouterFetch(res);
+      else void serveWebHandler(handler, origin, req, res);
+    }
+    else if (!guardServerActionOrigin(req, res)) {
+      stampClientAddress(req, trustProxy); // pages and server actions read x-gatehouse-client-ip
+      void handleWithNext(req, res);
+    }
   });
   server.keepAliveTimeout = 65_000;
 

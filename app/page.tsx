@@ -1,4 +1,7 @@
+import Link from "next/link";
 import { Card } from "@/components/Card";
+import { currentPortalSession } from "@/lib/auth/next";
+import { signOut } from "./logout/actions";
 import { getGatehouse } from "@/lib/gatehouse";
 import { ENDPOINT_PATHS, endpointUrl } from "@/lib/oauth/config";
 
@@ -6,6 +9,7 @@ export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
   const { config } = await getGatehouse();
+  const session = await currentPortalSession();
   const endpoints = [
     ["Discovery (OpenID Connect)", endpointUrl(config, ENDPOINT_PATHS.openidConfiguration)],
     ["Discovery (RFC 8414)", endpointUrl(config, ENDPOINT_PATHS.oauthAuthorizationServer)],
@@ -20,6 +24,22 @@ export default async function HomePage() {
         <p className="text-slate-600">
           OAuth 2.0 and OpenID Connect for your apps. Issuer: <code className="rounded bg-slate-100 px-1">{config.issuer}</code>
         </p>
+        {session ? (
+          <form action={signOut} className="flex items-center gap-2 text-sm text-slate-700">
+            <span>
+              Signed in as <strong className="text-slate-900">{session.username}</strong> —
+            </span>
+            <button type="submit" className="font-medium text-indigo-700 underline">
+              Sign out
+            </button>
+          </form>
+        ) : (
+          <p className="text-sm">
+            <Link href="/login" className="font-medium text-indigo-700 underline">
+              Sign in
+            </Link>
+          </p>
+        )}
       </header>
       <Card title="Endpoints">
         <ul className="space-y-1">

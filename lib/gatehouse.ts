@@ -4,8 +4,20 @@
 // instance (PGlite allows one opener per directory).
 import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
-import { createClientStore, createScopeStore, createSigningKeyStore, createTokenStore } from "./db/repositories";
+import { createPortalAuth, type PortalAuth } from "./auth/portalAuth";
+import {
+  createAuthorizationCodeStore,
+  createAuthorizationStore,
+  createClientStore,
+  createInteractionStore,
+  createScopeStore,
+  createSigningKeyStore,
+  createTokenStore,
+  createUserStore,
+} from "./db/repositories";
+import { createAuthorizeEndpoint } from "./oauth/authorize";
 import type { OAuthServerConfig } from "./oauth/config";
+import type { ConsentDeps } from "./oauth/consent";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
 import { createJwksEndpoint } from "./oauth/jwks";
 import { KeyEncryption } from "./oauth/keyEncryption";
@@ -19,12 +31,17 @@ export interface Gatehouse {
   settings: Settings;
   /** Secret for the portal's session cookies (@auth/core), derived from the deployment secret. */
   sessionSecret: string;
+  /** Portal sign-in sessions (lib/auth/portalAuth.ts); `auth.readSession` is a SessionReader. */
+  auth: PortalAuth;
   config: OAuthServerConfig;
   db: Database;
   keys: KeyRing;
   bootstrap: BootstrapReport;
   databaseDescription: string;
+  /** What the consent page needs (lib/oauth/consent.ts). */
+  consent: ConsentDeps;
   endpoints: {
+    authorize: WebHandler;
     token: WebHandler;
     discovery: WebHandler;
     jwks: WebHandler;
@@ -56,17 +73,35 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const clients = createClientStore(db);
     const scopes = createScopeStore(db);
     const tokens = createTokenStore(db);
+    const codes = createAuthorizationCodeStore(db);
+    const users = createUserStore(db);
+    const authorizations = createAuthorizationStore(db);
+    const interactions = createInteractionStore(db);
+    const sessionSecret = deriveSecret(secret, "portal-session/v1");
+    const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
     return {
       settings,
-      sessionSecret: deriveSecret(secret, "portal-session/v1"),
+      sessionSecret,
+      auth,
       config,
       db,
       keys,
       bootstrap,
       databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }),
+      consent: { config, clients, scopes, authorizations, interactions, users },
       endpoints: {
-        token: createTokenEndpoint({ config, keys, clients, scopes, tokens }),
+        authorize: createAuthorizeEndpoint({
+          config,
+          clients,
+          scopes,
+          users,
+          authorizations,
+          interactions,
+          codes,
+          readSession: auth.readSession,
+        }),
+        token: createTokenEndpoint({ config, keys, clients, scopes, tokens, codes }),
         discovery: createDiscoveryEndpoint({ config, scopes }),
         jwks: createJwksEndpoint(keys),
       },

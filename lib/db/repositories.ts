@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 // The queries the protocol core needs, named after what it asks.
 import type {
+  AuthorizationCodeBinding,
+  AuthorizationCodeStore,
+  AuthorizationRecord,
+  AuthorizationStore,
+  CodeRedemption,
+  InteractionStore,
+  StoredAuthorizationCode,
+  StoredInteraction,
+  UserStore,
+  ValidatedAuthorizationRequest,
   ClientRecord,
   ClientStore,
   NewAccessTokenRecord,
@@ -77,8 +87,15 @@ export function createScopeStore(db: Database): ScopeStore {
   return {
     async findScopesByNames(names): Promise<ScopeRecord[]> {
       if (names.length === 0) return [];
-      const rows = await db.sql.query<{ name: string; display_name: string; description: string; resources: string[]; claims: string[] }>(
-        `SELECT "name", "display_name", "description", "resources", "claims" FROM "scopes" WHERE "name" = ANY($1::text[])`,
+      const rows = await db.sql.query<{
+        name: string;
+        display_name: string;
+        description: string;
+        resources: string[];
+        claims: string[];
+        access_token_claims: string[];
+      }>(
+        `SELECT "name", "display_name", "description", "resources", "claims", "access_token_claims" FROM "scopes" WHERE "name" = ANY($1::text[])`,
         [names],
       );
       return rows.map((row) => ({
@@ -87,6 +104,7 @@ export function createScopeStore(db: Database): ScopeStore {
         description: row.description,
         resources: row.resources ?? [],
         claims: row.claims ?? [],
+        accessTokenClaims: row.access_token_claims ?? [],
       }));
     },
     async listScopeNames() {
@@ -138,6 +156,203 @@ export function createSigningKeyStore(prisma: PrismaClient): SigningKeyStore {
     },
     async insertSigningKey(key) {
       await prisma.signingKey.create({ data: { ...key } });
+    },
+  };
+}
+
+export function createUserStore(db: Database): UserStore {
+  return {
+    async findUserById(id) {
+      if (!UUID.test(id)) return null;
+      const rows = await db.sql.query<{
+        id: string;
+        username: string;
+        email: string | null;
+        email_verified: boolean;
+        name: string;
+        enabled: boolean;
+        updated_at: Date;
+      }>(`SELECT "id", "username", "email", "email_verified", "name", "enabled", "updated_at" FROM "users" WHERE "id" = $1::uuid`, [id]);
+      const row = rows[0];
+      return row
+        ? { id: row.id, username: row.username, email: row.email, emailVerified: row.email_verified, name: row.name, enabled: row.enabled, updatedAt: row.updated_at }
+        : null;
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toAuthorizationRecord(row: { id: string; applicationId: string; userId: string; scopes: string[]; type: string }): AuthorizationRecord {
+  return { id: row.id, applicationId: row.applicationId, userId: row.userId, scopes: row.scopes, type: row.type === "ad-hoc" ? "ad-hoc" : "permanent" };
+}
+
+export function createAuthorizationStore(db: Database): AuthorizationStore {
+  return {
+    async findPermanentAuthorization(userId, applicationId) {
+      const rows = await db.sql.query<{ id: string; scopes: string[] }>(
+        `SELECT "id", "scopes" FROM "authorizations"
+          WHERE "user_id" = $1::uuid AND "application_id" = $2::uuid AND "status" = 'valid' AND "type" = 'permanent'
+          ORDER BY "created_at" DESC LIMIT 1`,
+        [userId, applicationId],
+      );
+      const row = rows[0];
+      return row ? { id: row.id, applicationId, userId, scopes: row.scopes ?? [], type: "permanent" } : null;
+    },
+    async savePermanentAuthorization(userId, applicationId, scopes) {
+      return db.prisma.$transaction(async (tx) => {
+        const existing = await tx.authorization.findFirst({
+          where: { userId, applicationId, status: "valid", type: "permanent" },
+          orderBy: { createdAt: "desc" },
+        });
+        if (existing) {
+          const merged = [...new Set([...existing.scopes, ...scopes])];
+          return toAuthorizationRecord(await tx.authorization.update({ where: { id: existing.id }, data: { scopes: merged } }));
+        }
+        return toAuthorizationRecord(await tx.authorization.create({ data: { userId, applicationId, scopes, type: "permanent" } }));
+      });
+    },
+    async createAdHocAuthorization(userId, applicationId, scopes) {
+      return toAuthorizationRecord(await db.prisma.authorization.create({ data: { userId, applicationId, scopes, type: "ad-hoc" } }));
+    },
+  };
+}
+
+function toStoredInteraction(row: {
+  id: string;
+  applicationId: string;
+  request: unknown;
+  userId: string | null;
+  consent: string | null;
+  grantedScopes: string[];
+  createdAt: Date;
+  expiresAt: Date;
+}): StoredInteraction {
+  return {
+    id: row.id,
+    applicationId: row.applicationId,
+    request: row.request as ValidatedAuthorizationRequest,
+    userId: row.userId,
+    consent: row.consent === "granted" || row.consent === "denied" ? row.consent : null,
+    grantedScopes: row.grantedScopes,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+  };
+}
+
+export function createInteractionStore(db: Database): InteractionStore {
+  return {
+    async createInteraction(interaction) {
+      await db.prisma.interaction.create({
+        data: {
+          id: interaction.id,
+          applicationId: interaction.applicationId,
+          request: interaction.request as unknown as object,
+          userId: interaction.userId,
+          createdAt: interaction.createdAt,
+          expiresAt: interaction.expiresAt,
+        },
+      });
+    },
+    async findInteraction(id) {
+      const row = await db.prisma.interaction.findFirst({ where: { id, expiresAt: { gt: new Date() } } });
+      return row ? toStoredInteraction(row) : null;
+    },
+    async updateInteraction(id, patch) {
+      await db.prisma.interaction.updateMany({ where: { id }, data: patch });
+    },
+    async consumeInteraction(id) {
+      const rows = await db.sql.query<{
+        id: string;
+        application_id: string;
+        request: unknown;
+        user_id: string | null;
+        consent: string | null;
+        granted_scopes: string[];
+        created_at: Date;
+        expires_at: Date;
+      }>(`DELETE FROM "interactions" WHERE "id" = $1 AND "expires_at" > now() RETURNING *`, [id]);
+      const row = rows[0];
+      if (!row) return null;
+      return toStoredInteraction({
+        id: row.id,
+        applicationId: row.application_id,
+        request: typeof row.request === "string" ? JSON.parse(row.request) : row.request,
+        userId: row.user_id,
+        consent: row.consent,
+        grantedScopes: row.granted_scopes ?? [],
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      });
+    },
+  };
+}
+
+interface CodeRow {
+  id: string;
+  subject: string;
+  application_id: string;
+  authorization_id: string | null;
+  scopes: string[];
+  audiences: string[];
+  status: string;
+  expires_at: Date;
+  payload: unknown;
+}
+
+function toStoredCode(row: CodeRow): StoredAuthorizationCode {
+  const payload = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
+  return {
+    id: row.id,
+    subject: row.subject,
+    applicationId: row.application_id,
+    authorizationId: row.authorization_id,
+    scopes: row.scopes ?? [],
+    audiences: row.audiences ?? [],
+    expiresAt: row.expires_at,
+    binding: payload as AuthorizationCodeBinding,
+  };
+}
+
+export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore {
+  const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload"`;
+  return {
+    async recordAuthorizationCode(code) {
+      const id = randomUUID();
+      // The code is the root of its grant: everything issued from it carries grant_id = its id.
+      await db.sql.query(
+        `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
+           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
+         VALUES ($1::uuid, 'authorization_code', $2, $3, $4::uuid, $5::uuid, $1::uuid, $6::text[], $7::text[], 'valid', $8::jsonb, $9, $10)`,
+        [id, code.valueHash, code.subject, code.applicationId, code.authorizationId, code.scopes, code.audiences, JSON.stringify(code.binding), code.createdAt, code.expiresAt],
+      );
+    },
+    async redeemAuthorizationCode(valueHash, applicationId, now): Promise<CodeRedemption> {
+      // One statement decides: of concurrent redemptions exactly one sees its row updated.
+      const redeemed = await db.sql.query<CodeRow>(
+        `UPDATE "tokens" SET "status" = 'redeemed', "redeemed_at" = $3
+          WHERE "value_hash" = $1 AND "kind" = 'authorization_code' AND "status" = 'valid'
+            AND "application_id" = $2::uuid AND "expires_at" > $3
+          RETURNING ${columns}`,
+        [valueHash, applicationId, now],
+      );
+      if (redeemed[0]) return { status: "redeemed", code: toStoredCode(redeemed[0]) };
+      const rows = await db.sql.query<CodeRow>(
+        `SELECT ${columns} FROM "tokens" WHERE "value_hash" = $1 AND "kind" = 'authorization_code'`,
+        [valueHash],
+      );
+      const row = rows[0];
+      if (!row) return { status: "unknown" };
+      if (row.application_id !== applicationId) return { status: "wrong_client" };
+      if (row.status !== "valid") return { status: "replayed", code: toStoredCode(row) };
+      return { status: "expired" };
+    },
+    async revokeGrant(grantId) {
+      const rows = await db.sql.query<{ id: string }>(
+        `UPDATE "tokens" SET "status" = 'revoked' WHERE "grant_id" = $1::uuid AND "status" <> 'revoked' RETURNING "id"`,
+        [grantId],
+      );
+      return rows.length;
     },
   };
 }

@@ -46,6 +46,9 @@ export async function seedDemoData(db: Database, options: { adminPassword?: stri
           displayName: "Demo API",
           description: "Call the demo API on your behalf.",
           resources: [DEMO.apiScope.resource],
+          // Destinations, as in the tutorial: the API learns the caller's username from the access token.
+          claims: ["preferred_username"],
+          accessTokenClaims: ["preferred_username"],
         },
       });
       created.push(`scope ${DEMO.apiScope.name}`);

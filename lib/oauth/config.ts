@@ -16,6 +16,7 @@ export function endpointUrl(config: Pick<OAuthServerConfig, "issuer">, path: str
 }
 
 export const ENDPOINT_PATHS = {
+  authorization: "/connect/authorize",
   token: "/connect/token",
   jwks: "/.well-known/jwks.json",
   openidConfiguration: "/.well-known/openid-configuration",

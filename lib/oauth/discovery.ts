@@ -18,13 +18,20 @@ export interface DiscoveryDeps {
 export function buildServerMetadata(config: OAuthServerConfig, scopeNames: string[]): Record<string, unknown> {
   return {
     issuer: config.issuer,
+    authorization_endpoint: endpointUrl(config, ENDPOINT_PATHS.authorization),
     token_endpoint: endpointUrl(config, ENDPOINT_PATHS.token),
     jwks_uri: endpointUrl(config, ENDPOINT_PATHS.jwks),
     scopes_supported: scopeNames,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
     grant_types_supported: SUPPORTED_GRANT_TYPES,
-    token_endpoint_auth_methods_supported: CLIENT_AUTHENTICATION_METHODS,
-    // Authorization requests (issue #3) will require PKCE with S256 only.
+    // "none": public clients redeem codes with client_id alone, PKCE being their proof.
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTHENTICATION_METHODS, "none"],
+    // PKCE is required for every authorization request, S256 only.
     code_challenge_methods_supported: ["S256"],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [...SUPPORTED_SIGNING_ALGORITHMS],
     access_token_signing_alg_values_supported: [...SUPPORTED_SIGNING_ALGORITHMS],

@@ -17,7 +17,9 @@ export type OAuthErrorCode =
   | "unsupported_token_type"
   | "login_required"
   | "consent_required"
-  | "interaction_required";
+  | "interaction_required"
+  | "request_not_supported"
+  | "request_uri_not_supported";
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

@@ -33,7 +33,10 @@ export interface ScopeRecord {
   displayName: string;
   description: string;
   resources: string[];
+  /** Claims the scope releases (ID token, userinfo). */
   claims: string[];
+  /** Of those, the claims that also go into access tokens. */
+  accessTokenClaims: string[];
 }
 
 export interface ClientStore {
@@ -90,3 +93,112 @@ export interface EndUserSession {
 
 /** Reads (and validates against its session row) the portal session of a request. */
 export type SessionReader = (request: Request) => Promise<EndUserSession | null>;
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string;
+  enabled: boolean;
+  updatedAt: Date;
+}
+
+export interface UserStore {
+  findUserById(id: string): Promise<UserRecord | null>;
+}
+
+export interface AuthorizationRecord {
+  id: string;
+  applicationId: string;
+  userId: string;
+  scopes: string[];
+  type: "permanent" | "ad-hoc";
+}
+
+/** A user's consents (OpenIddict's authorizations). */
+export interface AuthorizationStore {
+  /** The user's valid, remembered consent for a client, if any. */
+  findPermanentAuthorization(userId: string, applicationId: string): Promise<AuthorizationRecord | null>;
+  /** Remembers consent: extends the existing permanent authorization with `scopes`, or creates one. */
+  savePermanentAuthorization(userId: string, applicationId: string, scopes: string[]): Promise<AuthorizationRecord>;
+  /** A one-flow authorization (systematic consent) that tokens can still be tied to and revoked with. */
+  createAdHocAuthorization(userId: string, applicationId: string, scopes: string[]): Promise<AuthorizationRecord>;
+}
+
+/** The validated authorization request, as kept while the user signs in or consents. */
+export interface ValidatedAuthorizationRequest {
+  clientId: string;
+  redirectUri: string;
+  /** Whether redirect_uri was sent (then the token request must repeat it, RFC 6749 §4.1.3). */
+  redirectUriProvided: boolean;
+  scopes: string[];
+  state: string | null;
+  nonce: string | null;
+  codeChallenge: string;
+  codeChallengeMethod: "S256";
+  prompt: Array<"none" | "login" | "consent" | "select_account">;
+  maxAge: number | null;
+  loginHint: string | null;
+}
+
+export interface StoredInteraction {
+  id: string;
+  applicationId: string;
+  request: ValidatedAuthorizationRequest;
+  userId: string | null;
+  consent: "granted" | "denied" | null;
+  grantedScopes: string[];
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface InteractionStore {
+  createInteraction(interaction: Omit<StoredInteraction, "consent" | "grantedScopes">): Promise<void>;
+  /** An interaction that has not expired. */
+  findInteraction(id: string): Promise<StoredInteraction | null>;
+  updateInteraction(id: string, patch: Partial<Pick<StoredInteraction, "userId" | "consent" | "grantedScopes">>): Promise<void>;
+  /** Deletes and returns an unexpired interaction: at most one caller gets it. */
+  consumeInteraction(id: string): Promise<StoredInteraction | null>;
+}
+
+export interface AuthorizationCodeBinding {
+  redirectUri: string;
+  redirectUriProvided: boolean;
+  codeChallenge: string;
+  codeChallengeMethod: "S256";
+  nonce: string | null;
+  /** auth_time, epoch seconds. */
+  authTime: number;
+  sessionId: string;
+  amr: string[];
+  /** Claims the principal carries into the access token (by destination). */
+  accessTokenClaims: Record<string, unknown>;
+}
+
+export interface StoredAuthorizationCode {
+  id: string;
+  subject: string;
+  applicationId: string;
+  authorizationId: string | null;
+  scopes: string[];
+  audiences: string[];
+  expiresAt: Date;
+  binding: AuthorizationCodeBinding;
+}
+
+export type CodeRedemption =
+  | { status: "redeemed"; code: StoredAuthorizationCode }
+  | { status: "replayed"; code: StoredAuthorizationCode }
+  | { status: "expired" | "wrong_client" | "unknown" };
+
+export interface AuthorizationCodeStore {
+  recordAuthorizationCode(code: Omit<StoredAuthorizationCode, "id"> & { valueHash: string; createdAt: Date }): Promise<void>;
+  /**
+   * Marks the code redeemed in one atomic statement, only if it is valid,
+   * unexpired and issued to `applicationId`; otherwise says why not.
+   */
+  redeemAuthorizationCode(valueHash: string, applicationId: string, now: Date): Promise<CodeRedemption>;
+  /** Revokes every token of a grant (and the code itself); returns how many were revoked. */
+  revokeGrant(grantId: string): Promise<number>;
+}

@@ -24,3 +24,8 @@ export function randomTokenValue(bytes = 32): string {
 export function generateClientSecret(): string {
   return randomTokenValue(32);
 }
+
+/** How opaque bearer values (codes, refresh tokens) are stored: SHA-256, base64url. */
+export function hashOpaqueValue(value: string): string {
+  return createHash("sha256").update(value, "utf8").digest("base64url");
+}

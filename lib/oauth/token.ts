@@ -3,11 +3,12 @@
 import { authenticateClient } from "./clientAuthentication";
 import { OAuthError, withOAuthErrors } from "./errors";
 import { jsonResponse, readFormBody, requireMethod, type FormParameters } from "./http";
+import { authorizationCodeGrant, type AuthorizationCodeDeps } from "./grants/authorizationCode";
 import { clientCredentialsGrant, type ClientCredentialsDeps, type TokenResponseBody } from "./grants/clientCredentials";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore } from "./ports";
 
-export interface TokenEndpointDeps extends ClientCredentialsDeps {
+export interface TokenEndpointDeps extends ClientCredentialsDeps, AuthorizationCodeDeps {
   clients: ClientStore;
 }
 
@@ -15,13 +16,22 @@ type GrantHandler = (deps: TokenEndpointDeps, client: ClientRecord, form: FormPa
 
 /** Grants this server implements; the discovery document lists exactly these. */
 export const grantHandlers: Record<string, GrantHandler> = {
+  authorization_code: authorizationCodeGrant,
   client_credentials: clientCredentialsGrant,
+};
+
+/** Browser apps (public clients) call the token endpoint from another origin. */
+const corsHeaders = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "POST",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type",
+  "Access-Control-Max-Age": "600",
 };
 
 export const SUPPORTED_GRANT_TYPES = Object.keys(grantHandlers);
 
 export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request) => Promise<Response> {
-  return withOAuthErrors(async (request) => {
+  const endpoint = withOAuthErrors(async (request) => {
     requireMethod(request, ["POST"]);
     const form = await readFormBody(request);
     const grantType = form.require("grant_type", `Use one of: ${SUPPORTED_GRANT_TYPES.join(", ")}.`);
@@ -45,4 +55,10 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
     const body = await grant(deps, client, form);
     return jsonResponse(body, { noStore: true });
   });
+  return async (request) => {
+    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
+    const response = await endpoint(request);
+    for (const [name, value] of Object.entries(corsHeaders)) response.headers.set(name, value);
+    return response;
+  };
 }

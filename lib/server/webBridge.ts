@@ -6,8 +6,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Headers the Next.js config adds to pages; the fast lane sets them itself. */
 const SECURITY_HEADERS: Record<string, string> = {
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
 };
 
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
@@ -26,6 +26,23 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on("error", reject);
   });
+}
+
+/**
+ * Next.js follows a same-origin redirect from a server action (sign-in,
+ * consent) by fetching the target as an RSC payload — first from the server,
+ * then from the browser — before the real navigation. On a protocol path such
+ * a fetch must not run the handler: resuming an authorization twice would
+ * consume its interaction. A plain, empty answer makes Next fall back to a full
+ * page navigation, which then does the real request once.
+ */
+export function isNextRouterFetch(req: IncomingMessage): boolean {
+  return req.headers.rsc === "1" || req.headers["next-router-state-tree"] !== undefined;
+}
+
+export function answerNextRouterFetch(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store", vary: "rsc" });
+  res.end();
 }
 
 export async function serveWebHandler(

@@ -105,8 +105,14 @@ describe.each(WELL_KNOWN)("metadata document %s", (suffix) => {
     }
   });
 
-  test("DISC-02: grant_types_supported lists only the implemented grant (client_credentials)", () => {
-    expect(metadata.grant_types_supported).toEqual(["client_credentials"]);
+  test("DISC-02: grant_types_supported lists only the implemented grants", () => {
+    expect(metadata.grant_types_supported).toEqual(["authorization_code", "client_credentials"]);
+  });
+
+  test("DISC-02 / DISC-05: the code flow is advertised with iss in authorization responses", () => {
+    expect(metadata.authorization_endpoint).toBe(`${base}/connect/authorize`);
+    expect(metadata.response_types_supported).toEqual(["code"]);
+    expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
   });
 
   test("DISC-02 / DISC-05: code_challenge_methods_supported is exactly [S256]", () => {
@@ -144,6 +150,7 @@ test("DISC-01: both well-known documents agree on issuer, endpoints and capabili
   const { body: oauth } = await getJson(base + OAUTH_METADATA_PATH);
   for (const name of [
     "issuer",
+    "authorization_endpoint",
     "token_endpoint",
     "jwks_uri",
     "grant_types_supported",

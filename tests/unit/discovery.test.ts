@@ -35,12 +35,17 @@ describe("discovery", () => {
     }
   });
 
-  it("DISC-02 lists only what is implemented: client_credentials, S256, secret_basic and secret_post", async () => {
+  it("DISC-02 / DISC-05 lists only what is implemented: code flow with S256 PKCE, client credentials, iss in responses", async () => {
     const { body } = await metadata();
-    expect(body.grant_types_supported).toEqual(["client_credentials"]);
+    expect(body.authorization_endpoint).toBe("https://id.example.test/connect/authorize");
+    expect(body.response_types_supported).toEqual(["code"]);
+    expect(body.response_modes_supported).toEqual(["query"]);
+    expect(body.grant_types_supported).toEqual(["authorization_code", "client_credentials"]);
     expect(body.code_challenge_methods_supported).toEqual(["S256"]);
-    expect(body.token_endpoint_auth_methods_supported).toEqual(["client_secret_basic", "client_secret_post"]);
-    expect(body.token_endpoint_auth_methods_supported).not.toContain("none");
+    expect(body.authorization_response_iss_parameter_supported).toBe(true);
+    expect(body.request_parameter_supported).toBe(false);
+    expect(body.request_uri_parameter_supported).toBe(false);
+    expect(body.token_endpoint_auth_methods_supported).toEqual(["client_secret_basic", "client_secret_post", "none"]);
     expect(body.subject_types_supported).toEqual(["public"]);
     expect(body.id_token_signing_alg_values_supported).toContain("RS256");
     expect(body.access_token_signing_alg_values_supported).toEqual(["RS256", "ES256"]);

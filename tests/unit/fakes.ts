@@ -1,6 +1,8 @@
 // In-memory implementations of the ports in lib/oauth/ports.ts, plus small
 // builders shared by the unit tests.
+import { createAuthorizeEndpoint } from "@/lib/oauth/authorize";
 import type { OAuthServerConfig } from "@/lib/oauth/config";
+import type { ConsentDeps } from "@/lib/oauth/consent";
 import type {
   ClientRecord,
   ClientStore,
@@ -10,6 +12,16 @@ import type {
   SigningKeyStore,
   StoredSigningKey,
   TokenStore,
+  AuthorizationCodeStore,
+  AuthorizationRecord,
+  AuthorizationStore,
+  CodeRedemption,
+  EndUserSession,
+  InteractionStore,
+  StoredAuthorizationCode,
+  StoredInteraction,
+  UserRecord,
+  UserStore,
 } from "@/lib/oauth/ports";
 import { hashClientSecret } from "@/lib/oauth/secrets";
 
@@ -58,7 +70,7 @@ export function makeClient(overrides: Partial<ClientRecord> & { secret?: string 
 }
 
 export function makeScope(name: string, resources: string[] = [], overrides: Partial<ScopeRecord> = {}): ScopeRecord {
-  return { name, displayName: name, description: "", resources, claims: [], ...overrides };
+  return { name, displayName: name, description: "", resources, claims: [], accessTokenClaims: [], ...overrides };
 }
 
 export class InMemoryClientStore implements ClientStore {
@@ -158,4 +170,281 @@ export function tokenRequest(
 export function basicHeader(clientId: string, secret: string): string {
   const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`, "utf8").toString("base64")}`;
+}
+
+// ---- authorization code flow -------------------------------------------------
+
+export class InMemoryAuthorizationCodeStore implements AuthorizationCodeStore {
+  readonly codes = new Map<string, StoredAuthorizationCode & { valueHash: string; status: "valid" | "redeemed" | "revoked" }>();
+  /** grant ids revoked, in order. */
+  readonly revokedGrants: string[] = [];
+
+  async recordAuthorizationCode(code: Omit<StoredAuthorizationCode, "id"> & { valueHash: string; createdAt: Date }) {
+    const id = crypto.randomUUID();
+    const { createdAt: _createdAt, ...rest } = code;
+    this.codes.set(code.valueHash, { ...structuredClone(rest), id, status: "valid" });
+  }
+
+  async redeemAuthorizationCode(valueHash: string, applicationId: string, now: Date): Promise<CodeRedemption> {
+    const code = this.codes.get(valueHash);
+    if (!code) return { status: "unknown" };
+    if (code.applicationId !== applicationId) return { status: "wrong_client" };
+    if (code.status !== "valid") return { status: "replayed", code };
+    if (code.expiresAt <= now) return { status: "expired" };
+    code.status = "redeemed";
+    return { status: "redeemed", code };
+  }
+
+  async revokeGrant(grantId: string) {
+    this.revokedGrants.push(grantId);
+    let count = 0;
+    for (const code of this.codes.values()) if (code.id === grantId && code.status !== "revoked") (code.status = "revoked"), count++;
+    return count;
+  }
+}
+
+export class InMemoryUserStore implements UserStore {
+  readonly users = new Map<string, UserRecord>();
+  constructor(users: UserRecord[] = []) {
+    for (const user of users) this.users.set(user.id, user);
+  }
+  async findUserById(id: string) {
+    return this.users.get(id) ?? null;
+  }
+}
+
+export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: crypto.randomUUID(),
+    username: "alice",
+    email: "alice@example.com",
+    emailVerified: true,
+    name: "Alice Example",
+    enabled: true,
+    updatedAt: new Date("2026-01-01T00:00:00Z"),
+    ...overrides,
+  };
+}
+
+export class InMemoryAuthorizationStore implements AuthorizationStore {
+  readonly authorizations: AuthorizationRecord[] = [];
+  async findPermanentAuthorization(userId: string, applicationId: string) {
+    return this.authorizations.filter((a) => a.userId === userId && a.applicationId === applicationId && a.type === "permanent").at(-1) ?? null;
+  }
+  async savePermanentAuthorization(userId: string, applicationId: string, scopes: string[]) {
+    const existing = await this.findPermanentAuthorization(userId, applicationId);
+    if (existing) {
+      existing.scopes = [...new Set([...existing.scopes, ...scopes])];
+      return existing;
+    }
+    const created: AuthorizationRecord = { id: crypto.randomUUID(), userId, applicationId, scopes, type: "permanent" };
+    this.authorizations.push(created);
+    return created;
+  }
+  async createAdHocAuthorization(userId: string, applicationId: string, scopes: string[]) {
+    const created: AuthorizationRecord = { id: crypto.randomUUID(), userId, applicationId, scopes, type: "ad-hoc" };
+    this.authorizations.push(created);
+    return created;
+  }
+}
+
+export class InMemoryInteractionStore implements InteractionStore {
+  readonly interactions = new Map<string, StoredInteraction>();
+  constructor(private readonly now: () => number = Date.now) {}
+  async createInteraction(interaction: Omit<StoredInteraction, "consent" | "grantedScopes">) {
+    this.interactions.set(interaction.id, { ...structuredClone(interaction), consent: null, grantedScopes: [] });
+  }
+  async findInteraction(id: string) {
+    const found = this.interactions.get(id);
+    return found && found.expiresAt.getTime() > this.now() ? structuredClone(found) : null;
+  }
+  async updateInteraction(id: string, patch: Partial<Pick<StoredInteraction, "userId" | "consent" | "grantedScopes">>) {
+    const found = this.interactions.get(id);
+    if (found) Object.assign(found, patch);
+  }
+  async consumeInteraction(id: string) {
+    const found = await this.findInteraction(id);
+    if (found) this.interactions.delete(id);
+    return found;
+  }
+}
+
+// ---- authorization endpoint fixture ----------------------------------------
+
+/** A clock the tests move by hand (epoch milliseconds). */
+export class FakeClock {
+  constructor(public ms: number = Date.now()) {}
+  readonly now = (): number => this.ms;
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+/** RFC 7636 Appendix B: the verifier and its S256 challenge. */
+export const PKCE = {
+  verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+  challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+} as const;
+
+export function makeSession(user: UserRecord, overrides: Partial<EndUserSession> = {}): EndUserSession {
+  return { sessionId: crypto.randomUUID(), userId: user.id, authTime: new Date(), amr: ["pwd"], ...overrides };
+}
+
+export const WEB_SECRET = "web-app-secret-0123456789";
+export const WEB_CALLBACK = "https://app.example.test/callback";
+export const SPA_CALLBACK = "https://spa.example.test/cb";
+export const QUERY_CALLBACK = "https://query.example.test/cb?dummy1=lorem&dummy2=ipsum";
+export const MULTI_CALLBACKS = ["https://multi.example.test/a", "https://multi.example.test/b"];
+export const ORDERS_API = "https://orders.example.test";
+
+/** Permissions for the authorization code flow (endpoint + grant). */
+export const CODE_FLOW = ["ept:authorization", "ept:token", "gt:authorization_code", "rst:code"];
+const USER_SCOPES = ["scp:profile", "scp:email", "scp:orders:read", "scp:offline_access"];
+
+/**
+ * Clients for every consent type and misconfiguration the authorization
+ * endpoint distinguishes, plus the scopes they use.
+ */
+export function authorizationClients(): ClientRecord[] {
+  const redirect = (clientId: string) => [`https://${clientId}.example.test/cb`];
+  return [
+    makeClient({ clientId: "web-app", displayName: "Web App", secret: WEB_SECRET, redirectUris: [WEB_CALLBACK], permissions: [...CODE_FLOW, "gt:refresh_token", ...USER_SCOPES] }),
+    makeClient({ clientId: "spa", displayName: "Single Page App", clientType: "public", consentType: "implicit", redirectUris: [SPA_CALLBACK], permissions: [...CODE_FLOW, ...USER_SCOPES] }),
+    makeClient({ clientId: "query-app", consentType: "implicit", secret: WEB_SECRET, redirectUris: [QUERY_CALLBACK], permissions: [...CODE_FLOW] }),
+    makeClient({ clientId: "multi-app", consentType: "implicit", secret: WEB_SECRET, redirectUris: MULTI_CALLBACKS, permissions: [...CODE_FLOW] }),
+    makeClient({ clientId: "external-app", consentType: "external", secret: WEB_SECRET, redirectUris: redirect("external-app"), permissions: [...CODE_FLOW, ...USER_SCOPES] }),
+    makeClient({ clientId: "systematic-app", consentType: "systematic", secret: WEB_SECRET, redirectUris: redirect("systematic-app"), permissions: [...CODE_FLOW, ...USER_SCOPES] }),
+    makeClient({ clientId: "no-authz-endpoint", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("no-authz-endpoint"), permissions: ["ept:token", "gt:authorization_code"] }),
+    makeClient({ clientId: "no-code-grant", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("no-code-grant"), permissions: ["ept:authorization", "ept:token", "gt:client_credentials"] }),
+    makeClient({ clientId: "no-code-response", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("no-code-response"), permissions: ["ept:authorization", "ept:token", "gt:authorization_code"] }),
+    makeClient({ clientId: "other-app", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("other-app"), permissions: [...CODE_FLOW, ...USER_SCOPES] }),
+    makeClient({ clientId: "disabled-app", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("disabled-app"), permissions: [...CODE_FLOW], enabled: false }),
+  ];
+}
+
+export function authorizationScopes(): ScopeRecord[] {
+  return [
+    makeScope("openid", [], { claims: ["sub"] }),
+    makeScope("profile", [], { displayName: "Your profile", description: "Name and username", claims: ["name", "preferred_username", "updated_at"], accessTokenClaims: ["preferred_username"] }),
+    makeScope("email", [], { displayName: "Your email address", claims: ["email", "email_verified"], accessTokenClaims: ["email", "email_verified"] }),
+    makeScope("orders:read", [ORDERS_API], { displayName: "Read your orders" }),
+    makeScope("offline_access", [], { displayName: "Stay signed in" }),
+    makeScope("admin", ["https://admin.example.test"]),
+  ];
+}
+
+export type AuthorizeParams = Record<string, string | null | undefined> | Array<[string, string]>;
+
+/** A code request for `clientId` with PKCE, state and nonce; `null` removes a default. */
+export function codeRequestParams(clientId: string, redirectUri: string | null, overrides: Record<string, string | null> = {}): Record<string, string | null> {
+  return {
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope: "openid",
+    state: "state-" + crypto.randomUUID(),
+    nonce: "nonce-" + crypto.randomUUID(),
+    code_challenge: PKCE.challenge,
+    code_challenge_method: "S256",
+    ...overrides,
+  };
+}
+
+function toSearchParams(params: AuthorizeParams): URLSearchParams {
+  const search = new URLSearchParams();
+  const entries = Array.isArray(params) ? params : Object.entries(params);
+  for (const [name, value] of entries) if (value != null) search.append(name, value);
+  return search;
+}
+
+export function createAuthorizeFixture(options: { extraClients?: ClientRecord[] } = {}) {
+  const config = testConfig();
+  const clock = new FakeClock();
+  const user = makeUser({ username: "alice", name: "Alice Example", email: "alice@example.com" });
+  const otherUser = makeUser({ username: "bob", name: "Bob Example", email: "bob@example.com" });
+  const clients = new InMemoryClientStore([...authorizationClients(), ...(options.extraClients ?? [])]);
+  const scopes = new InMemoryScopeStore(authorizationScopes());
+  const users = new InMemoryUserStore([user, otherUser]);
+  const authorizations = new InMemoryAuthorizationStore();
+  const interactions = new InMemoryInteractionStore(clock.now);
+  const codes = new InMemoryAuthorizationCodeStore();
+  const holder: { session: EndUserSession | null } = { session: null };
+  const sessionReads: Request[] = [];
+  const authorize = createAuthorizeEndpoint({
+    config,
+    clients,
+    scopes,
+    users,
+    authorizations,
+    interactions,
+    codes,
+    readSession: async (request) => {
+      sessionReads.push(request);
+      return holder.session;
+    },
+    now: clock.now,
+    log: () => undefined,
+  });
+  const authorizeUrl = `${config.issuer}/connect/authorize`;
+  const consentDeps: ConsentDeps = { config, clients, scopes, authorizations, interactions, users };
+  return {
+    config,
+    clock,
+    user,
+    otherUser,
+    clients,
+    scopes,
+    users,
+    authorizations,
+    interactions,
+    codes,
+    authorize,
+    consentDeps,
+    sessionReads,
+    get session() {
+      return holder.session;
+    },
+    set session(value: EndUserSession | null) {
+      holder.session = value;
+    },
+    /** The user (re)enters credentials now. */
+    signIn(who: UserRecord = user): EndUserSession {
+      holder.session = makeSession(who, { authTime: new Date(clock.now()) });
+      return holder.session;
+    },
+    signOut(): void {
+      holder.session = null;
+    },
+    get(params: AuthorizeParams, headers: Record<string, string> = {}): Promise<Response> {
+      return authorize(new Request(`${authorizeUrl}?${toSearchParams(params)}`, { headers }));
+    },
+    post(params: AuthorizeParams, contentType = "application/x-www-form-urlencoded"): Promise<Response> {
+      return authorize(new Request(authorizeUrl, { method: "POST", headers: { "Content-Type": contentType }, body: toSearchParams(params).toString() }));
+    },
+    resume(interactionId: string): Promise<Response> {
+      return authorize(new Request(`${authorizeUrl}?interaction=${encodeURIComponent(interactionId)}`));
+    },
+    async clientRow(clientId: string): Promise<ClientRecord> {
+      const client = clients.clients.get(clientId);
+      if (!client) throw new Error(`no client ${clientId}`);
+      return client;
+    },
+  };
+}
+
+export type AuthorizeFixture = ReturnType<typeof createAuthorizeFixture>;
+
+/** The Location of a 303, parsed. */
+export function redirectLocation(response: Response): URL {
+  if (response.status !== 303) throw new Error(`expected a 303, got ${response.status}`);
+  const location = response.headers.get("location");
+  if (!location) throw new Error("303 without Location");
+  return new URL(location);
+}
+
+/** The code from a successful authorization redirect. */
+export function codeFrom(response: Response): string {
+  const code = redirectLocation(response).searchParams.get("code");
+  if (!code) throw new Error(`no code in ${response.headers.get("location")}`);
+  return code;
 }

@@ -9,6 +9,7 @@ import {
   InMemoryClientStore,
   InMemoryScopeStore,
   InMemorySigningKeyStore,
+  InMemoryAuthorizationCodeStore,
   InMemoryTokenStore,
   TEST_SECRET,
   makeClient,
@@ -58,7 +59,7 @@ function setup(extraClients: ClientRecord[] = []) {
     makeScope("billing", ["https://billing.example.test"]),
   ]);
   const tokens = new InMemoryTokenStore();
-  const endpoint = createTokenEndpoint({ config, keys, tokens, scopes, clients });
+  const endpoint = createTokenEndpoint({ config, keys, tokens, scopes, clients, codes: new InMemoryAuthorizationCodeStore() });
   return { endpoint, clients, scopes, tokens };
 }
 

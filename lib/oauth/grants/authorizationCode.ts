@@ -1,0 +1,72 @@
+// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is redeemed once,
+// atomically; a replay revokes everything issued from it (RFC 6749 §4.1.2).
+import { issueAccessToken, type AccessTokenIssuerDeps } from "../accessTokens";
+import { OAuthError } from "../errors";
+import type { FormParameters } from "../http";
+import { verifyS256 } from "../pkce";
+import type { AuthorizationCodeStore, ClientRecord } from "../ports";
+import { hashOpaqueValue } from "../secrets";
+import type { TokenResponseBody } from "./clientCredentials";
+
+export interface AuthorizationCodeDeps extends AccessTokenIssuerDeps {
+  codes: AuthorizationCodeStore;
+  now?: () => number;
+}
+
+const INVALID_CODE = "The authorization code is invalid, expired, or was already used; start a new authorization request.";
+
+export async function authorizationCodeGrant(
+  deps: AuthorizationCodeDeps,
+  client: ClientRecord,
+  form: FormParameters,
+): Promise<TokenResponseBody> {
+  const code = form.require("code");
+  const verifier = form.get("code_verifier");
+  const redirectUri = form.get("redirect_uri");
+  const now = deps.now?.() ?? Date.now();
+
+  const redemption = await deps.codes.redeemAuthorizationCode(hashOpaqueValue(code), client.id, new Date(now));
+  switch (redemption.status) {
+    case "redeemed":
+      break;
+    case "replayed": {
+      // RFC 6749 §4.1.2, RFC 9700 §4.2.4: someone holds a copy of the code; revoke what it produced.
+      await deps.codes.revokeGrant(redemption.code.id);
+      throw new OAuthError("invalid_grant", "The authorization code was already used; every token issued from it has been revoked.");
+    }
+    case "wrong_client":
+      throw new OAuthError("invalid_grant", "The authorization code was issued to another client.");
+    case "expired":
+    case "unknown":
+      throw new OAuthError("invalid_grant", INVALID_CODE);
+  }
+  const { binding } = redemption.code;
+  if (redirectUri === undefined && binding.redirectUriProvided) {
+    throw new OAuthError("invalid_grant", "redirect_uri is required: it was part of the authorization request (RFC 6749 §4.1.3).");
+  }
+  if (redirectUri !== undefined && redirectUri !== binding.redirectUri) {
+    throw new OAuthError("invalid_grant", "redirect_uri does not match the one used in the authorization request.");
+  }
+  if (verifier === undefined) {
+    throw new OAuthError("invalid_grant", "code_verifier is missing: the authorization request used PKCE (RFC 7636 §4.5).");
+  }
+  if (!verifyS256(verifier, binding.codeChallenge)) {
+    throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge of the authorization request.");
+  }
+  const issued = await issueAccessToken(deps, {
+    client,
+    subject: redemption.code.subject,
+    scopes: redemption.code.scopes,
+    audiences: redemption.code.audiences,
+    authorizationId: redemption.code.authorizationId,
+    grantId: redemption.code.id,
+    claims: binding.accessTokenClaims,
+    now,
+  });
+  return {
+    access_token: issued.accessToken,
+    token_type: "Bearer",
+    expires_in: issued.expiresIn,
+    ...(redemption.code.scopes.length > 0 ? { scope: redemption.code.scopes.join(" ") } : {}),
+  };
+}

@@ -1,0 +1,216 @@
+// Sign-in and sign-out in Chromium, with and without JavaScript.
+// CONFORMANCE.md BCP-08 (303 after the credential POST, never 307) and BCP-09 (no framing).
+import { randomBytes } from "node:crypto";
+import { expect, test, type Page, type Response } from "@playwright/test";
+import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
+
+const REFUSED = "Incorrect username or password, or too many attempts — try again later.";
+const SESSION_COOKIE = "authjs.session-token";
+
+let env: Awaited<ReturnType<typeof startSeededServer>>;
+let base: string;
+
+test.beforeAll(async () => {
+  env = await startSeededServer();
+  base = env.server.url;
+});
+test.afterAll(async () => {
+  await env?.stop();
+});
+
+async function fillAndSubmit(page: Page, username: string, password: string) {
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function sessionCookie(page: Page) {
+  return (await page.context().cookies()).find((cookie) => cookie.name === SESSION_COOKIE);
+}
+
+/** GET /api/auth/session with exactly this cookie (not the browser's jar). */
+async function sessionWith(page: Page, value: string) {
+  const response = await page.request.get(`${base}/api/auth/session`, { headers: { cookie: `${SESSION_COOKIE}=${value}` } });
+  return response.json();
+}
+
+function recordStatuses(page: Page): number[] {
+  const statuses: number[] = [];
+  page.on("response", (response: Response) => statuses.push(response.status()));
+  return statuses;
+}
+
+test.describe("with JavaScript", () => {
+  test("signs in with the username and lands on the home page, signed in", async ({ page }) => {
+    const statuses = recordStatuses(page);
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "alice", "alice-password");
+    await page.waitForURL(`${base}/`);
+    await expect(page.getByText("Signed in as alice")).toBeVisible();
+    const cookie = await sessionCookie(page);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+    expect(statuses).not.toContain(307);
+    expect(await sessionWith(page, cookie!.value)).toMatchObject({ user: { name: "alice" } });
+  });
+
+  test("signs in with the email address and honours returnTo", async ({ page }) => {
+    await page.goto(`${base}/login?returnTo=${encodeURIComponent("/logout?from=login")}`);
+    await fillAndSubmit(page, "alice@example.com", "alice-password");
+    await page.waitForURL(`${base}/logout?from=login`);
+    await expect(page.getByText("You are signed in as alice")).toBeVisible();
+  });
+
+  for (const evil of ["//evil.example/phish", "https://evil.example/phish", "/\\evil.example"]) {
+    test(`ignores returnTo=${evil} and lands on /`, async ({ page }) => {
+      await page.goto(`${base}/login?returnTo=${encodeURIComponent(evil)}`);
+      await fillAndSubmit(page, "alice", "alice-password");
+      await page.waitForURL(`${base}/`);
+      await expect(page.getByText("Signed in as alice")).toBeVisible();
+    });
+  }
+
+  test("prefills the username from login_hint", async ({ page }) => {
+    await page.goto(`${base}/login?login_hint=alice%40example.com`);
+    await expect(page.getByLabel("Username or email")).toHaveValue("alice@example.com");
+    await expect(page.getByLabel("Username or email")).toHaveAttribute("autocomplete", "username");
+    await expect(page.getByLabel("Password")).toHaveAttribute("autocomplete", "current-password");
+  });
+
+  test("checks empty fields in the browser with the shared schema, before any request", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    let posted = false;
+    page.on("request", (request) => {
+      if (request.method() === "POST") posted = true;
+    });
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByText("Enter your username or email address.")).toBeVisible();
+    await expect(page.getByText("Enter your password.")).toBeVisible();
+    expect(posted).toBe(false);
+  });
+
+  test("a wrong password shows the one generic message and keeps the username", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "alice", "not-the-password");
+    await expect(page.getByText(REFUSED)).toBeVisible();
+    await expect(page.getByLabel("Username or email")).toHaveValue("alice");
+    await expect(page.getByLabel("Password")).toHaveValue("");
+    expect(await sessionCookie(page)).toBeUndefined();
+  });
+
+  test("an unknown user gets exactly the same message", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "nobody-here", "alice-password");
+    await expect(page.getByText(REFUSED)).toBeVisible();
+  });
+
+  test("sign-out ends the session: the old cookie is no longer valid anywhere", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "alice", "alice-password");
+    await page.waitForURL(`${base}/`);
+    const cookie = (await sessionCookie(page))!;
+    await page.goto(`${base}/logout`);
+    await expect(page.getByText("You are signed in as alice")).toBeVisible();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { name: "You are signed out" })).toBeVisible();
+    expect(await sessionCookie(page)).toBeUndefined();
+    // Replaying the cookie a browser might have kept: the session row is ended.
+    expect(await sessionWith(page, cookie.value)).toBeNull();
+    await page.goto(`${base}/`);
+    await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  });
+
+  test("the home page's Sign out button signs out too", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "alice", "alice-password");
+    await page.waitForURL(`${base}/`);
+    const cookie = (await sessionCookie(page))!;
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { name: "You are signed out" })).toBeVisible();
+    expect(await sessionWith(page, cookie.value)).toBeNull();
+  });
+
+  test("locks the account after five failures: even the right password gets the generic message", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    for (let i = 0; i < 5; i++) {
+      await fillAndSubmit(page, "admin", `wrong-${i}`);
+      await expect(page.getByText(REFUSED)).toBeVisible();
+      await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    }
+    await page.getByLabel("Password").fill(TEST_ADMIN_PASSWORD);
+    const answered = page.waitForResponse((response) => response.request().method() === "POST");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await answered;
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    await expect(page.getByText(REFUSED)).toBeVisible();
+    expect(page.url()).toContain("/login");
+    expect(await sessionCookie(page)).toBeUndefined();
+  });
+});
+
+test.describe("BCP-09: the login page cannot be framed", () => {
+  test("BCP-09: /login sends frame-ancestors 'none' and X-Frame-Options DENY, and Chromium refuses to frame it", async ({ page }) => {
+    const response = await page.goto(`${base}/login`);
+    expect(response?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(response?.headers()["x-frame-options"]).toBe("DENY");
+    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
+
+    // A page on another origin (127.0.0.1 instead of localhost) tries to frame it.
+    const other = base.replace("localhost", "127.0.0.1");
+    await page.goto(`${other}/.well-known/openid-configuration`);
+    await page.setContent(
+      `<iframe id="control" src="${base}/.well-known/openid-configuration"></iframe>` +
+        `<iframe id="victim" src="${base}/login" width="600" height="400"></iframe>`,
+    );
+    // The control (a JSON document without frame-ancestors) does load in a frame…
+    const control = await (await page.waitForSelector("#control")).contentFrame();
+    await expect(control!.locator("body")).toContainText('"issuer"');
+    // …the login page does not.
+    const victim = await (await page.waitForSelector("#victim")).contentFrame();
+    await page.waitForTimeout(300);
+    expect(await victim?.locator("input[name=password]").count()).toBe(0);
+  });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("BCP-08: signing in posts the form and the server answers 303, then the browser GETs the target", async ({ page }) => {
+    const interaction = randomBytes(32).toString("base64url");
+    const credentialPosts: number[] = [];
+    page.on("response", (response) => {
+      if (response.request().method() === "POST") credentialPosts.push(response.status());
+    });
+    await page.goto(`${base}/login?returnTo=${encodeURIComponent("/logout")}`);
+    await fillAndSubmit(page, "alice", "alice-password");
+    await page.waitForURL(`${base}/logout`);
+    await expect(page.getByText("You are signed in as alice")).toBeVisible();
+    expect(credentialPosts).toEqual([303]);
+
+    // The interaction variant hands the browser back to the authorization endpoint.
+    await page.goto(`${base}/login?interaction=${interaction}`);
+    const posted = page.waitForResponse((response) => response.request().method() === "POST");
+    await fillAndSubmit(page, "alice", "alice-password");
+    const response = await posted;
+    expect(response.status()).toBe(303);
+    expect(response.headers()["location"]).toBe(`/connect/authorize?interaction=${interaction}`);
+  });
+
+  test("a wrong password shows the generic message on the re-rendered page", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "alice", "wrong-password");
+    await expect(page.getByText(REFUSED)).toBeVisible();
+    await expect(page.getByLabel("Username or email")).toHaveValue("alice");
+    expect(await sessionCookie(page)).toBeUndefined();
+  });
+
+  test("sign-out works without JavaScript", async ({ page }) => {
+    await page.goto(`${base}/login`);
+    await fillAndSubmit(page, "alice", "alice-password");
+    await page.waitForURL(`${base}/`);
+    const cookie = (await sessionCookie(page))!;
+    await page.goto(`${base}/logout`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { name: "You are signed out" })).toBeVisible();
+    expect(await sessionWith(page, cookie.value)).toBeNull();
+  });
+});
