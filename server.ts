@@ -59,7 +59,7 @@ async function main() {
   if (bootstrap.createdKeys.length) lines.push(`  signing keys created: ${bootstrap.createdKeys.join("; ")}`);
   if (bootstrap.demoSeed) {
     lines.push(`  demo data seeded: ${bootstrap.demoSeed.created.join(", ")}`);
-    lines.push(`  sign in at ${settings.issuer}/ as ${DEMO.alice.username} / ${DEMO.alice.password}`);
+    lines.push(`  sign in at ${settings.issuer}/login as ${DEMO.alice.username} / ${DEMO.alice.password}`);
     if (bootstrap.demoSeed.adminPassword) {
       lines.push(`  administrator: ${DEMO.admin.username} / ${bootstrap.demoSeed.adminPassword}   (shown once; keep it)`);
     }

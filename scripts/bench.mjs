@@ -12,7 +12,7 @@
 // are stopped, temp dirs removed and the PostgreSQL database dropped even on
 // failure or Ctrl-C.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -517,6 +517,154 @@ const SCENARIOS = {
   },
 };
 
+// ------------------------------------------------- authorization code flow ---
+
+const SPA = { clientId: "spa", redirectUri: "http://localhost:5173/callback" };
+
+function formFields(html, marker) {
+  for (const match of html.matchAll(/<form\b[^>]*>[\s\S]*?<\/form>/g)) {
+    if (!match[0].includes(`name="${marker}"`)) continue;
+    const fields = [];
+    for (const input of match[0].matchAll(/<input\b[^>]*>/g)) {
+      const name = /\sname="([^"]*)"/.exec(input[0])?.[1];
+      const value = /\svalue="([^"]*)"/.exec(input[0])?.[1] ?? "";
+      const disabled = /\sdisabled=""/.test(input[0]);
+      if (name && !disabled) fields.push([name, value.replace(/&quot;/g, '"').replace(/&amp;/g, "&")]);
+    }
+    return fields;
+  }
+  throw new Error(`no form with ${marker}`);
+}
+
+function cookiesOf(response) {
+  return response.headers.getSetCookie().map((c) => c.split(";")[0]).filter((c) => !c.endsWith("=")).join("; ");
+}
+
+/** Signs alice in through the login page, like a browser without JavaScript. */
+async function signInAlice(origin) {
+  const page = await fetch(`${origin}/login`);
+  const body = new FormData();
+  for (const [name, value] of formFields(await page.text(), "username")) if (name !== "username" && name !== "password") body.append(name, value);
+  body.append("username", "alice");
+  body.append("password", "alice-password");
+  const response = await fetch(`${origin}/login`, { method: "POST", body, redirect: "manual", headers: { Origin: origin } });
+  const cookie = cookiesOf(response);
+  if (response.status !== 303 || !cookie) throw new Error(`sign-in failed: ${response.status}`);
+  return cookie;
+}
+
+function pkcePair() {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
+
+function authorizeUrlFor(origin, pkce, state) {
+  const url = new URL(`${origin}/connect/authorize`);
+  url.search = new URLSearchParams({
+    client_id: SPA.clientId,
+    redirect_uri: SPA.redirectUri,
+    response_type: "code",
+    scope: "api",
+    state,
+    code_challenge: pkce.challenge,
+    code_challenge_method: "S256",
+  }).toString();
+  return url.toString();
+}
+
+/** Gives consent once (remembered), so that the measured flows need no screen. */
+async function rememberConsent(origin, cookie) {
+  const first = await fetch(authorizeUrlFor(origin, pkcePair(), "setup"), { redirect: "manual", headers: { cookie } });
+  const consentUrl = new URL(first.headers.get("location"), origin);
+  if (!consentUrl.pathname.startsWith("/consent")) throw new Error(`expected the consent page, got ${consentUrl}`);
+  const page = await fetch(consentUrl, { headers: { cookie } });
+  const body = new FormData();
+  for (const [name, value] of formFields(await page.text(), "interaction")) body.append(name, value);
+  body.append("decision", "allow");
+  const decided = await fetch(consentUrl, { method: "POST", body, redirect: "manual", headers: { cookie, Origin: origin } });
+  if (decided.status !== 303) throw new Error(`consent failed: ${decided.status}`);
+  const resumed = await fetch(new URL(decided.headers.get("location"), origin), { redirect: "manual", headers: { cookie } });
+  if (!resumed.headers.get("location")?.startsWith(SPA.redirectUri)) throw new Error("consent did not complete");
+}
+
+/** One signed-in flow: authorize (remembered consent) → code → token. Returns true on success. */
+async function oneFlow(origin, cookie, pkce) {
+  const state = randomBytes(8).toString("hex");
+  const authorize = await fetch(authorizeUrlFor(origin, pkce, state), { redirect: "manual", headers: { cookie } });
+  await authorize.arrayBuffer();
+  const location = authorize.headers.get("location");
+  if (authorize.status !== 303 || !location?.startsWith(SPA.redirectUri)) return `authorize ${authorize.status}`;
+  const code = new URL(location).searchParams.get("code");
+  if (!code) return `authorize error ${new URL(location).searchParams.get("error")}`;
+  const token = await fetch(`${origin}/connect/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", client_id: SPA.clientId, code, redirect_uri: SPA.redirectUri, code_verifier: pkce.verifier }),
+  });
+  const json = await token.json();
+  if (token.status !== 200 || !json.access_token) return `token ${token.status} ${json.error ?? ""}`;
+  return null;
+}
+
+async function runFlowLoop(origin, cookie, connections, seconds, latencies, failures) {
+  const deadline = performance.now() + seconds * 1000;
+  const pool = Array.from({ length: 64 }, pkcePair);
+  let completed = 0;
+  const worker = async (index) => {
+    for (let i = index; performance.now() < deadline; i += connections) {
+      const started = performance.now();
+      const failure = await oneFlow(origin, cookie, pool[i % pool.length]).catch((error) => `error ${error.message}`);
+      if (failure) failures.push(failure);
+      else {
+        completed++;
+        latencies?.push(performance.now() - started);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, index) => worker(index)));
+  return completed;
+}
+
+async function runFlowScenario(options, server, backend) {
+  const name = "code flow authorize+token (signed in, remembered consent)";
+  process.stdout.write(`  ${name.padEnd(36)} `);
+  const cookie = await signInAlice(server.origin);
+  await rememberConsent(server.origin, cookie);
+  await waitForQuiet(server.child.pid, options.waitQuiet);
+  const failures = [];
+  if (options.warmup > 0) await runFlowLoop(server.origin, cookie, options.connections, options.warmup, null, failures);
+  const latencies = [];
+  const cpuBefore = cpuSnapshot(server.child.pid);
+  const started = performance.now();
+  const completed = await runFlowLoop(server.origin, cookie, options.connections, options.duration, latencies, failures);
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuUsage(cpuBefore, cpuSnapshot(server.child.pid));
+  const memory = readRssMiB(server.child.pid);
+  latencies.sort((a, b) => a - b);
+  const row = {
+    backend,
+    scenario: `${name} — flows/s`,
+    requests: completed,
+    rps: completed / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    non2xx: failures.length,
+    errors: 0,
+    rssMiB: memory.rss,
+    peakRssMiB: memory.hwm,
+    cpu,
+    firstErrors: failures.slice(0, 3),
+  };
+  row.failed = failures.length > 0 || completed === 0;
+  row.disturbed = cpu.other > 15 || (backend === "PGlite" && cpu.postgres > 15);
+  console.log(
+    `${fmt(row.rps, 0).padStart(7)} flows/s  p50 ${fmt(row.p50, 2)} ms  p99 ${fmt(row.p99, 2)} ms  failed ${failures.length}  ` +
+      `RSS ${fmt(row.rssMiB, 0)} MiB  CPU server ${fmt(cpu.server, 0)}% loadgen ${fmt(cpu.loadgen, 0)}% postgres ${fmt(cpu.postgres, 0)}%` +
+      `${row.failed ? `  FAILED ${JSON.stringify(row.firstErrors)}` : ""}`,
+  );
+  return row;
+}
+
 async function benchBackend(options, backend, { dataDir, env }) {
   const rows = [];
   const notes = [];
@@ -531,6 +679,7 @@ async function benchBackend(options, backend, { dataDir, env }) {
     for (const key of ["discovery", "jwks", "tokenRS256", "nextPage"]) {
       rows.push(await runScenario(options, server, SCENARIOS[key], backend));
     }
+    rows.push(await runFlowScenario(options, server, backend));
   } finally {
     await server.stop();
   }

@@ -24,10 +24,11 @@ import type {
   ScopeStore,
   SessionReader,
   StoredInteraction,
+  UserRecord,
   UserStore,
   ValidatedAuthorizationRequest,
 } from "./ports";
-import { StandardScopes, parseScopeParameter, resolveClientScopes } from "./scopes";
+import { StandardScopes, parseScopeParameter, resolveClientScopes, type ResolvedScopes } from "./scopes";
 import { hashOpaqueValue, randomTokenValue } from "./secrets";
 
 export interface AuthorizeEndpointDeps {
@@ -118,16 +119,19 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     client: ClientRecord,
     request: ValidatedAuthorizationRequest,
     session: EndUserSession,
+    user: UserRecord,
     authorization: AuthorizationRecord,
     scopes: string[],
+    /** The scopes as resolved while validating this very request, when they are these. */
+    alreadyResolved: ResolvedScopes | null,
   ): Promise<Response> {
     const code = randomTokenValue(32);
     const lifetime = Math.max(1, Math.min(client.authorizationCodeLifetime ?? AUTHORIZATION_CODE_MAX_LIFETIME, AUTHORIZATION_CODE_MAX_LIFETIME));
     const issuedAt = now();
-    const [resolved, user] = await Promise.all([
-      resolveClientScopes(client, scopes, deps.scopes),
-      deps.users.findUserById(session.userId),
-    ]);
+    const resolved =
+      alreadyResolved && alreadyResolved.names.join(" ") === scopes.join(" ")
+        ? alreadyResolved
+        : await resolveClientScopes(client, scopes, deps.scopes);
     await deps.codes.recordAuthorizationCode({
       valueHash: hashOpaqueValue(code),
       subject: session.userId,
@@ -146,7 +150,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         authTime: Math.floor(session.authTime.getTime() / 1000),
         sessionId: session.sessionId,
         amr: session.amr,
-        accessTokenClaims: user ? accessTokenClaimsFor(user, resolved.records) : {},
+        accessTokenClaims: accessTokenClaimsFor(user, resolved.records),
       },
     });
     return redirectToClient(request.redirectUri, { code, state: request.state, iss: config.issuer });
@@ -193,6 +197,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     request: ValidatedAuthorizationRequest,
     session: EndUserSession | null,
     interaction: StoredInteraction | null,
+    resolvedScopes: ResolvedScopes | null = null,
   ): Promise<Response> {
     const redirect = { redirectUri: request.redirectUri, state: request.state };
     const promptNone = request.prompt.includes("none");
@@ -220,7 +225,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       const usable = authorization && scopes.every((scope) => authorization.scopes.includes(scope))
         ? authorization
         : await deps.authorizations.createAdHocAuthorization(activeSession.userId, client.id, scopes);
-      return issueCode(client, request, activeSession, usable, scopes);
+      return issueCode(client, request, activeSession, user!, usable, scopes, null);
     }
 
     const existing = await deps.authorizations.findPermanentAuthorization(activeSession.userId, client.id);
@@ -251,7 +256,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       return startInteraction(client, request, activeSession.userId, "consent");
     }
     if (interaction && !(await deps.interactions.consumeInteraction(interaction.id))) return expiredInteractionPage();
-    return issueCode(client, request, activeSession, authorization, request.scopes);
+    return issueCode(client, request, activeSession, user!, authorization, request.scopes, resolvedScopes);
   }
 
   async function resume(interactionId: string, request: Request): Promise<Response> {
@@ -349,7 +354,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         fail("unauthorized_client", `The client '${client.clientId}' is not permitted to use the authorization code flow.`);
       }
       const scopes = parseScopeParameter(single("scope"));
-      await resolveClientScopes(client, scopes, deps.scopes);
+      const resolvedScopes = await resolveClientScopes(client, scopes, deps.scopes);
       if (scopes.includes(StandardScopes.offlineAccess) && !hasPermission(client, Permissions.grantType("refresh_token"))) {
         fail("invalid_scope", `The client '${client.clientId}' may not request offline_access: it has no refresh_token grant.`);
       }
@@ -386,7 +391,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         maxAge,
         loginHint: single("login_hint") ?? null,
       };
-      return await proceed(client, validated, await deps.readSession(request), null);
+      return await proceed(client, validated, await deps.readSession(request), null, resolvedScopes);
     } catch (error) {
       if (error instanceof OAuthError && error.status < 500) return errorRedirect(redirect, error);
       throw error;

@@ -4,6 +4,7 @@
 // CONFORMANCE.md BCP-08 (303 after the credential POST) and BCP-09 (framing).
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cookieJar, findForm } from "../helpers/portal";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 const REFUSED = "Incorrect username or password, or too many attempts — try again later.";
@@ -19,52 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await suite?.stop();
 });
-
-function decodeEntities(value: string): string {
-  return value
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
-}
-
-function attribute(tag: string, name: string): string | undefined {
-  const match = tag.match(new RegExp(`\\s${name}="([^"]*)"`));
-  return match ? decodeEntities(match[1]!) : undefined;
-}
-
-interface ParsedForm {
-  method: string | undefined;
-  enctype: string | undefined;
-  /** Every named input with its rendered value (hidden fields, prefilled text). */
-  fields: [string, string][];
-  html: string;
-}
-
-/** The first <form> on the page that has an input named `marker`, or a button with that text. */
-function findForm(html: string, marker: string): ParsedForm {
-  for (const match of html.matchAll(/<form\b[^>]*>[\s\S]*?<\/form>/g)) {
-    const form = match[0];
-    if (!form.includes(`name="${marker}"`) && !form.includes(`>${marker}<`)) continue;
-    const open = form.match(/^<form\b[^>]*>/)![0];
-    const fields: [string, string][] = [];
-    for (const input of form.matchAll(/<input\b[^>]*>/g)) {
-      const name = attribute(input[0], "name");
-      if (name) fields.push([name, attribute(input[0], "value") ?? ""]);
-    }
-    return { method: attribute(open, "method"), enctype: attribute(open, "encType") ?? attribute(open, "enctype"), fields, html: form };
-  }
-  throw new Error(`no form with ${marker} on the page:\n${html.slice(0, 2000)}`);
-}
-
-function cookieJar(response: Response): string {
-  return response.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0]!)
-    .filter((c) => !c.endsWith("="))
-    .join("; ");
-}
 
 async function loginForm(query = "", init: RequestInit = {}) {
   const page = await fetch(`${base}/login${query}`, init);

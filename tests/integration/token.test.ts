@@ -253,10 +253,10 @@ const errorCases: ErrorCase[] = [
     description: /client_credentials/,
   },
   {
-    title: "TK-08: a grant not implemented yet (authorization_code) is unsupported_grant_type",
+    title: "TK-08: a grant the server does not implement (device_code) is unsupported_grant_type",
     request: () => ({
       headers: { Authorization: postmanBasic() },
-      body: { grant_type: "authorization_code", code: "x", redirect_uri: "https://oauth.pstmn.io/v1/callback" },
+      body: { grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: "x" },
     }),
     status: 400,
     error: "unsupported_grant_type",
@@ -678,6 +678,11 @@ describe("fuzz: garbage bodies and headers never produce a 5xx", () => {
         )} -> ${response.status} ${textBody.slice(0, 200)}`;
       if (response.status >= 500) {
         failures.push(describeCase());
+        return;
+      }
+      if (fuzz.method === "OPTIONS") {
+        // A CORS preflight: 204 with the allowed methods, no body.
+        if (response.status !== 204 || !response.headers.get("access-control-allow-methods")) failures.push(`${describeCase()} (bad preflight)`);
         return;
       }
       if (response.status === 200) {
