@@ -1,0 +1,116 @@
+// Interoperability: openid-client v6 (panva), a certified relying-party
+// library, runs the authorization code flow with PKCE against the built
+// server. It discovers the metadata, builds the authorization URL, and checks
+// the authorization response itself (state, and iss per RFC 9207) before it
+// redeems the code. The browser part (sign-in, consent) is driven over HTTP.
+// No openid scope: the server issues no ID tokens yet.
+// CONFORMANCE.md AZ-01, AZ-21 / BCP-11, PK-01, TK-01, DISC (issuer match).
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import * as client from "openid-client";
+import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER } from "../helpers/codeFlow";
+import { JWKS_PATH, verifyAccessToken } from "../helpers/oauth";
+import { completeAuthorization, signInOverHttp } from "../helpers/portal";
+import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
+
+let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let base: string;
+let alice: string;
+
+beforeAll(async () => {
+  suite = await startSeededServer();
+  base = suite.server.url;
+  const { cookie, response } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);
+  expect(response.status).toBe(303);
+  alice = cookie;
+});
+afterAll(async () => {
+  await suite?.stop();
+});
+
+/** The relying party's side: discovery, then an authorization URL with PKCE and state. */
+async function startFlow(config: client.Configuration, redirectUri: string, scope: string) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    code_challenge: codeChallenge,
+    code_challenge_method: "S256",
+    state,
+  });
+  return { codeVerifier, state, url };
+}
+
+describe("openid-client v6", () => {
+  test("DISC: discovery succeeds and the issuer matches the server", async () => {
+    const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const metadata = config.serverMetadata();
+    expect(metadata.issuer).toBe(base);
+    expect(metadata.authorization_endpoint).toBe(`${base}/connect/authorize`);
+    expect(metadata.supportsPKCE()).toBe(true);
+    expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+  });
+
+  test("AZ-01 / AZ-21 / PK-01: the public spa (client.None) completes the code flow; state and iss are checked by the library", async () => {
+    const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const flow = await startFlow(config, DEMO_SPA.redirectUri, "profile api");
+    expect(flow.url.origin + flow.url.pathname).toBe(`${base}/connect/authorize`);
+
+    const callback = await completeAuthorization(base, alice, flow.url.toString());
+    expect(callback.searchParams.get("iss")).toBe(base);
+
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state });
+    expect(tokens.token_type.toLowerCase()).toBe("bearer");
+    expect(tokens.scope).toBe("profile api");
+    expect(tokens.expiresIn()).toBeGreaterThan(0);
+    const { payload } = await verifyAccessToken(tokens.access_token, base + JWKS_PATH, { issuer: base, audience: "urn:gatehouse:api" });
+    expect(payload).toMatchObject({ client_id: "spa", scope: "profile api", preferred_username: DEMO_USER.username });
+  });
+
+  test("TK-01: the confidential postman (client.ClientSecretBasic) completes the code flow", async () => {
+    const config = await client.discovery(
+      new URL(base),
+      DEMO_POSTMAN.clientId,
+      undefined,
+      client.ClientSecretBasic(DEMO_POSTMAN.secret),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const flow = await startFlow(config, DEMO_POSTMAN.redirectUri, "api");
+    const callback = await completeAuthorization(base, alice, flow.url.toString());
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state });
+    expect(tokens.scope).toBe("api");
+    const { payload } = await verifyAccessToken(tokens.access_token, base + JWKS_PATH, { issuer: base, audience: "urn:gatehouse:api" });
+    expect(payload).toMatchObject({ client_id: "postman", preferred_username: DEMO_USER.username });
+  });
+
+  test("AZ-21 / BCP-11: an error response (consent_required for prompt=none) passes the library's iss check and surfaces as an OAuth error", async () => {
+    // admin has consented to nothing: prompt=none ends in consent_required, which the library raises.
+    const { cookie: admin } = await signInOverHttp(base, "admin", TEST_ADMIN_PASSWORD);
+    const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: DEMO_SPA.redirectUri,
+      scope: "api",
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      prompt: "none",
+    });
+    const callback = await completeAuthorization(base, admin, url.toString());
+    await expect(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state })).rejects.toMatchObject({
+      error: "consent_required",
+    });
+  });
+
+  test("a replayed callback (code reuse) is refused by the server with invalid_grant", async () => {
+    const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const flow = await startFlow(config, DEMO_SPA.redirectUri, "api");
+    const callback = await completeAuthorization(base, alice, flow.url.toString());
+    await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state });
+    await expect(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state })).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
+});
