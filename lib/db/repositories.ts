@@ -347,6 +347,10 @@ export function createAuthorizationCodeStore(db: Database): AuthorizationCodeSto
       if (row.status !== "valid") return { status: "replayed", code: toStoredCode(row) };
       return { status: "expired" };
     },
+    async isGrantRevoked(grantId) {
+      const rows = await db.sql.query<{ status: string }>(`SELECT "status" FROM "tokens" WHERE "id" = $1::uuid`, [grantId]);
+      return rows[0]?.status === "revoked";
+    },
     async revokeGrant(grantId) {
       const rows = await db.sql.query<{ id: string }>(
         `UPDATE "tokens" SET "status" = 'revoked' WHERE "grant_id" = $1::uuid AND "status" <> 'revoked' RETURNING "id"`,

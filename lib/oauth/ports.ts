@@ -201,4 +201,6 @@ export interface AuthorizationCodeStore {
   redeemAuthorizationCode(valueHash: string, applicationId: string, now: Date): Promise<CodeRedemption>;
   /** Revokes every token of a grant (and the code itself); returns how many were revoked. */
   revokeGrant(grantId: string): Promise<number>;
+  /** Whether the grant's root (the code) has been revoked, e.g. by a replay. */
+  isGrantRevoked(grantId: string): Promise<boolean>;
 }

@@ -36,13 +36,22 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
  * consume its interaction. A plain, empty answer makes Next fall back to a full
  * page navigation, which then does the real request once.
  */
-export function isNextRouterFetch(req: IncomingMessage): boolean {
-  return req.headers.rsc === "1" || req.headers["next-router-state-tree"] !== undefined;
+export function isNextRouterFetch(req: IncomingMessage | Request): boolean {
+  const header = (name: string) => (req instanceof Request ? req.headers.get(name) : req.headers[name]) ?? undefined;
+  return header("rsc") === "1" || header("next-router-state-tree") !== undefined;
 }
 
+const NEXT_ROUTER_FETCH_ANSWER = { status: 200, headers: { "content-type": "text/plain", "cache-control": "no-store", vary: "rsc" } };
+
 export function answerNextRouterFetch(res: ServerResponse): void {
-  res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store", vary: "rsc" });
+  res.writeHead(NEXT_ROUTER_FETCH_ANSWER.status, NEXT_ROUTER_FETCH_ANSWER.headers);
   res.end();
+}
+
+/** The same guard for a route handler (under `next dev`, where there is no fast lane). */
+export function skippingNextRouterFetches(handler: (request: Request) => Promise<Response>) {
+  return async (request: Request): Promise<Response> =>
+    isNextRouterFetch(request) ? new Response(null, NEXT_ROUTER_FETCH_ANSWER) : handler(request);
 }
 
 export async function serveWebHandler(

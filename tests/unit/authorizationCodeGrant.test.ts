@@ -293,6 +293,22 @@ describe("authorization_code grant: refusals", () => {
     expect(s.tokens.accessTokens[0]!.grantId).toBe(stored.id);
   });
 
+  it("BCP-03 a replay that revokes the grant while the first redemption is still issuing also catches that token", async () => {
+    const s = setup();
+    const code = await spaCode(s);
+    const stored = s.codes.codes.get(hashOpaqueValue(code))!;
+    // The concurrent replay lands between the redemption and the token's row being written.
+    const record = s.tokens.recordAccessToken.bind(s.tokens);
+    s.tokens.recordAccessToken = async (token) => {
+      await s.token(spaRedeem(code));
+      await record(token);
+    };
+    const revokeGrant = vi.spyOn(s.codes, "revokeGrant");
+    await expectTokens(await s.token(spaRedeem(code)));
+    // Once by the replay, once more by the winner after its row exists.
+    expect(revokeGrant.mock.calls).toEqual([[stored.id], [stored.id]]);
+  });
+
   it("TK-04 a code replayed after 30 s is still invalid_grant", async () => {
     const s = setup();
     const code = await spaCode(s);

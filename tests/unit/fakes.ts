@@ -195,6 +195,10 @@ export class InMemoryAuthorizationCodeStore implements AuthorizationCodeStore {
     return { status: "redeemed", code };
   }
 
+  async isGrantRevoked(grantId: string) {
+    return [...this.codes.values()].some((code) => code.id === grantId && code.status === "revoked");
+  }
+
   async revokeGrant(grantId: string) {
     this.revokedGrants.push(grantId);
     let count = 0;

@@ -1,5 +1,8 @@
 import { gatehouseEndpoint } from "@/lib/gatehouse";
+import { skippingNextRouterFetches } from "@/lib/server/webBridge";
 
+// Served by the fast lane in production (server.ts); this route serves `next dev`.
 export const dynamic = "force-dynamic";
-export const GET = gatehouseEndpoint("authorize");
-export const POST = gatehouseEndpoint("authorize");
+const authorize = skippingNextRouterFetches(gatehouseEndpoint("authorize"));
+export const GET = authorize;
+export const POST = authorize;

@@ -63,6 +63,9 @@ export async function authorizationCodeGrant(
     claims: binding.accessTokenClaims,
     now,
   });
+  // A replay racing this redemption may have revoked the grant before this token's row existed:
+  // look once more, so that the replay's revocation covers this token too.
+  if (await deps.codes.isGrantRevoked(redemption.code.id)) await deps.codes.revokeGrant(redemption.code.id);
   return {
     access_token: issued.accessToken,
     token_type: "Bearer",
