@@ -80,8 +80,7 @@ export default async function ConsentPage({ searchParams }: { searchParams: Prom
           </ul>
         </fieldset>
         <p className="text-xs text-slate-500">
-          You will be sent back to <strong>{originOf(prompt.redirectUri)}</strong>. You can revoke this access later from your
-          account page.
+          You will be sent back to <strong>{originOf(prompt.redirectUri)}</strong>.
         </p>
         <div className="flex gap-3">
           <button

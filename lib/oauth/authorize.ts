@@ -8,6 +8,7 @@
 // only its id.
 import { endpointUrl, type OAuthServerConfig } from "./config";
 import { accessTokenClaimsFor } from "./claims";
+import { idTokenClaimsFor } from "./idTokens";
 import { OAuthError, sanitizeErrorDescription, type OAuthErrorCode } from "./errors";
 import { errorPageResponse, pageSecurityHeaders } from "./errorPage";
 import { readFormBody } from "./http";
@@ -151,6 +152,8 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         sessionId: session.sessionId,
         amr: session.amr,
         accessTokenClaims: accessTokenClaimsFor(user, resolved.records),
+        // The ID token is signed at the token endpoint; its user claims are fixed now, like the access token's.
+        idTokenClaims: scopes.includes(StandardScopes.openid) ? idTokenClaimsFor(user, resolved.records) : {},
       },
     });
     return redirectToClient(request.redirectUri, { code, state: request.state, iss: config.issuer });

@@ -4,6 +4,7 @@ import { CLIENT_AUTHENTICATION_METHODS } from "./clientAuthentication";
 import { ENDPOINT_PATHS, endpointUrl, type OAuthServerConfig } from "./config";
 import { withOAuthErrors } from "./errors";
 import { requireMethod } from "./http";
+import { ID_TOKEN_CLAIMS_SUPPORTED } from "./idTokens";
 import type { ScopeStore } from "./ports";
 import { SUPPORTED_SIGNING_ALGORITHMS } from "./signingKeys";
 import { SUPPORTED_GRANT_TYPES } from "./token";
@@ -34,6 +35,9 @@ export function buildServerMetadata(config: OAuthServerConfig, scopeNames: strin
     request_uri_parameter_supported: false,
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [...SUPPORTED_SIGNING_ALGORITHMS],
+    // What an ID token can carry (lib/oauth/idTokens.ts); the claims request parameter is not supported.
+    claims_supported: [...ID_TOKEN_CLAIMS_SUPPORTED],
+    claims_parameter_supported: false,
     access_token_signing_alg_values_supported: [...SUPPORTED_SIGNING_ALGORITHMS],
   };
 }

@@ -174,6 +174,11 @@ export interface AuthorizationCodeBinding {
   amr: string[];
   /** Claims the principal carries into the access token (by destination). */
   accessTokenClaims: Record<string, unknown>;
+  /**
+   * User claims the granted scopes release into the ID token, taken from the
+   * user record at authorization time; empty when openid was not granted.
+   */
+  idTokenClaims: Record<string, unknown>;
 }
 
 export interface StoredAuthorizationCode {
@@ -203,4 +208,43 @@ export interface AuthorizationCodeStore {
   revokeGrant(grantId: string): Promise<number>;
   /** Whether the grant's root (the code) has been revoked, e.g. by a replay. */
   isGrantRevoked(grantId: string): Promise<boolean>;
+}
+
+// ---- Presented tokens: bearer validation, introspection, revocation -----------
+// (RFC 6750, RFC 7662, RFC 7009). Rows of the "tokens" table as the core sees them.
+
+export type StoredTokenStatus = "valid" | "redeemed" | "revoked";
+
+export interface StoredTokenState {
+  /** Row id (a code's id is also its grant id). */
+  id: string;
+  /** "access_token" | "refresh_token" | "authorization_code" | ... */
+  kind: string;
+  /** The user id, or the client_id of a client acting on its own behalf. */
+  subject: string;
+  /** Database id of the client the token was issued to. */
+  applicationId: string;
+  authorizationId: string | null;
+  /** The grant root (the authorization code, later the first refresh token); null for client_credentials. */
+  grantId: string | null;
+  scopes: string[];
+  audiences: string[];
+  status: StoredTokenStatus;
+  /** Whether the grant root has been revoked (e.g. a replayed code): nothing issued from it may be used. */
+  grantRevoked: boolean;
+  expiresAt: Date;
+}
+
+export interface TokenStateStore {
+  /** The access token recorded under `jti`, with its grant root's revocation, in one statement. */
+  findAccessTokenByJti(jti: string): Promise<StoredTokenState | null>;
+  /** The token of any kind whose opaque value hashes (hashOpaqueValue) to `valueHash`. */
+  findTokenByValueHash(valueHash: string): Promise<StoredTokenState | null>;
+}
+
+export interface TokenRevocationStore {
+  /** Marks one token revoked; false when it already was (or does not exist). */
+  revokeToken(id: string): Promise<boolean>;
+  /** Revokes every token of a grant, its root included; returns how many were revoked. */
+  revokeGrant(grantId: string): Promise<number>;
 }

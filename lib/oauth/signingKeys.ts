@@ -1,7 +1,7 @@
 // The key ring: every key lives in the database (private half encrypted), so
 // all instances on one database sign and verify with the same keys. Each
 // process caches the decrypted keys and reloads them periodically.
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type JWK } from "jose";
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from "jose";
 import type { KeyEncryption } from "./keyEncryption";
 import type { SigningAlgorithm, SigningKeyStore, StoredSigningKey } from "./ports";
 
@@ -11,6 +11,13 @@ export interface ActiveSigningKey {
   kid: string;
   alg: SigningAlgorithm;
   privateKey: CryptoKey;
+}
+
+/** A published key's public half, for verifying what this server signed. */
+export interface VerificationKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  publicKey: CryptoKey;
 }
 
 export interface PublicJwk extends JWK {
@@ -56,6 +63,8 @@ export async function ensureSigningKeys(store: SigningKeyStore, encryption: KeyE
 
 interface KeyRingState {
   active: Map<SigningAlgorithm, ActiveSigningKey>;
+  /** Active and retiring keys by kid. */
+  verification: Map<string, VerificationKey>;
   jwks: { keys: PublicJwk[] };
   jwksJson: string;
   loadedAt: number;
@@ -64,12 +73,15 @@ interface KeyRingState {
 export class KeyRing {
   private state: KeyRingState | null = null;
   private loading: Promise<KeyRingState> | null = null;
+  private lastUnknownKidReload = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: SigningKeyStore,
     private readonly encryption: KeyEncryption,
     private readonly refreshIntervalMs = 60_000,
     private readonly now: () => number = Date.now,
+    /** At most one reload per this many ms because of an unknown kid (garbage tokens must not hammer the store). */
+    private readonly unknownKidReloadMs = 5_000,
   ) {}
 
   /** The key to sign with for `alg`; throws if none is active. */
@@ -86,25 +98,51 @@ export class KeyRing {
     return { keys: state.jwks.keys, json: state.jwksJson };
   }
 
+  /**
+   * The public key for `kid` (active or retiring), or null. An unknown kid
+   * reloads the ring once — another instance may have just created the key —
+   * but not more often than every `unknownKidReloadMs`.
+   */
+  async verificationKey(kid: string): Promise<VerificationKey | null> {
+    const state = await this.current();
+    const known = state.verification.get(kid);
+    if (known) return known;
+    if (this.now() - this.lastUnknownKidReload < this.unknownKidReloadMs) return null;
+    this.lastUnknownKidReload = this.now();
+    const fresh = await this.reload();
+    return fresh.verification.get(kid) ?? null;
+  }
+
   /** Forces the next call to reload from the store (after a rotation). */
   invalidate(): void {
     this.state = null;
   }
 
-  private async current(): Promise<KeyRingState> {
-    const state = this.state;
-    if (state && this.now() - state.loadedAt < this.refreshIntervalMs) return state;
+  private startLoading(): Promise<KeyRingState> {
     if (!this.loading) {
       this.loading = this.load().finally(() => {
         this.loading = null;
       });
     }
+    return this.loading;
+  }
+
+  /** Waits for a fresh ring (joining a reload already under way). */
+  private async reload(): Promise<KeyRingState> {
+    this.state = await this.startLoading();
+    return this.state;
+  }
+
+  private async current(): Promise<KeyRingState> {
+    const state = this.state;
+    if (state && this.now() - state.loadedAt < this.refreshIntervalMs) return state;
+    const loading = this.startLoading();
     // A stale ring keeps serving while the reload runs; only a cold ring waits.
     if (state) {
-      this.loading.then((fresh) => (this.state = fresh)).catch(() => undefined);
+      loading.then((fresh) => (this.state = fresh)).catch(() => undefined);
       return state;
     }
-    this.state = await this.loading;
+    this.state = await loading;
     return this.state;
   }
 
@@ -118,7 +156,12 @@ export class KeyRing {
       active.set(key.alg, { kid: key.kid, alg: key.alg, privateKey: await importPKCS8(pkcs8, key.alg) });
     }
     const keys = stored.map((key) => JSON.parse(key.publicJwk) as PublicJwk);
+    const verification = new Map<string, VerificationKey>();
+    for (const [index, jwk] of keys.entries()) {
+      const { kid, alg } = stored[index]!;
+      verification.set(kid, { kid, alg, publicKey: (await importJWK(jwk, alg)) as CryptoKey });
+    }
     const jwks = { keys };
-    return { active, jwks, jwksJson: JSON.stringify(jwks), loadedAt: this.now() };
+    return { active, verification, jwks, jwksJson: JSON.stringify(jwks), loadedAt: this.now() };
   }
 }

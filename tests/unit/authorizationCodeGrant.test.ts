@@ -1,7 +1,9 @@
 // grant_type=authorization_code at POST /connect/token (lib/oauth/grants/authorizationCode.ts),
-// end to end from the authorization endpoint, and the access-token claims of lib/oauth/claims.ts.
+// end to end from the authorization endpoint, the ID token it adds for openid
+// (lib/oauth/idTokens.ts), and the access-token claims of lib/oauth/claims.ts.
 // Row ids refer to shared/CONFORMANCE.md.
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { createHash } from "node:crypto";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { accessTokenClaimsFor, userClaimValue } from "@/lib/oauth/claims";
 import { createJwksEndpoint } from "@/lib/oauth/jwks";
@@ -10,6 +12,7 @@ import { hashOpaqueValue } from "@/lib/oauth/secrets";
 import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
 import { createTokenEndpoint } from "@/lib/oauth/token";
 import {
+  CODE_FLOW,
   InMemorySigningKeyStore,
   InMemoryTokenStore,
   ORDERS_API,
@@ -21,6 +24,7 @@ import {
   codeFrom,
   codeRequestParams,
   createAuthorizeFixture,
+  makeClient,
   makeScope,
   makeUser,
   tokenRequest,
@@ -41,9 +45,22 @@ beforeAll(async () => {
   jwks = createLocalJWKSet((await response.json()) as JSONWebKeySet);
 });
 
+/** A public client that asked for ES256-signed ID tokens (and a shorter lifetime). */
+const ES_CALLBACK = "https://es-app.example.test/cb";
+const esApp = () =>
+  makeClient({
+    clientId: "es-app",
+    clientType: "public",
+    consentType: "implicit",
+    redirectUris: [ES_CALLBACK],
+    permissions: [...CODE_FLOW, "scp:profile", "scp:email"],
+    idTokenSigningAlg: "ES256",
+    idTokenLifetime: 600,
+  });
+
 /** The authorization endpoint and the token endpoint over the same stores and clock. */
 function setup() {
-  const fx = createAuthorizeFixture();
+  const fx = createAuthorizeFixture({ extraClients: [esApp()] });
   const tokens = new InMemoryTokenStore();
   const token = createTokenEndpoint({
     config: fx.config,
@@ -96,7 +113,7 @@ async function expectTokens(response: Response) {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
   expect(response.headers.get("cache-control")).toBe("no-store");
-  const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number; scope?: string };
+  const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number; scope?: string; id_token?: string };
   expect(body.token_type).toBe("Bearer");
   expect(body.expires_in).toBeGreaterThan(0);
   expect(body.expires_in).toBeLessThan(365 * 24 * 3600);
@@ -112,7 +129,7 @@ describe("authorization_code grant: round trip", () => {
     const s = setup();
     const code = await spaCode(s, { scope: "openid profile orders:read" });
     const body = await expectTokens(await s.token(spaRedeem(code)));
-    expect(Object.keys(body).sort()).toEqual(["access_token", "expires_in", "scope", "token_type"]);
+    expect(Object.keys(body).sort()).toEqual(["access_token", "expires_in", "id_token", "scope", "token_type"]);
     expect(body.scope).toBe("openid profile orders:read");
     const { payload } = await verify(s, body.access_token);
     expect(payload.sub).toBe(s.user.id);
@@ -194,6 +211,177 @@ describe("authorization_code grant: round trip", () => {
     const code = await spaCode(s);
     s.clock.advance(59);
     await expectTokens(await s.token(spaRedeem(code)));
+  });
+});
+
+describe("authorization_code grant: ID tokens (OIDC Core §3.1.3)", () => {
+  async function verifyIdToken(s: Setup, idToken: string | undefined, audience = "spa") {
+    expect(idToken, "id_token in the token response").toBeTypeOf("string");
+    return jwtVerify(idToken!, jwks, { issuer: ISSUER, audience, currentDate: new Date(s.clock.now()), algorithms: ["RS256", "ES256"] });
+  }
+
+  it("TK-01 / IT-01 scope openid: the response has an id_token with iss, aud, exp, iat, auth_time, nonce, sub, sid and amr, verified against the JWKS", async () => {
+    const s = setup();
+    s.clock.advance(-120);
+    const session = s.signIn();
+    s.clock.advance(120);
+    const params = codeRequestParams("spa", SPA_CALLBACK, { scope: "openid" });
+    const code = codeFrom(await s.get(params));
+    const body = await expectTokens(await s.token(spaRedeem(code)));
+    const { payload } = await verifyIdToken(s, body.id_token);
+    const now = Math.floor(s.clock.now() / 1000);
+    expect(payload.iss).toBe(ISSUER);
+    expect(payload.aud).toBe("spa");
+    expect(payload.iat).toBe(now);
+    expect(payload.exp).toBe(now + 3600);
+    expect(payload.auth_time).toBe(Math.floor(session.authTime.getTime() / 1000));
+    expect(payload.auth_time).toBe(now - 120);
+    expect(payload.nonce).toBe(params.nonce);
+    expect(payload.sub).toBe(s.user.id);
+    expect(payload.sid).toBe(session.sessionId);
+    expect(payload.amr).toEqual(["pwd"]);
+    // Same sub as the access token (UI-01 will compare it with userinfo's).
+    expect(payload.sub).toBe((await verify(s, body.access_token)).payload.sub);
+  });
+
+  it("IT-02 the ID token is RS256 by default, with typ JWT and the kid of a published key", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(spaRedeem(await spaCode(s))));
+    const header = decodeProtectedHeader(body.id_token!);
+    expect(header).toEqual({ alg: "RS256", kid: expect.any(String), typ: "JWT" });
+    const published = (await keys.publicKeys()).keys.filter((key) => key.alg === "RS256").map((key) => key.kid);
+    expect(published).toContain(header.kid);
+    const { protectedHeader } = await verifyIdToken(s, body.id_token);
+    expect(protectedHeader.alg).toBe("RS256");
+  });
+
+  it("IT-04 at_hash is the left half of SHA-256 of the access token in the same response", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(spaRedeem(await spaCode(s, { scope: "openid orders:read" }))));
+    const { payload } = await verifyIdToken(s, body.id_token);
+    expect(payload.at_hash).toBe(createHash("sha256").update(body.access_token).digest().subarray(0, 16).toString("base64url"));
+  });
+
+  it("a client registered for ES256 gets an ES256 ID token with its own lifetime (the access token stays RS256)", async () => {
+    const s = setup();
+    const params = codeRequestParams("es-app", ES_CALLBACK, { scope: "openid profile" });
+    const code = codeFrom(await s.get(params));
+    const body = await expectTokens(
+      await s.token(tokenRequest({ grant_type: "authorization_code", client_id: "es-app", code, redirect_uri: ES_CALLBACK, code_verifier: PKCE.verifier })),
+    );
+    const { payload, protectedHeader } = await verifyIdToken(s, body.id_token, "es-app");
+    expect(protectedHeader).toMatchObject({ alg: "ES256", typ: "JWT" });
+    expect(payload.exp! - payload.iat!).toBe(600);
+    expect(payload.nonce).toBe(params.nonce);
+    expect(payload.at_hash).toBe(createHash("sha256").update(body.access_token).digest().subarray(0, 16).toString("base64url"));
+    expect(decodeProtectedHeader(body.access_token).alg).toBe("RS256");
+  });
+
+  it("AZ-13 without a nonce in the authorization request, the ID token has no nonce claim", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(spaRedeem(await spaCode(s, { nonce: null }))));
+    const { payload } = await verifyIdToken(s, body.id_token);
+    expect(payload).not.toHaveProperty("nonce");
+  });
+
+  it("without the openid scope there is no id_token (an OAuth-only request)", async () => {
+    const s = setup();
+    const code = await spaCode(s, { scope: "profile orders:read" });
+    expect(s.codes.codes.get(hashOpaqueValue(code))!.binding.idTokenClaims).toEqual({});
+    const body = await expectTokens(await s.token(spaRedeem(code)));
+    expect(Object.keys(body).sort()).toEqual(["access_token", "expires_in", "scope", "token_type"]);
+  });
+
+  it("IT-05 / AZ-15 scope openid alone: only the protocol claims, no name, no email", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(spaRedeem(await spaCode(s, { scope: "openid" }))));
+    const { payload } = await verifyIdToken(s, body.id_token);
+    expect(Object.keys(payload).sort()).toEqual(["amr", "at_hash", "aud", "auth_time", "exp", "iat", "iss", "nonce", "sid", "sub"]);
+  });
+
+  it("IT-05 / AZ-15 profile releases name, preferred_username and updated_at, and no email", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(spaRedeem(await spaCode(s, { scope: "openid profile" }))));
+    const { payload } = await verifyIdToken(s, body.id_token);
+    expect(payload).toMatchObject({ name: "Alice Example", preferred_username: "alice", updated_at: Math.floor(s.user.updatedAt.getTime() / 1000) });
+    expect(payload).not.toHaveProperty("email");
+    expect(payload).not.toHaveProperty("email_verified");
+  });
+
+  it("IT-05 / AZ-15 email releases email and email_verified, and no profile claims", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(webRedeem(await webCode(s, { scope: "openid email" }))));
+    const { payload } = await verifyIdToken(s, body.id_token, "web-app");
+    expect(payload).toMatchObject({ email: "alice@example.com", email_verified: true });
+    for (const claim of ["name", "preferred_username", "updated_at"]) expect(payload).not.toHaveProperty(claim);
+  });
+
+  it("AZ-15 openid profile email: every released claim (the issue puts email in the ID token; the suite only warns)", async () => {
+    const s = setup();
+    const body = await expectTokens(await s.token(webRedeem(await webCode(s, { scope: "openid profile email" }))));
+    const { payload } = await verifyIdToken(s, body.id_token, "web-app");
+    expect(payload).toMatchObject({
+      sub: s.user.id,
+      aud: "web-app",
+      name: "Alice Example",
+      preferred_username: "alice",
+      email: "alice@example.com",
+      email_verified: true,
+    });
+  });
+
+  it("never a claim without a value: a user without email or name gets neither with openid profile email", async () => {
+    const s = setup();
+    const bare = makeUser({ username: "nomail", name: "", email: null, emailVerified: false });
+    s.users.users.set(bare.id, bare);
+    s.signIn(bare);
+    const body = await expectTokens(await s.token(spaRedeem(await spaCode(s, { scope: "openid profile email" }))));
+    const { payload } = await verifyIdToken(s, body.id_token);
+    expect(payload.sub).toBe(bare.id);
+    expect(payload.preferred_username).toBe("nomail");
+    for (const claim of ["name", "email", "email_verified"]) expect(payload).not.toHaveProperty(claim);
+    for (const value of Object.values(payload)) expect(value).not.toBeNull();
+  });
+
+  it("user claims are fixed at authorization time, like the access token's", async () => {
+    const s = setup();
+    const code = await spaCode(s, { scope: "openid profile email" });
+    expect(s.codes.codes.get(hashOpaqueValue(code))!.binding.idTokenClaims).toMatchObject({ name: "Alice Example", email: "alice@example.com" });
+    s.user.name = "Renamed Later";
+    const { payload } = await verifyIdToken(s, (await expectTokens(await s.token(spaRedeem(code)))).id_token);
+    expect(payload.name).toBe("Alice Example");
+  });
+
+  it("a code recorded before ID tokens existed (no idTokenClaims in its binding) still gets an ID token", async () => {
+    const s = setup();
+    const code = await spaCode(s, { scope: "openid profile" });
+    delete (s.codes.codes.get(hashOpaqueValue(code))!.binding as Partial<{ idTokenClaims: unknown }>).idTokenClaims;
+    const { payload } = await verifyIdToken(s, (await expectTokens(await s.token(spaRedeem(code)))).id_token);
+    expect(payload.sub).toBe(s.user.id);
+    expect(payload).not.toHaveProperty("name");
+  });
+
+  it("one extra signature with openid, none without", async () => {
+    const s = setup();
+    const withOpenid = await spaCode(s, { scope: "openid" });
+    const withoutOpenid = await spaCode(s, { scope: "orders:read" });
+    const signingKey = vi.spyOn(keys, "signingKey");
+    try {
+      await expectTokens(await s.token(spaRedeem(withOpenid)));
+      expect(signingKey).toHaveBeenCalledTimes(2);
+      signingKey.mockClear();
+      await expectTokens(await s.token(spaRedeem(withoutOpenid)));
+      expect(signingKey).toHaveBeenCalledTimes(1);
+    } finally {
+      signingKey.mockRestore();
+    }
+  });
+
+  it("TK-03 a replayed code gives no second ID token", async () => {
+    const s = setup();
+    const code = await spaCode(s);
+    await expectTokens(await s.token(spaRedeem(code)));
+    await expectTokenError(await s.token(spaRedeem(code)), 400, "invalid_grant");
   });
 });
 

@@ -513,6 +513,8 @@ describe("authorize: the code", () => {
       sessionId: session.sessionId,
       amr: ["pwd"],
       accessTokenClaims: { preferred_username: "alice" },
+      // profile's claims for the ID token (IT-05: orders:read releases none).
+      idTokenClaims: { name: "Alice Example", preferred_username: "alice", updated_at: Math.floor(fx.user.updatedAt.getTime() / 1000) },
     });
   });
 
@@ -920,6 +922,8 @@ describe("authorize: resuming an interaction", () => {
     expect(row.scopes).toEqual(["openid", "email"]);
     expect(row.audiences).toEqual([]);
     expect(row.binding.accessTokenClaims).toEqual({ email: "alice@example.com", email_verified: true });
+    // The ID token gets only what the user granted: email, not profile.
+    expect(row.binding.idTokenClaims).toEqual({ email: "alice@example.com", email_verified: true });
     const saved = await fx.authorizations.findPermanentAuthorization(fx.user.id, (await fx.clientRow("web-app")).id);
     expect(saved!.scopes).toEqual(["openid", "email"]);
     expect(row.authorizationId).toBe(saved!.id);

@@ -1,10 +1,13 @@
 // RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is redeemed once,
 // atomically; a replay revokes everything issued from it (RFC 6749 §4.1.2).
+// With the openid scope the response also carries an ID token (OIDC Core §3.1.3.3).
 import { issueAccessToken, type AccessTokenIssuerDeps } from "../accessTokens";
 import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
+import { issueIdToken } from "../idTokens";
 import { verifyS256 } from "../pkce";
 import type { AuthorizationCodeStore, ClientRecord } from "../ports";
+import { StandardScopes } from "../scopes";
 import { hashOpaqueValue } from "../secrets";
 import type { TokenResponseBody } from "./clientCredentials";
 
@@ -63,13 +66,31 @@ export async function authorizationCodeGrant(
     claims: binding.accessTokenClaims,
     now,
   });
+  // The ID token needs the access token for at_hash, so it is signed after it: one more
+  // signature, overlapping the grant check below (thread pool and database at once).
+  const idToken = redemption.code.scopes.includes(StandardScopes.openid)
+    ? issueIdToken(deps, {
+        client,
+        subject: redemption.code.subject,
+        nonce: binding.nonce,
+        authTime: binding.authTime,
+        sessionId: binding.sessionId,
+        amr: binding.amr,
+        // Codes recorded before ID tokens existed carry no idTokenClaims.
+        claims: binding.idTokenClaims ?? {},
+        accessToken: issued.accessToken,
+        now,
+      })
+    : undefined;
   // A replay racing this redemption may have revoked the grant before this token's row existed:
   // look once more, so that the replay's revocation covers this token too.
-  if (await deps.codes.isGrantRevoked(redemption.code.id)) await deps.codes.revokeGrant(redemption.code.id);
+  const [revoked, signedIdToken] = await Promise.all([deps.codes.isGrantRevoked(redemption.code.id), idToken]);
+  if (revoked) await deps.codes.revokeGrant(redemption.code.id);
   return {
     access_token: issued.accessToken,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
     ...(redemption.code.scopes.length > 0 ? { scope: redemption.code.scopes.join(" ") } : {}),
+    ...(signedIdToken !== undefined ? { id_token: signedIdToken } : {}),
   };
 }

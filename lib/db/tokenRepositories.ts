@@ -1,0 +1,79 @@
+// The queries behind presented tokens: bearer validation (userinfo and, later,
+// resource servers), introspection and revocation. Raw SQL on the driver like
+// the other hot-path stores in repositories.ts; one statement per question.
+import type { StoredTokenState, StoredTokenStatus, TokenRevocationStore, TokenStateStore } from "../oauth/ports";
+import type { Database } from "./client";
+import { createAuthorizationCodeStore } from "./repositories";
+
+interface TokenStateRow {
+  id: string;
+  kind: string;
+  subject: string;
+  application_id: string;
+  authorization_id: string | null;
+  grant_id: string | null;
+  scopes: string[];
+  audiences: string[];
+  status: string;
+  grant_revoked: boolean;
+  expires_at: Date;
+}
+
+function toStatus(status: string): StoredTokenStatus {
+  return status === "valid" || status === "redeemed" ? status : "revoked";
+}
+
+function toTokenState(row: TokenStateRow): StoredTokenState {
+  return {
+    id: row.id,
+    kind: row.kind,
+    subject: row.subject,
+    applicationId: row.application_id,
+    authorizationId: row.authorization_id,
+    grantId: row.grant_id,
+    scopes: row.scopes ?? [],
+    audiences: row.audiences ?? [],
+    status: toStatus(row.status),
+    grantRevoked: row.grant_revoked === true,
+    expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
+  };
+}
+
+// The token and its grant root in one read: a replayed code revokes the root
+// (grants/authorizationCode.ts), and a token whose row was written just after
+// that revocation is still refused because its root says so.
+const SELECT_WITH_GRANT = `
+  SELECT t."id", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
+         t."scopes", t."audiences", t."status", t."expires_at",
+         COALESCE(g."status" = 'revoked', false) AS "grant_revoked"
+    FROM "tokens" t
+    LEFT JOIN "tokens" g ON g."id" = t."grant_id"`;
+
+export function createTokenStateStore(db: Database): TokenStateStore {
+  return {
+    async findAccessTokenByJti(jti) {
+      if (jti.includes("\u0000")) return null; // PostgreSQL text cannot hold U+0000
+      const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."jti" = $1 AND t."kind" = 'access_token'`, [jti]);
+      return rows[0] ? toTokenState(rows[0]) : null;
+    },
+    async findTokenByValueHash(valueHash) {
+      const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."value_hash" = $1`, [valueHash]);
+      return rows[0] ? toTokenState(rows[0]) : null;
+    },
+  };
+}
+
+export function createTokenRevocationStore(db: Database): TokenRevocationStore {
+  // One definition of "revoke a grant" (the replay defence uses the same statement).
+  const grants = createAuthorizationCodeStore(db);
+  return {
+    async revokeToken(id) {
+      const rows = await db.sql.query<{ id: string }>(
+        `UPDATE "tokens" SET "status" = 'revoked' WHERE "id" = $1::uuid AND "status" <> 'revoked' RETURNING "id"`,
+        [id],
+      );
+      return rows.length > 0;
+    },
+    revokeGrant: (grantId) => grants.revokeGrant(grantId),
+  };
+}
