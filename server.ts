@@ -22,6 +22,9 @@ async function main() {
   const fastLane = new Map<string, WebHandler>([
     [ENDPOINT_PATHS.authorization, gatehouse.endpoints.authorize],
     [ENDPOINT_PATHS.token, gatehouse.endpoints.token],
+    [ENDPOINT_PATHS.userinfo, gatehouse.endpoints.userinfo],
+    [ENDPOINT_PATHS.revocation, gatehouse.endpoints.revoke],
+    [ENDPOINT_PATHS.introspection, gatehouse.endpoints.introspect],
     [ENDPOINT_PATHS.jwks, gatehouse.endpoints.jwks],
     [ENDPOINT_PATHS.openidConfiguration, gatehouse.endpoints.discovery],
     [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],

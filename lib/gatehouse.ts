@@ -15,14 +15,18 @@ import {
   createTokenStore,
   createUserStore,
 } from "./db/repositories";
+import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
 import type { OAuthServerConfig } from "./oauth/config";
 import type { ConsentDeps } from "./oauth/consent";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
+import { createIntrospectionEndpoint } from "./oauth/introspect";
 import { createJwksEndpoint } from "./oauth/jwks";
 import { KeyEncryption } from "./oauth/keyEncryption";
+import { createRevocationEndpoint } from "./oauth/revoke";
 import { KeyRing } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
+import { createUserinfoEndpoint } from "./oauth/userinfo";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
 
 export type WebHandler = (request: Request) => Promise<Response>;
@@ -45,6 +49,9 @@ export interface Gatehouse {
     token: WebHandler;
     discovery: WebHandler;
     jwks: WebHandler;
+    userinfo: WebHandler;
+    revoke: WebHandler;
+    introspect: WebHandler;
   };
   close(): Promise<void>;
 }
@@ -77,6 +84,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const users = createUserStore(db);
     const authorizations = createAuthorizationStore(db);
     const interactions = createInteractionStore(db);
+    const tokenStates = createTokenStateStore(db);
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
@@ -104,6 +112,9 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
         token: createTokenEndpoint({ config, keys, clients, scopes, tokens, codes }),
         discovery: createDiscoveryEndpoint({ config, scopes }),
         jwks: createJwksEndpoint(keys),
+        userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users }),
+        revoke: createRevocationEndpoint({ config, keys, tokens: tokenStates, clients, revocations: createTokenRevocationStore(db) }),
+        introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, clients }),
       },
       close: () => db.close(),
     };

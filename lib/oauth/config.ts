@@ -18,6 +18,9 @@ export function endpointUrl(config: Pick<OAuthServerConfig, "issuer">, path: str
 export const ENDPOINT_PATHS = {
   authorization: "/connect/authorize",
   token: "/connect/token",
+  userinfo: "/connect/userinfo",
+  revocation: "/connect/revoke",
+  introspection: "/connect/introspect",
   jwks: "/.well-known/jwks.json",
   openidConfiguration: "/.well-known/openid-configuration",
   oauthAuthorizationServer: "/.well-known/oauth-authorization-server",

@@ -22,12 +22,18 @@ export function buildServerMetadata(config: OAuthServerConfig, scopeNames: strin
     authorization_endpoint: endpointUrl(config, ENDPOINT_PATHS.authorization),
     token_endpoint: endpointUrl(config, ENDPOINT_PATHS.token),
     jwks_uri: endpointUrl(config, ENDPOINT_PATHS.jwks),
+    userinfo_endpoint: endpointUrl(config, ENDPOINT_PATHS.userinfo),
+    revocation_endpoint: endpointUrl(config, ENDPOINT_PATHS.revocation),
+    introspection_endpoint: endpointUrl(config, ENDPOINT_PATHS.introspection),
     scopes_supported: scopeNames,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
     grant_types_supported: SUPPORTED_GRANT_TYPES,
     // "none": public clients redeem codes with client_id alone, PKCE being their proof.
     token_endpoint_auth_methods_supported: [...CLIENT_AUTHENTICATION_METHODS, "none"],
+    // Public clients revoke their own tokens with client_id alone; introspection needs a confidential client.
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTHENTICATION_METHODS, "none"],
+    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTHENTICATION_METHODS],
     // PKCE is required for every authorization request, S256 only.
     code_challenge_methods_supported: ["S256"],
     authorization_response_iss_parameter_supported: true,

@@ -3,8 +3,10 @@
 // server. It discovers the metadata, builds the authorization URL, and checks
 // the authorization response itself (state, and iss per RFC 9207) before it
 // redeems the code. The browser part (sign-in, consent) is driven over HTTP.
-// No openid scope: the server issues no ID tokens yet.
-// CONFORMANCE.md AZ-01, AZ-21 / BCP-11, PK-01, TK-01, DISC (issuer match).
+// With the openid scope the library also validates the ID token (iss, aud,
+// exp, iat, nonce, auth_time; with enableNonRepudiationChecks its signature
+// against jwks_uri too).
+// CONFORMANCE.md AZ-01, AZ-13, AZ-21 / BCP-11, PK-01, TK-01, IT-01, IT-02, DISC (issuer match).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as client from "openid-client";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER } from "../helpers/codeFlow";
@@ -82,6 +84,77 @@ describe("openid-client v6", () => {
     expect(tokens.scope).toBe("api");
     const { payload } = await verifyAccessToken(tokens.access_token, base + JWKS_PATH, { issuer: base, audience: "urn:gatehouse:api" });
     expect(payload).toMatchObject({ client_id: "postman", preferred_username: DEMO_USER.username });
+  });
+
+  test("IT-01 / IT-02: the spa runs openid profile email with a nonce; the library validates the ID token, signature included", async () => {
+    const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), {
+      execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+    });
+    expect(config.serverMetadata().id_token_signing_alg_values_supported).toContain("RS256");
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: DEMO_SPA.redirectUri,
+      scope: "openid profile email",
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      nonce,
+    });
+    const callback = await completeAuthorization(base, alice, url.toString());
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    expect(tokens.id_token).toBeTypeOf("string");
+    const claims = tokens.claims()!;
+    expect(claims).toBeDefined();
+    expect(claims.iss).toBe(base);
+    expect(claims.aud).toBe(DEMO_SPA.clientId);
+    expect(claims.nonce).toBe(nonce);
+    expect(claims.sub).toBeTypeOf("string");
+    expect(claims).toMatchObject({ name: "Alice Example", preferred_username: DEMO_USER.username, email: DEMO_USER.email, email_verified: true });
+    // No scope names a resource: the access token's audience is the default (the issuer).
+    const { payload } = await verifyAccessToken(tokens.access_token, base + JWKS_PATH, { issuer: base, audience: base });
+    expect(claims.sub).toBe(payload.sub);
+  });
+
+  test("TK-01 / IT-01: postman (client_secret_basic) with openid, a nonce and max_age: the library checks nonce and auth_time", async () => {
+    const config = await client.discovery(
+      new URL(base),
+      DEMO_POSTMAN.clientId,
+      undefined,
+      client.ClientSecretBasic(DEMO_POSTMAN.secret),
+      { execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks] },
+    );
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: DEMO_POSTMAN.redirectUri,
+      scope: "openid profile email api",
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      nonce,
+      max_age: "3600",
+    });
+    const callback = await completeAuthorization(base, alice, url.toString());
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, maxAge: 3600 });
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({ aud: DEMO_POSTMAN.clientId, nonce, email: DEMO_USER.email });
+    expect(claims.auth_time).toBeTypeOf("number");
+    const { payload } = await verifyAccessToken(tokens.access_token, base + JWKS_PATH, { issuer: base, audience: "urn:gatehouse:api" });
+    expect(claims.sub).toBe(payload.sub);
+  });
+
+  test("AZ-13: openid without a nonce: the library expects an ID token without one, and gets it", async () => {
+    const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const flow = await startFlow(config, DEMO_SPA.redirectUri, "openid");
+    const callback = await completeAuthorization(base, alice, flow.url.toString());
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, idTokenExpected: true });
+    const claims = tokens.claims()!;
+    expect(claims.sub).toBeTypeOf("string");
+    expect(claims).not.toHaveProperty("nonce");
+    expect(claims).not.toHaveProperty("email");
   });
 
   test("AZ-21 / BCP-11: an error response (consent_required for prompt=none) passes the library's iss check and surfaces as an OAuth error", async () => {

@@ -51,6 +51,16 @@ describe("discovery", () => {
     expect(body.access_token_signing_alg_values_supported).toEqual(["RS256", "ES256"]);
   });
 
+  it("DISC-02 claims_supported lists what an ID token can carry; the claims parameter is not supported", async () => {
+    const { body } = await metadata();
+    expect(body.claims_supported).toEqual([
+      "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr",
+      "name", "preferred_username", "updated_at", "email", "email_verified",
+    ]);
+    expect(body.claims_parameter_supported).toBe(false);
+    expect(body.id_token_signing_alg_values_supported).toEqual(["RS256", "ES256"]);
+  });
+
   it("DISC-02 scopes_supported comes from the scope store and includes openid", async () => {
     const { body } = await metadata();
     expect(body.scopes_supported).toEqual(["email", "openid", "orders:read"]);

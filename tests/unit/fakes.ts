@@ -1,5 +1,9 @@
 // In-memory implementations of the ports in lib/oauth/ports.ts, plus small
 // builders shared by the unit tests.
+import { issueAccessToken, type AccessTokenRequest, type IssuedAccessToken } from "@/lib/oauth/accessTokens";
+import { KeyEncryption } from "@/lib/oauth/keyEncryption";
+import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
+import type { StoredTokenState, TokenRevocationStore, TokenStateStore } from "@/lib/oauth/ports";
 import { createAuthorizeEndpoint } from "@/lib/oauth/authorize";
 import type { OAuthServerConfig } from "@/lib/oauth/config";
 import type { ConsentDeps } from "@/lib/oauth/consent";
@@ -451,4 +455,142 @@ export function codeFrom(response: Response): string {
   const code = redirectLocation(response).searchParams.get("code");
   if (!code) throw new Error(`no code in ${response.headers.get("location")}`);
   return code;
+}
+
+// ---- presented tokens: bearer validation, introspection, revocation ---------
+
+type LedgerRow = StoredTokenState & { jti: string | null; valueHash: string | null };
+
+/**
+ * The "tokens" table in memory: records what issueAccessToken writes (TokenStore)
+ * and answers the lookups and revocations of bearer.ts, introspect.ts and revoke.ts.
+ */
+export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRevocationStore {
+  readonly rows = new Map<string, LedgerRow>();
+  /** Every lookup, e.g. ["jti:…", "hash:…"]. */
+  readonly lookups: string[] = [];
+  failWith: Error | null = null;
+
+  async recordAccessToken(token: NewAccessTokenRecord): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    const id = crypto.randomUUID();
+    this.rows.set(id, {
+      id,
+      kind: "access_token",
+      jti: token.jti,
+      valueHash: null,
+      subject: token.subject,
+      applicationId: token.applicationId,
+      authorizationId: token.authorizationId ?? null,
+      grantId: token.grantId ?? null,
+      scopes: [...token.scopes],
+      audiences: [...token.audiences],
+      status: "valid",
+      grantRevoked: false,
+      expiresAt: token.expiresAt,
+    });
+  }
+
+  /** An opaque token (code, refresh token) stored by value hash; a grant root when grantId is "self". */
+  addOpaqueToken(row: Partial<LedgerRow> & { kind: string; valueHash: string; applicationId: string; grantId?: string | null | "self" }): LedgerRow {
+    const id = row.id ?? crypto.randomUUID();
+    const stored: LedgerRow = {
+      subject: "user-1",
+      authorizationId: null,
+      scopes: [],
+      audiences: [],
+      status: "valid",
+      grantRevoked: false,
+      expiresAt: new Date(Date.now() + 3600_000),
+      jti: null,
+      ...row,
+      id,
+      grantId: row.grantId === "self" ? id : (row.grantId ?? null),
+    };
+    this.rows.set(id, stored);
+    return stored;
+  }
+
+  byJti(jti: string): LedgerRow | undefined {
+    return [...this.rows.values()].find((row) => row.jti === jti);
+  }
+
+  private withGrant(row: LedgerRow | undefined): StoredTokenState | null {
+    if (!row) return null;
+    const { jti: _jti, valueHash: _valueHash, ...state } = row;
+    const root = row.grantId ? this.rows.get(row.grantId) : undefined;
+    return structuredClone({ ...state, grantRevoked: root?.status === "revoked" });
+  }
+
+  async findAccessTokenByJti(jti: string): Promise<StoredTokenState | null> {
+    this.lookups.push(`jti:${jti}`);
+    if (this.failWith) throw this.failWith;
+    return this.withGrant([...this.rows.values()].find((row) => row.jti === jti && row.kind === "access_token"));
+  }
+
+  async findTokenByValueHash(valueHash: string): Promise<StoredTokenState | null> {
+    this.lookups.push(`hash:${valueHash}`);
+    if (this.failWith) throw this.failWith;
+    return this.withGrant([...this.rows.values()].find((row) => row.valueHash === valueHash));
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status === "revoked") return false;
+    row.status = "revoked";
+    return true;
+  }
+
+  async revokeGrant(grantId: string): Promise<number> {
+    let count = 0;
+    for (const row of this.rows.values()) {
+      if (row.grantId === grantId && row.status !== "revoked") {
+        row.status = "revoked";
+        count++;
+      }
+    }
+    return count;
+  }
+}
+
+/**
+ * A key ring with fresh RS256 and ES256 keys, a token ledger, and `issue()` to
+ * sign access tokens the way the token endpoint does.
+ */
+export async function createTokenFixture(configOverrides: Partial<OAuthServerConfig> = {}) {
+  const config = testConfig(configOverrides);
+  const encryption = new KeyEncryption(TEST_SECRET);
+  const keyStore = new InMemorySigningKeyStore();
+  await ensureSigningKeys(keyStore, encryption);
+  const keys = new KeyRing(keyStore, encryption);
+  const tokens = new InMemoryTokenLedger();
+  const clock = new FakeClock();
+  return {
+    config,
+    keys,
+    keyStore,
+    tokens,
+    clock,
+    /** Signs and records an access token for `client` (user tokens: pass a grantId). */
+    issue(request: Omit<AccessTokenRequest, "audiences"> & { audiences?: string[] }): Promise<IssuedAccessToken> {
+      return issueAccessToken({ config, keys, tokens }, { audiences: [], now: clock.now(), ...request });
+    },
+  };
+}
+
+export type TokenFixture = Awaited<ReturnType<typeof createTokenFixture>>;
+
+/** A form POST to /connect/introspect or /connect/revoke. */
+export function clientFormRequest(
+  path: string,
+  body: Record<string, string> | string,
+  options: { basic?: [string, string]; headers?: Record<string, string>; method?: string } = {},
+): Request {
+  const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded", ...options.headers };
+  if (options.basic) headers.Authorization = basicHeader(options.basic[0], options.basic[1]);
+  return new Request(`https://id.example.test${path}`, {
+    method: options.method ?? "POST",
+    headers,
+    body: typeof body === "string" ? body : new URLSearchParams(body).toString(),
+  });
 }

@@ -1,0 +1,88 @@
+// POST /connect/revoke (RFC 7009): a client revokes one of its own tokens.
+// Unknown, invalid, expired or another client's tokens get the same 200 as a
+// successful revocation (§2.2), so the endpoint cannot be used to probe tokens.
+import { looksLikeJwt, validateAccessToken, type BearerDeps } from "./bearer";
+import { authenticateClient } from "./clientAuthentication";
+import { OAuthError, noStoreHeaders, withOAuthErrors } from "./errors";
+import { readFormBody, requireMethod } from "./http";
+import { Permissions, hasPermission } from "./permissions";
+import type { ClientRecord, ClientStore, StoredTokenState, TokenRevocationStore } from "./ports";
+import { hashOpaqueValue } from "./secrets";
+
+export interface RevocationDeps extends BearerDeps {
+  clients: ClientStore;
+  revocations: TokenRevocationStore;
+}
+
+/**
+ * What goes with a revoked token, by kind (RFC 7009 §2.1). An access token
+ * goes alone. A refresh token takes its whole grant along: every access token
+ * issued from it stops working too. Kinds not listed cannot be revoked here.
+ */
+export const REVOCATION_SCOPE: Readonly<Record<string, "token" | "grant">> = {
+  access_token: "token",
+  refresh_token: "grant",
+};
+
+/** Browser apps (public clients) revoke their tokens from another origin. */
+const corsHeaders = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "POST",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type",
+  "Access-Control-Max-Age": "600",
+};
+
+/** The caller's token behind `value`, whatever its kind; null when there is none to act on. */
+async function findOwnToken(deps: RevocationDeps, caller: ClientRecord, value: string): Promise<StoredTokenState | null> {
+  let record: StoredTokenState | null;
+  if (looksLikeJwt(value)) {
+    // Our access tokens are JWTs: by jti, once the signature says we issued it. An expired or
+    // already revoked one needs nothing more.
+    const check = await validateAccessToken(deps, value);
+    record = check.active ? check.token.record : null;
+  } else {
+    // Opaque values (refresh tokens; authorization codes) are stored as hashes.
+    record = await deps.tokens.findTokenByValueHash(hashOpaqueValue(value));
+  }
+  // Another client's token is left alone, and the answer is the same as for an unknown one.
+  return record && record.applicationId === caller.id ? record : null;
+}
+
+export async function revokeToken(deps: RevocationDeps, caller: ClientRecord, value: string): Promise<void> {
+  const record = await findOwnToken(deps, caller, value);
+  if (!record) return;
+  const scope = Object.hasOwn(REVOCATION_SCOPE, record.kind) ? REVOCATION_SCOPE[record.kind] : undefined;
+  if (!scope) {
+    throw new OAuthError(
+      "unsupported_token_type",
+      `A ${record.kind.replace(/_/g, " ")} cannot be revoked; only access tokens and refresh tokens can (RFC 7009 §2.2.1).`,
+    );
+  }
+  if (scope === "grant" && record.grantId) await deps.revocations.revokeGrant(record.grantId);
+  else await deps.revocations.revokeToken(record.id);
+}
+
+export function createRevocationEndpoint(deps: RevocationDeps): (request: Request) => Promise<Response> {
+  const endpoint = withOAuthErrors(async (request) => {
+    requireMethod(request, ["POST"]);
+    const form = await readFormBody(request);
+    // Public clients authenticate with client_id alone and may revoke their own tokens.
+    const { client } = await authenticateClient(request.headers, form, deps.clients);
+    if (!hasPermission(client, Permissions.endpoint.revocation)) {
+      throw new OAuthError(
+        "unauthorized_client",
+        `The client '${client.clientId}' is not permitted to use the revocation endpoint; an administrator can grant it the permission.`,
+      );
+    }
+    const token = form.require("token", "Send the token to revoke in the 'token' parameter (RFC 7009 §2.1).");
+    // token_type_hint is only a hint (RFC 7009 §2.1): unknown values are ignored and the same search runs.
+    await revokeToken(deps, client, token);
+    return new Response(null, { status: 200, headers: { ...noStoreHeaders } });
+  });
+  return async (request) => {
+    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
+    const response = await endpoint(request);
+    for (const [name, value] of Object.entries(corsHeaders)) response.headers.set(name, value);
+    return response;
+  };
+}

@@ -1,0 +1,140 @@
+// lib/db/tokenRepositories.ts on an in-memory PGlite with the project's
+// migrations: the statements behind bearer validation and revocation.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database, SqlExecutor } from "@/lib/db/client";
+import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
+import { createAuthorizationCodeStore, createTokenStore } from "@/lib/db/repositories";
+import { createTokenRevocationStore, createTokenStateStore } from "@/lib/db/tokenRepositories";
+import type { AuthorizationCodeBinding } from "@/lib/oauth/ports";
+
+let pg: PGlite;
+let sql: SqlExecutor;
+let db: Database;
+const appId: string = randomUUID();
+const otherAppId: string = randomUUID();
+const USER: string = randomUUID();
+
+beforeAll(async () => {
+  pg = new PGlite();
+  await pg.waitReady;
+  await applyMigrations(
+    {
+      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
+      exec: async (text) => void (await pg.exec(text)),
+    },
+    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
+  );
+  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  // Only the raw-SQL side of Database is used by these stores.
+  db = { sql } as unknown as Database;
+  for (const [id, clientId] of [[appId, "web-app"], [otherAppId, "other-app"]]) {
+    await sql.query(`INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, $2, $2, 'confidential', now())`, [id, clientId]);
+  }
+}, 60_000);
+afterAll(async () => {
+  await pg?.close();
+});
+
+const hour = () => new Date(Date.now() + 3600_000);
+
+async function recordCode(valueHash: string): Promise<string> {
+  await createAuthorizationCodeStore(db).recordAuthorizationCode({
+    valueHash,
+    subject: USER,
+    applicationId: appId,
+    authorizationId: null,
+    scopes: ["openid"],
+    audiences: [],
+    createdAt: new Date(),
+    expiresAt: hour(),
+    binding: {} as AuthorizationCodeBinding,
+  });
+  const [row] = await sql.query<{ id: string }>(`SELECT "id" FROM "tokens" WHERE "value_hash" = $1`, [valueHash]);
+  return row!.id;
+}
+
+async function recordAccess(grantId: string | null, subject = USER): Promise<string> {
+  const jti = randomUUID();
+  await createTokenStore(db).recordAccessToken({
+    jti,
+    subject,
+    applicationId: appId,
+    grantId,
+    scopes: ["openid", "profile"],
+    audiences: ["https://id.example.test"],
+    createdAt: new Date(),
+    expiresAt: hour(),
+  });
+  return jti;
+}
+
+describe("createTokenStateStore", () => {
+  it("finds an access token by jti with its row and a live grant root", async () => {
+    const grant = await recordCode(`code-${randomUUID()}`);
+    const jti = await recordAccess(grant);
+    const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
+    expect(state).toMatchObject({
+      kind: "access_token",
+      subject: USER,
+      applicationId: appId,
+      grantId: grant,
+      authorizationId: null,
+      scopes: ["openid", "profile"],
+      audiences: ["https://id.example.test"],
+      status: "valid",
+      grantRevoked: false,
+    });
+    expect(state!.expiresAt).toBeInstanceOf(Date);
+  });
+
+  it("TK-04: reports the grant root's revocation even while the token's own row still says valid", async () => {
+    const grant = await recordCode(`code-${randomUUID()}`);
+    const jti = await recordAccess(grant);
+    await sql.query(`UPDATE "tokens" SET "status" = 'revoked' WHERE "id" = $1`, [grant]);
+    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ status: "valid", grantRevoked: true });
+  });
+
+  it("a client_credentials token has no grant and no grant revocation", async () => {
+    const jti = await recordAccess(null, "web-app");
+    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, grantRevoked: false, subject: "web-app" });
+  });
+
+  it("unknown jtis, and jtis PostgreSQL text cannot hold, are null", async () => {
+    const store = createTokenStateStore(db);
+    expect(await store.findAccessTokenByJti(randomUUID())).toBeNull();
+    expect(await store.findAccessTokenByJti("a\u0000b")).toBeNull();
+  });
+
+  it("finds an opaque token by value hash, whatever its kind", async () => {
+    const hash = `code-${randomUUID()}`;
+    const id = await recordCode(hash);
+    expect(await createTokenStateStore(db).findTokenByValueHash(hash)).toMatchObject({ id, kind: "authorization_code", grantId: id, applicationId: appId });
+    expect(await createTokenStateStore(db).findTokenByValueHash("no-such-hash")).toBeNull();
+  });
+});
+
+describe("createTokenRevocationStore", () => {
+  it("revokes one token: true the first time, false after", async () => {
+    const jti = await recordAccess(null, "web-app");
+    const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
+    const revocations = createTokenRevocationStore(db);
+    expect(await revocations.revokeToken(state!.id)).toBe(true);
+    expect(await revocations.revokeToken(state!.id)).toBe(false);
+    expect((await createTokenStateStore(db).findAccessTokenByJti(jti))!.status).toBe("revoked");
+  });
+
+  it("revokes a whole grant: the root and everything issued from it, nothing else", async () => {
+    const grant = await recordCode(`code-${randomUUID()}`);
+    const first = await recordAccess(grant);
+    const second = await recordAccess(grant);
+    const unrelated = await recordAccess(null, "web-app");
+    expect(await createTokenRevocationStore(db).revokeGrant(grant)).toBe(3);
+    const states = createTokenStateStore(db);
+    expect((await states.findAccessTokenByJti(first))!.status).toBe("revoked");
+    expect((await states.findAccessTokenByJti(second))!.status).toBe("revoked");
+    expect((await states.findAccessTokenByJti(unrelated))!.status).toBe("valid");
+  });
+});
