@@ -4,7 +4,7 @@
 import { looksLikeJwt, validateAccessToken, type BearerDeps } from "./bearer";
 import { authenticateClient } from "./clientAuthentication";
 import { OAuthError, noStoreHeaders, withOAuthErrors } from "./errors";
-import { readFormBody, requireMethod } from "./http";
+import { readFormBody, requireMethod, withCors } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, StoredTokenState, TokenRevocationStore } from "./ports";
 import { hashOpaqueValue } from "./secrets";
@@ -24,13 +24,6 @@ export const REVOCATION_SCOPE: Readonly<Record<string, "token" | "grant">> = {
   refresh_token: "grant",
 };
 
-/** Browser apps (public clients) revoke their tokens from another origin. */
-const corsHeaders = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Methods": "POST",
-  "Access-Control-Allow-Headers": "Authorization, Content-Type",
-  "Access-Control-Max-Age": "600",
-};
 
 /** The caller's token behind `value`, whatever its kind; null when there is none to act on. */
 async function findOwnToken(deps: RevocationDeps, caller: ClientRecord, value: string): Promise<StoredTokenState | null> {
@@ -79,10 +72,5 @@ export function createRevocationEndpoint(deps: RevocationDeps): (request: Reques
     await revokeToken(deps, client, token);
     return new Response(null, { status: 200, headers: { ...noStoreHeaders } });
   });
-  return async (request) => {
-    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
-    const response = await endpoint(request);
-    for (const [name, value] of Object.entries(corsHeaders)) response.headers.set(name, value);
-    return response;
-  };
+  return withCors(endpoint, { methods: ["POST"] });
 }

@@ -2,7 +2,7 @@
 // permissions, hand over to the grant, answer with no-store.
 import { authenticateClient } from "./clientAuthentication";
 import { OAuthError, withOAuthErrors } from "./errors";
-import { jsonResponse, readFormBody, requireMethod, type FormParameters } from "./http";
+import { jsonResponse, readFormBody, requireMethod, withCors, type FormParameters } from "./http";
 import { authorizationCodeGrant, type AuthorizationCodeDeps } from "./grants/authorizationCode";
 import { clientCredentialsGrant, type ClientCredentialsDeps, type TokenResponseBody } from "./grants/clientCredentials";
 import { Permissions, hasPermission } from "./permissions";
@@ -20,13 +20,6 @@ export const grantHandlers: Record<string, GrantHandler> = {
   client_credentials: clientCredentialsGrant,
 };
 
-/** Browser apps (public clients) call the token endpoint from another origin. */
-const corsHeaders = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Methods": "POST",
-  "Access-Control-Allow-Headers": "Authorization, Content-Type",
-  "Access-Control-Max-Age": "600",
-};
 
 export const SUPPORTED_GRANT_TYPES = Object.keys(grantHandlers);
 
@@ -55,10 +48,5 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
     const body = await grant(deps, client, form);
     return jsonResponse(body, { noStore: true });
   });
-  return async (request) => {
-    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
-    const response = await endpoint(request);
-    for (const [name, value] of Object.entries(corsHeaders)) response.headers.set(name, value);
-    return response;
-  };
+  return withCors(endpoint, { methods: ["POST"] });
 }

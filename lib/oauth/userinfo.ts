@@ -5,7 +5,7 @@
 import { validateAccessToken, type BearerDeps } from "./bearer";
 import { userClaimValue } from "./claims";
 import { OAuthError, sanitizeErrorDescription, withOAuthErrors, noStoreHeaders, type OAuthErrorCode } from "./errors";
-import { jsonResponse, readFormBody, requireMethod } from "./http";
+import { jsonResponse, readFormBody, requireMethod, withCors } from "./http";
 import type { ScopeStore, UserStore } from "./ports";
 import { StandardScopes } from "./scopes";
 
@@ -17,13 +17,6 @@ export interface UserinfoDeps extends BearerDeps {
 export const BEARER_REALM = "gatehouse";
 
 /** Browser apps read userinfo from another origin, challenges included. */
-const corsHeaders = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Methods": "GET, POST",
-  "Access-Control-Allow-Headers": "Authorization, Content-Type",
-  "Access-Control-Expose-Headers": "WWW-Authenticate",
-  "Access-Control-Max-Age": "600",
-};
 
 /** RFC 6750 §3: the challenge; with no error attribute when no credentials were sent (§3.1). */
 export function bearerChallenge(error?: { code: OAuthErrorCode; description: string; scope?: string }): string {
@@ -147,10 +140,5 @@ export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) =
     return jsonResponse(claims, { noStore: true });
   });
 
-  return async (request) => {
-    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
-    const response = await endpoint(request);
-    for (const [name, value] of Object.entries(corsHeaders)) response.headers.set(name, value);
-    return response;
-  };
+  return withCors(endpoint, { methods: ["GET", "POST"], exposeHeaders: ["WWW-Authenticate"] });
 }
