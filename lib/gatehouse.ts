@@ -10,6 +10,7 @@ import {
   createAuthorizationStore,
   createClientStore,
   createInteractionStore,
+  createRefreshTokenStore,
   createScopeStore,
   createSigningKeyStore,
   createTokenStore,
@@ -76,7 +77,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
       accessTokenSigningAlg: settings.accessTokenSigningAlg,
       defaultAudience: settings.issuer,
     };
-    const keys = new KeyRing(createSigningKeyStore(db.prisma), encryption);
+    const keys = new KeyRing(createSigningKeyStore(db.prisma), encryption, settings.keyRefreshSeconds * 1000);
     const clients = createClientStore(db);
     const scopes = createScopeStore(db);
     const tokens = createTokenStore(db);
@@ -109,7 +110,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
           codes,
           readSession: auth.readSession,
         }),
-        token: createTokenEndpoint({ config, keys, clients, scopes, tokens, codes }),
+        token: createTokenEndpoint({ config, keys, clients, scopes, tokens, codes, refreshTokens: createRefreshTokenStore(db) }),
         discovery: createDiscoveryEndpoint({ config, scopes }),
         jwks: createJwksEndpoint(keys),
         userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users }),

@@ -17,6 +17,8 @@ export interface Settings {
   /** Explicit admin password for the demo seed (otherwise one is generated and printed once). */
   adminPassword: string | undefined;
   poolSize: number;
+  /** How often each process reloads the signing keys from the database (GATEHOUSE_KEY_REFRESH_SECONDS, default 60). */
+  keyRefreshSeconds: number;
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
@@ -42,6 +44,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     accessTokenSigningAlg: alg,
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
     poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
+    keyRefreshSeconds: positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", env.GATEHOUSE_KEY_REFRESH_SECONDS, 60),
   };
 }
 

@@ -558,13 +558,13 @@ function pkcePair() {
   return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
-function authorizeUrlFor(origin, pkce, state) {
+function authorizeUrlFor(origin, pkce, state, scope = "api") {
   const url = new URL(`${origin}/connect/authorize`);
   url.search = new URLSearchParams({
     client_id: SPA.clientId,
     redirect_uri: SPA.redirectUri,
     response_type: "code",
-    scope: "api",
+    scope,
     state,
     code_challenge: pkce.challenge,
     code_challenge_method: "S256",
@@ -573,8 +573,8 @@ function authorizeUrlFor(origin, pkce, state) {
 }
 
 /** Gives consent once (remembered), so that the measured flows need no screen. */
-async function rememberConsent(origin, cookie) {
-  const first = await fetch(authorizeUrlFor(origin, pkcePair(), "setup"), { redirect: "manual", headers: { cookie } });
+async function rememberConsent(origin, cookie, scope = "api") {
+  const first = await fetch(authorizeUrlFor(origin, pkcePair(), "setup", scope), { redirect: "manual", headers: { cookie } });
   const consentUrl = new URL(first.headers.get("location"), origin);
   if (!consentUrl.pathname.startsWith("/consent")) throw new Error(`expected the consent page, got ${consentUrl}`);
   const page = await fetch(consentUrl, { headers: { cookie } });
@@ -604,6 +604,43 @@ async function oneFlow(origin, cookie, pkce) {
   const json = await token.json();
   if (token.status !== 200 || !json.access_token) return `token ${token.status} ${json.error ?? ""}`;
   return null;
+}
+
+/** A user access token with openid (for userinfo), after consenting once to `scope`. */
+async function userAccessToken(origin, cookie, scope) {
+  await rememberConsent(origin, cookie, scope);
+  const pkce = pkcePair();
+  const authorize = await fetch(authorizeUrlFor(origin, pkce, "userinfo", scope), { redirect: "manual", headers: { cookie } });
+  const code = new URL(authorize.headers.get("location")).searchParams.get("code");
+  const token = await fetch(`${origin}/connect/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", client_id: SPA.clientId, code, redirect_uri: SPA.redirectUri, code_verifier: pkce.verifier }),
+  });
+  const json = await token.json();
+  if (!json.access_token) throw new Error(`no user token: ${JSON.stringify(json)}`);
+  return json.access_token;
+}
+
+/** userinfo with a user's token, and introspection of a client_credentials token by its client. */
+async function runTokenUseScenarios(options, server, backend) {
+  const cookie = await signInAlice(server.origin);
+  const userToken = await userAccessToken(server.origin, cookie, "openid profile email api");
+  const clientToken = (await (await fetch(`${server.origin}/connect/token`, { method: "POST", headers: TOKEN_HEADERS, body: TOKEN_BODY })).json()).access_token;
+  const userinfo = { name: "userinfo GET (user token)", path: "/connect/userinfo", headers: { authorization: `Bearer ${userToken}` } };
+  const introspection = {
+    name: "introspection POST (client token)",
+    path: "/connect/introspect",
+    method: "POST",
+    headers: TOKEN_HEADERS,
+    body: `token=${clientToken}`,
+  };
+  const check = await fetch(server.origin + userinfo.path, { headers: userinfo.headers });
+  const claims = await check.json();
+  if (check.status !== 200 || claims.preferred_username !== "alice") throw new Error(`userinfo check failed: ${check.status} ${JSON.stringify(claims)}`);
+  const active = await (await fetch(server.origin + introspection.path, { method: "POST", headers: introspection.headers, body: introspection.body })).json();
+  if (active.active !== true) throw new Error(`introspection check failed: ${JSON.stringify(active)}`);
+  return [await runScenario(options, server, userinfo, backend), await runScenario(options, server, introspection, backend)];
 }
 
 async function runFlowLoop(origin, cookie, connections, seconds, latencies, failures) {
@@ -680,6 +717,7 @@ async function benchBackend(options, backend, { dataDir, env }) {
       rows.push(await runScenario(options, server, SCENARIOS[key], backend));
     }
     rows.push(await runFlowScenario(options, server, backend));
+    rows.push(...(await runTokenUseScenarios(options, server, backend)));
   } finally {
     await server.stop();
   }

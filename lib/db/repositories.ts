@@ -7,6 +7,10 @@ import type {
   AuthorizationStore,
   CodeRedemption,
   InteractionStore,
+  RefreshTokenPayload,
+  RefreshTokenRotation,
+  RefreshTokenStore,
+  StoredRefreshToken,
   StoredAuthorizationCode,
   StoredInteraction,
   UserStore,
@@ -141,8 +145,14 @@ export function createTokenStore(db: Database): TokenStore {
 export function createSigningKeyStore(prisma: PrismaClient): SigningKeyStore {
   return {
     async listPublishedSigningKeys(): Promise<StoredSigningKey[]> {
+      // A retiring key past retire_after is left out even before a rotation marks it retired.
       const rows = await prisma.signingKey.findMany({
-        where: { status: { in: ["active", "retiring"] } },
+        where: {
+          OR: [
+            { status: "active" },
+            { status: "retiring", OR: [{ retireAfter: null }, { retireAfter: { gt: new Date() } }] },
+          ],
+        },
         orderBy: [{ createdAt: "desc" }, { kid: "asc" }],
       });
       return rows.map((row) => ({
@@ -152,10 +162,34 @@ export function createSigningKeyStore(prisma: PrismaClient): SigningKeyStore {
         privateKeyEncrypted: row.privateKeyEncrypted,
         status: row.status as StoredSigningKey["status"],
         createdAt: row.createdAt,
+        retireAfter: row.retireAfter,
       }));
     },
     async insertSigningKey(key) {
       await prisma.signingKey.create({ data: { ...key } });
+    },
+    async rotateSigningKeys(keys, retireAfter, now) {
+      return prisma.$transaction(async (tx) => {
+        const expired = await tx.signingKey.findMany({
+          where: { status: "retiring", retireAfter: { lte: now } },
+          select: { kid: true },
+        });
+        if (expired.length) {
+          await tx.signingKey.updateMany({ where: { kid: { in: expired.map((key) => key.kid) } }, data: { status: "retired" } });
+        }
+        const algs = [...new Set(keys.map((key) => key.alg))];
+        const previous = await tx.signingKey.findMany({ where: { status: "active", alg: { in: algs } }, select: { kid: true } });
+        if (previous.length) {
+          await tx.signingKey.updateMany({
+            where: { kid: { in: previous.map((key) => key.kid) } },
+            data: { status: "retiring", retireAfter },
+          });
+        }
+        for (const key of keys) {
+          await tx.signingKey.create({ data: { ...key, status: "active", retireAfter: null } });
+        }
+        return { retiring: previous.map((key) => key.kid), retired: expired.map((key) => key.kid) };
+      });
     },
   };
 }
@@ -298,6 +332,7 @@ interface CodeRow {
   status: string;
   expires_at: Date;
   payload: unknown;
+  created_at?: Date;
 }
 
 function toStoredCode(row: CodeRow): StoredAuthorizationCode {
@@ -311,11 +346,12 @@ function toStoredCode(row: CodeRow): StoredAuthorizationCode {
     audiences: row.audiences ?? [],
     expiresAt: row.expires_at,
     binding: payload as AuthorizationCodeBinding,
+    ...(row.created_at ? { createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at) } : {}),
   };
 }
 
 export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore {
-  const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload"`;
+  const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload", "created_at"`;
   return {
     async recordAuthorizationCode(code) {
       const id = randomUUID();
@@ -358,5 +394,98 @@ export function createAuthorizationCodeStore(db: Database): AuthorizationCodeSto
       );
       return rows.length;
     },
+  };
+}
+
+interface RefreshTokenRow {
+  id: string;
+  grant_id: string;
+  subject: string;
+  application_id: string;
+  authorization_id: string | null;
+  scopes: string[];
+  audiences: string[];
+  status: string;
+  expires_at: Date;
+  payload: unknown;
+  grant_revoked?: boolean;
+}
+
+function toStoredRefreshToken(row: RefreshTokenRow): StoredRefreshToken {
+  const payload = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
+  return {
+    id: row.id,
+    grantId: row.grant_id,
+    subject: row.subject,
+    applicationId: row.application_id,
+    authorizationId: row.authorization_id,
+    scopes: row.scopes ?? [],
+    audiences: row.audiences ?? [],
+    expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
+    payload: payload as RefreshTokenPayload,
+  };
+}
+
+export function createRefreshTokenStore(db: Database): RefreshTokenStore {
+  const columns = `"id", "grant_id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload"`;
+  // One definition of "revoke a grant" (the code replay defence uses the same statement).
+  const grants = createAuthorizationCodeStore(db);
+  return {
+    async recordRefreshToken(token) {
+      await db.sql.query(
+        `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
+           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
+         VALUES ($1::uuid, 'refresh_token', $2, $3, $4::uuid, $5::uuid, $6::uuid, $7::text[], $8::text[], 'valid', $9::jsonb, $10, $11)`,
+        [
+          randomUUID(),
+          token.valueHash,
+          token.subject,
+          token.applicationId,
+          token.authorizationId,
+          token.grantId,
+          token.scopes,
+          token.audiences,
+          JSON.stringify(token.payload),
+          token.createdAt,
+          token.expiresAt,
+        ],
+      );
+    },
+    async rotateRefreshToken(valueHash, applicationId, requestedScopes, now): Promise<RefreshTokenRotation> {
+      // One statement: of concurrent rotations exactly one sees its row updated.
+      const rotated = await db.sql.query<RefreshTokenRow>(
+        `UPDATE "tokens" t SET "status" = 'redeemed', "redeemed_at" = $3
+          WHERE t."value_hash" = $1 AND t."kind" = 'refresh_token' AND t."status" = 'valid'
+            AND t."application_id" = $2::uuid AND t."expires_at" > $3 AND t."scopes" @> $4::text[]
+            AND NOT EXISTS (SELECT 1 FROM "tokens" g WHERE g."id" = t."grant_id" AND g."status" = 'revoked')
+          RETURNING ${columns.replace(/"(\w+)"/g, 't."$1"')}`,
+        [valueHash, applicationId, now, requestedScopes],
+      );
+      if (rotated[0]) return { status: "rotated", token: toStoredRefreshToken(rotated[0]) };
+      const rows = await db.sql.query<RefreshTokenRow>(
+        `SELECT ${columns.replace(/"(\w+)"/g, 't."$1"')}, COALESCE(g."status" = 'revoked', false) AS "grant_revoked"
+           FROM "tokens" t LEFT JOIN "tokens" g ON g."id" = t."grant_id"
+          WHERE t."value_hash" = $1 AND t."kind" = 'refresh_token'`,
+        [valueHash],
+      );
+      const row = rows[0];
+      if (!row) return { status: "unknown" };
+      if (row.application_id !== applicationId) return { status: "wrong_client" };
+      if (row.status === "redeemed") return { status: "replayed", token: toStoredRefreshToken(row) };
+      if (row.status !== "valid" || row.grant_revoked) return { status: "revoked" };
+      if (new Date(row.expires_at).getTime() <= now.getTime()) return { status: "expired" };
+      return { status: "scope_exceeded", token: toStoredRefreshToken(row) };
+    },
+    async isGrantAuthorized(subject, authorizationId) {
+      if (!UUID.test(subject) || (authorizationId !== null && !UUID.test(authorizationId))) return false;
+      const rows = await db.sql.query<{ ok: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM "users" WHERE "id" = $1::uuid AND "enabled")
+            AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM "authorizations" WHERE "id" = $2::uuid AND "status" = 'valid')) AS "ok"`,
+        [subject, authorizationId],
+      );
+      return rows[0]?.ok === true;
+    },
+    revokeGrant: (grantId) => grants.revokeGrant(grantId),
+    isGrantRevoked: (grantId) => grants.isGrantRevoked(grantId),
   };
 }

@@ -73,12 +73,27 @@ export interface StoredSigningKey {
   privateKeyEncrypted: string;
   status: "active" | "retiring" | "retired";
   createdAt: Date;
+  /** For a retiring key: when every token it signed has expired and it may leave the JWKS (null: never set). */
+  retireAfter?: Date | null;
+}
+
+export interface SigningKeyRotationResult {
+  /** Kids that were active and are now retiring. */
+  retiring: string[];
+  /** Kids of retiring keys past their retire_after, now retired. */
+  retired: string[];
 }
 
 export interface SigningKeyStore {
-  /** Keys that are active or retiring, newest first. */
+  /** Keys that are active or retiring (minus retiring keys past retire_after), newest first. */
   listPublishedSigningKeys(): Promise<StoredSigningKey[]>;
   insertSigningKey(key: Omit<StoredSigningKey, "createdAt">): Promise<void>;
+  /**
+   * In one transaction: retiring keys past retire_after become retired; for
+   * each new key's algorithm, the active keys become retiring with
+   * `retireAfter`; the new keys are inserted as active.
+   */
+  rotateSigningKeys(keys: Omit<StoredSigningKey, "createdAt">[], retireAfter: Date, now: Date): Promise<SigningKeyRotationResult>;
 }
 
 /** The signed-in end user of the current browser request, from the portal session. */
@@ -190,6 +205,8 @@ export interface StoredAuthorizationCode {
   audiences: string[];
   expiresAt: Date;
   binding: AuthorizationCodeBinding;
+  /** When the code was issued (the start of its grant); absent from stores that do not keep it. */
+  createdAt?: Date;
 }
 
 export type CodeRedemption =
@@ -247,4 +264,57 @@ export interface TokenRevocationStore {
   revokeToken(id: string): Promise<boolean>;
   /** Revokes every token of a grant, its root included; returns how many were revoked. */
   revokeGrant(grantId: string): Promise<number>;
+}
+
+// ---- Refresh tokens (RFC 6749 §6, RFC 9700 §4.14) ------------------------------
+
+/** What a refresh token carries for the tokens it later produces (its row's payload). */
+export interface RefreshTokenPayload {
+  /** auth_time of the original sign-in, epoch seconds. */
+  authTime: number;
+  sessionId: string;
+  amr: string[];
+  /** Access-token claims granted with the code (by destination). */
+  accessTokenClaims: Record<string, unknown>;
+  /** ID-token claims granted with the code; the nonce is deliberately not kept (OIDC Core §12.2). */
+  idTokenClaims: Record<string, unknown>;
+  /** The grant's absolute end, epoch milliseconds: no refresh token of the grant outlives it. */
+  absoluteExpiresAt: number;
+}
+
+export interface StoredRefreshToken {
+  id: string;
+  /** The grant root (the authorization code's id). */
+  grantId: string;
+  subject: string;
+  applicationId: string;
+  authorizationId: string | null;
+  scopes: string[];
+  audiences: string[];
+  expiresAt: Date;
+  payload: RefreshTokenPayload;
+}
+
+export type RefreshTokenRotation =
+  | { status: "rotated"; token: StoredRefreshToken }
+  /** Already rotated: someone holds a copy (RFC 9700 §4.14.2). */
+  | { status: "replayed"; token: StoredRefreshToken }
+  /** A live token whose scopes do not cover the requested ones (it was left untouched). */
+  | { status: "scope_exceeded"; token: StoredRefreshToken }
+  | { status: "wrong_client" | "expired" | "revoked" | "unknown" };
+
+export interface RefreshTokenStore {
+  recordRefreshToken(token: Omit<StoredRefreshToken, "id"> & { valueHash: string; createdAt: Date }): Promise<void>;
+  /**
+   * Marks the token redeemed in one atomic statement, only if it is valid, unexpired,
+   * issued to `applicationId`, covers `requestedScopes` and its grant root is not revoked;
+   * otherwise says why not (and leaves it as it was).
+   */
+  rotateRefreshToken(valueHash: string, applicationId: string, requestedScopes: string[], now: Date): Promise<RefreshTokenRotation>;
+  /** Whether the user is still enabled and (when there is one) the consent still valid. */
+  isGrantAuthorized(subject: string, authorizationId: string | null): Promise<boolean>;
+  /** Revokes every token of a grant, its root included; returns how many were revoked. */
+  revokeGrant(grantId: string): Promise<number>;
+  /** Whether the grant's root has been revoked. */
+  isGrantRevoked(grantId: string): Promise<boolean>;
 }

@@ -61,6 +61,50 @@ export async function ensureSigningKeys(store: SigningKeyStore, encryption: KeyE
   return created;
 }
 
+/** Seconds added to a retiring key's lifetime for clocks that disagree (RPs verifying `exp` leniently). */
+export const KEY_ROTATION_CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * When a key retired now may leave the JWKS: after the longest lifetime a token
+ * it signed can still have, plus the key-ring refresh interval (running
+ * servers may sign with the old key until they reload) and a clock-skew margin.
+ */
+export function computeRetireAfter(options: {
+  now: Date;
+  /** Token lifetimes in seconds: the server's access token lifetime, client overrides, the default ID token lifetime… */
+  tokenLifetimes: readonly (number | null | undefined)[];
+  keyRefreshSeconds: number;
+  clockSkewSeconds?: number;
+}): Date {
+  const longest = Math.max(0, ...options.tokenLifetimes.map((value) => value ?? 0));
+  const margin = options.keyRefreshSeconds + (options.clockSkewSeconds ?? KEY_ROTATION_CLOCK_SKEW_SECONDS);
+  return new Date(options.now.getTime() + (longest + margin) * 1000);
+}
+
+export interface KeyRotationReport {
+  created: { alg: SigningAlgorithm; kid: string }[];
+  retiring: string[];
+  retired: string[];
+  retireAfter: Date;
+}
+
+/**
+ * Makes a new active key per algorithm and turns the previous active keys into
+ * retiring ones (published, never signing) until `retireAfter`. Retiring keys
+ * already past their retire_after become retired. Run under the startup lock.
+ */
+export async function rotateSigningKeys(
+  store: SigningKeyStore,
+  encryption: KeyEncryption,
+  options: { algs?: readonly SigningAlgorithm[]; retireAfter: Date; now?: Date },
+): Promise<KeyRotationReport> {
+  const algs = [...new Set(options.algs ?? SUPPORTED_SIGNING_ALGORITHMS)];
+  const keys = [];
+  for (const alg of algs) keys.push(await generateSigningKey(alg, encryption));
+  const result = await store.rotateSigningKeys(keys, options.retireAfter, options.now ?? new Date());
+  return { created: keys.map(({ alg, kid }) => ({ alg, kid })), ...result, retireAfter: options.retireAfter };
+}
+
 interface KeyRingState {
   active: Map<SigningAlgorithm, ActiveSigningKey>;
   /** Active and retiring keys by kid. */
@@ -147,7 +191,11 @@ export class KeyRing {
   }
 
   private async load(): Promise<KeyRingState> {
-    const stored = await this.store.listPublishedSigningKeys();
+    const loadedAt = this.now();
+    // A retiring key past its retire_after is no longer published or trusted, whatever the store still says.
+    const stored = (await this.store.listPublishedSigningKeys()).filter(
+      (key) => !(key.status === "retiring" && key.retireAfter && key.retireAfter.getTime() <= loadedAt),
+    );
     const active = new Map<SigningAlgorithm, ActiveSigningKey>();
     for (const key of stored) {
       // Newest first: the first active key per algorithm signs.
@@ -162,6 +210,6 @@ export class KeyRing {
       verification.set(kid, { kid, alg, publicKey: (await importJWK(jwk, alg)) as CryptoKey });
     }
     const jwks = { keys };
-    return { active, verification, jwks, jwksJson: JSON.stringify(jwks), loadedAt: this.now() };
+    return { active, verification, jwks, jwksJson: JSON.stringify(jwks), loadedAt };
   }
 }

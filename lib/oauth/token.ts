@@ -5,10 +5,11 @@ import { OAuthError, withOAuthErrors } from "./errors";
 import { jsonResponse, readFormBody, requireMethod, withCors, type FormParameters } from "./http";
 import { authorizationCodeGrant, type AuthorizationCodeDeps } from "./grants/authorizationCode";
 import { clientCredentialsGrant, type ClientCredentialsDeps, type TokenResponseBody } from "./grants/clientCredentials";
+import { refreshTokenGrant, type RefreshTokenDeps } from "./grants/refreshToken";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore } from "./ports";
 
-export interface TokenEndpointDeps extends ClientCredentialsDeps, AuthorizationCodeDeps {
+export interface TokenEndpointDeps extends ClientCredentialsDeps, AuthorizationCodeDeps, RefreshTokenDeps {
   clients: ClientStore;
 }
 
@@ -18,6 +19,7 @@ type GrantHandler = (deps: TokenEndpointDeps, client: ClientRecord, form: FormPa
 export const grantHandlers: Record<string, GrantHandler> = {
   authorization_code: authorizationCodeGrant,
   client_credentials: clientCredentialsGrant,
+  refresh_token: refreshTokenGrant,
 };
 
 

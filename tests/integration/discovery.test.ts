@@ -106,7 +106,7 @@ describe.each(WELL_KNOWN)("metadata document %s", (suffix) => {
   });
 
   test("DISC-02: grant_types_supported lists only the implemented grants", () => {
-    expect(metadata.grant_types_supported).toEqual(["authorization_code", "client_credentials"]);
+    expect(metadata.grant_types_supported).toEqual(["authorization_code", "client_credentials", "refresh_token"]);
   });
 
   test("DISC-02 / DISC-05: the code flow is advertised with iss in authorization responses", () => {

@@ -353,7 +353,21 @@ describe("revocation (RV-01..RV-05)", () => {
     await expectInactive(access_token);
   });
 
-  test.todo("RV-02: revoking a refresh token revokes its grant (arrives with the refresh_token grant; the cascade is unit-tested)");
+  test.each([
+    ["postman", DEMO_POSTMAN, POSTMAN_AUTH],
+    ["spa", DEMO_SPA, SPA_AUTH],
+  ] as const)("RV-02: %s revokes its refresh token: 200, then the refresh grant is invalid_grant and the grant's access tokens are inactive", async (_label, client, as) => {
+    const tokens = await userTokens(client, "openid profile offline_access");
+    expect(tokens.refresh_token).toBeTruthy();
+    await expectClaims(await userinfoGet(bearer(tokens.access_token)));
+
+    await revoke(tokens.refresh_token!, { token_type_hint: "refresh_token" }, as);
+
+    const refresh = await clientPost(base + "/connect/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token! }, as);
+    await expectOAuthError(refresh, { status: 400, error: "invalid_grant" });
+    await expectBearerError(await userinfoGet(bearer(tokens.access_token)), 401, "invalid_token");
+    await expectInactive(tokens.access_token);
+  });
 
   test("RV-03: a garbage token gives 200", async () => {
     await revoke("garbage");

@@ -177,6 +177,47 @@ describe("openid-client v6", () => {
     });
   });
 
+  test.each([
+    ["the public spa (client.None)", DEMO_SPA.clientId, DEMO_SPA.redirectUri, () => client.None()],
+    ["postman (client.ClientSecretBasic)", DEMO_POSTMAN.clientId, DEMO_POSTMAN.redirectUri, () => client.ClientSecretBasic(DEMO_POSTMAN.secret)],
+  ])("RT-01 / RT-04: %s refreshes after openid offline_access; the library validates the new ID token; the old refresh token is refused", async (_label, clientId, redirectUri, auth) => {
+    const config = await client.discovery(new URL(base), clientId, undefined, auth(), {
+      execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+    });
+    expect(config.serverMetadata().grant_types_supported).toContain("refresh_token");
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: "openid offline_access profile",
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      nonce,
+      prompt: "consent",
+    });
+    const callback = await completeAuthorization(base, alice, url.toString());
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+    expect(tokens.refresh_token).toBeTypeOf("string");
+    const original = tokens.claims()!;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toBeTypeOf("string");
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    const claims = refreshed.claims()!;
+    expect(claims).toBeDefined();
+    expect(claims.iss).toBe(original.iss);
+    expect(claims.sub).toBe(original.sub);
+    expect(claims.aud).toBe(clientId);
+    expect(claims.auth_time).toBe(original.auth_time);
+    expect(claims.iat).toBeGreaterThan(original.iat);
+    expect(claims).not.toHaveProperty("nonce");
+
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
   test("a replayed callback (code reuse) is refused by the server with invalid_grant", async () => {
     const config = await client.discovery(new URL(base), DEMO_SPA.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
     const flow = await startFlow(config, DEMO_SPA.redirectUri, "api");

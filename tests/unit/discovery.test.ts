@@ -40,7 +40,7 @@ describe("discovery", () => {
     expect(body.authorization_endpoint).toBe("https://id.example.test/connect/authorize");
     expect(body.response_types_supported).toEqual(["code"]);
     expect(body.response_modes_supported).toEqual(["query"]);
-    expect(body.grant_types_supported).toEqual(["authorization_code", "client_credentials"]);
+    expect(body.grant_types_supported).toEqual(["authorization_code", "client_credentials", "refresh_token"]);
     expect(body.code_challenge_methods_supported).toEqual(["S256"]);
     expect(body.authorization_response_iss_parameter_supported).toBe(true);
     expect(body.request_parameter_supported).toBe(false);

@@ -153,6 +153,34 @@ export class InMemorySigningKeyStore implements SigningKeyStore {
     if (!key) throw new Error(`no key ${kid}`);
     key.status = status;
   }
+
+  rotateCalls = 0;
+
+  async rotateSigningKeys(
+    keys: Omit<StoredSigningKey, "createdAt">[],
+    retireAfter: Date,
+    now: Date,
+  ): Promise<{ retiring: string[]; retired: string[] }> {
+    this.rotateCalls++;
+    const retired: string[] = [];
+    for (const key of this.keys) {
+      if (key.status === "retiring" && key.retireAfter && key.retireAfter.getTime() <= now.getTime()) {
+        key.status = "retired";
+        retired.push(key.kid);
+      }
+    }
+    const algs = new Set(keys.map((key) => key.alg));
+    const retiring: string[] = [];
+    for (const key of this.keys) {
+      if (key.status === "active" && algs.has(key.alg)) {
+        key.status = "retiring";
+        key.retireAfter = retireAfter;
+        retiring.push(key.kid);
+      }
+    }
+    for (const key of keys) await this.insertSigningKey({ ...key, status: "active", retireAfter: null });
+    return { retiring, retired };
+  }
 }
 
 /** A form POST to the token endpoint. */
@@ -593,4 +621,63 @@ export function clientFormRequest(
     headers,
     body: typeof body === "string" ? body : new URLSearchParams(body).toString(),
   });
+}
+
+// ---- refresh tokens -----------------------------------------------------------
+
+import type { RefreshTokenRotation, RefreshTokenStore, StoredRefreshToken } from "@/lib/oauth/ports";
+
+type RefreshRow = StoredRefreshToken & { valueHash: string; status: "valid" | "redeemed" | "revoked"; createdAt: Date };
+
+/**
+ * Refresh tokens in memory. Given the code store, a grant's root is its code: revoking
+ * the grant here revokes the code too, and a revoked code (a replay) stops the grant.
+ */
+export class InMemoryRefreshTokenStore implements RefreshTokenStore {
+  readonly tokens = new Map<string, RefreshRow>();
+  /** Users whose account is disabled, and consents that were withdrawn (by id). */
+  readonly disabledUsers = new Set<string>();
+  readonly revokedAuthorizations = new Set<string>();
+  /** grant ids revoked, in order. */
+  readonly revokedGrants: string[] = [];
+
+  constructor(private readonly codes?: InMemoryAuthorizationCodeStore) {}
+
+  async recordRefreshToken(token: Omit<StoredRefreshToken, "id"> & { valueHash: string; createdAt: Date }) {
+    this.tokens.set(token.valueHash, { ...structuredClone(token), id: crypto.randomUUID(), status: "valid" });
+  }
+
+  async rotateRefreshToken(valueHash: string, applicationId: string, requestedScopes: string[], now: Date): Promise<RefreshTokenRotation> {
+    const row = this.tokens.get(valueHash);
+    if (!row) return { status: "unknown" };
+    if (row.applicationId !== applicationId) return { status: "wrong_client" };
+    const grantRevoked = await this.isGrantRevoked(row.grantId);
+    // From here on no await: the check and the update are one step, as in the SQL statement.
+    if (row.status === "redeemed") return { status: "replayed", token: structuredClone(row) };
+    if (row.status === "revoked" || grantRevoked) return { status: "revoked" };
+    if (row.expiresAt <= now) return { status: "expired" };
+    if (!requestedScopes.every((scope) => row.scopes.includes(scope))) return { status: "scope_exceeded", token: structuredClone(row) };
+    row.status = "redeemed";
+    return { status: "rotated", token: structuredClone(row) };
+  }
+
+  async isGrantAuthorized(subject: string, authorizationId: string | null) {
+    return !this.disabledUsers.has(subject) && !(authorizationId !== null && this.revokedAuthorizations.has(authorizationId));
+  }
+
+  async revokeGrant(grantId: string) {
+    this.revokedGrants.push(grantId);
+    let count = (await this.codes?.revokeGrant(grantId)) ?? 0;
+    for (const row of this.tokens.values()) if (row.grantId === grantId && row.status !== "revoked") (row.status = "revoked"), count++;
+    return count;
+  }
+
+  async isGrantRevoked(grantId: string) {
+    return (await this.codes?.isGrantRevoked(grantId)) ?? this.revokedGrants.includes(grantId);
+  }
+
+  /** The live (valid) refresh tokens of a grant. */
+  valid(grantId: string): RefreshRow[] {
+    return [...this.tokens.values()].filter((row) => row.grantId === grantId && row.status === "valid");
+  }
 }

@@ -6,13 +6,16 @@ import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
 import { issueIdToken } from "../idTokens";
 import { verifyS256 } from "../pkce";
-import type { AuthorizationCodeStore, ClientRecord } from "../ports";
+import type { AuthorizationCodeStore, ClientRecord, RefreshTokenStore } from "../ports";
 import { StandardScopes } from "../scopes";
 import { hashOpaqueValue } from "../secrets";
 import type { TokenResponseBody } from "./clientCredentials";
+import { grantAbsoluteExpiry, issueRefreshToken, mayIssueRefreshToken } from "./refreshToken";
 
 export interface AuthorizationCodeDeps extends AccessTokenIssuerDeps {
   codes: AuthorizationCodeStore;
+  /** Where refresh tokens go (offline_access); without it none are issued. */
+  refreshTokens?: RefreshTokenStore;
   now?: () => number;
 }
 
@@ -56,6 +59,28 @@ export async function authorizationCodeGrant(
   if (!verifyS256(verifier, binding.codeChallenge)) {
     throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge of the authorization request.");
   }
+  // offline_access (OIDC Core §11) with the refresh_token grant: a refresh token rooted in the same grant.
+  const refreshToken =
+    deps.refreshTokens && mayIssueRefreshToken(client, redemption.code.scopes)
+      ? issueRefreshToken(deps.refreshTokens, {
+          client,
+          grantId: redemption.code.id,
+          subject: redemption.code.subject,
+          authorizationId: redemption.code.authorizationId,
+          scopes: redemption.code.scopes,
+          audiences: redemption.code.audiences,
+          payload: {
+            authTime: binding.authTime,
+            sessionId: binding.sessionId,
+            amr: binding.amr,
+            accessTokenClaims: binding.accessTokenClaims,
+            idTokenClaims: binding.idTokenClaims ?? {},
+            absoluteExpiresAt: grantAbsoluteExpiry(client, redemption.code.createdAt?.getTime() ?? now),
+          },
+          now,
+        })
+      : undefined;
+  refreshToken?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
   const issued = await issueAccessToken(deps, {
     client,
     subject: redemption.code.subject,
@@ -84,13 +109,18 @@ export async function authorizationCodeGrant(
     : undefined;
   // A replay racing this redemption may have revoked the grant before this token's row existed:
   // look once more, so that the replay's revocation covers this token too.
-  const [revoked, signedIdToken] = await Promise.all([deps.codes.isGrantRevoked(redemption.code.id), idToken]);
+  // (After the refresh token's row exists, so that the check covers it as well.)
+  const revokedCheck = refreshToken
+    ? refreshToken.then(() => deps.codes.isGrantRevoked(redemption.code.id))
+    : deps.codes.isGrantRevoked(redemption.code.id);
+  const [revoked, signedIdToken, signedRefreshToken] = await Promise.all([revokedCheck, idToken, refreshToken]);
   if (revoked) await deps.codes.revokeGrant(redemption.code.id);
   return {
     access_token: issued.accessToken,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
     ...(redemption.code.scopes.length > 0 ? { scope: redemption.code.scopes.join(" ") } : {}),
+    ...(signedRefreshToken !== undefined ? { refresh_token: signedRefreshToken } : {}),
     ...(signedIdToken !== undefined ? { id_token: signedIdToken } : {}),
   };
 }
