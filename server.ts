@@ -25,6 +25,7 @@ async function main() {
     [ENDPOINT_PATHS.userinfo, gatehouse.endpoints.userinfo],
     [ENDPOINT_PATHS.revocation, gatehouse.endpoints.revoke],
     [ENDPOINT_PATHS.introspection, gatehouse.endpoints.introspect],
+    [ENDPOINT_PATHS.logout, gatehouse.endpoints.logout],
     [ENDPOINT_PATHS.jwks, gatehouse.endpoints.jwks],
     [ENDPOINT_PATHS.openidConfiguration, gatehouse.endpoints.discovery],
     [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],

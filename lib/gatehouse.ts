@@ -4,7 +4,7 @@
 // instance (PGlite allows one opener per directory).
 import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
-import { createPortalAuth, type PortalAuth } from "./auth/portalAuth";
+import { createPortalAuth, parseCookieHeader, type PortalAuth, type SessionCookie } from "./auth/portalAuth";
 import {
   createAuthorizationCodeStore,
   createAuthorizationStore,
@@ -24,6 +24,7 @@ import { createDiscoveryEndpoint } from "./oauth/discovery";
 import { createIntrospectionEndpoint } from "./oauth/introspect";
 import { createJwksEndpoint } from "./oauth/jwks";
 import { KeyEncryption } from "./oauth/keyEncryption";
+import { createLogoutEndpoint } from "./oauth/logout";
 import { createRevocationEndpoint } from "./oauth/revoke";
 import { KeyRing } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
@@ -53,8 +54,21 @@ export interface Gatehouse {
     userinfo: WebHandler;
     revoke: WebHandler;
     introspect: WebHandler;
+    logout: WebHandler;
   };
   close(): Promise<void>;
+}
+
+/** A Set-Cookie header value for a cookie as @auth/core describes it. */
+function serializeCookie({ name, value, options }: SessionCookie): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path ?? "/"}`];
+  if (options.expires) parts.push(`Expires=${options.expires.toUTCString()}`);
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${options.maxAge}`);
+  if (options.domain) parts.push(`Domain=${options.domain}`);
+  if (options.httpOnly) parts.push("HttpOnly");
+  if (options.secure) parts.push("Secure");
+  if (options.sameSite) parts.push(`SameSite=${options.sameSite === true ? "Strict" : options.sameSite[0]!.toUpperCase() + options.sameSite.slice(1)}`);
+  return parts.join("; ");
 }
 
 const GLOBAL_KEY = Symbol.for("gatehouse.instance");
@@ -116,6 +130,15 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
         userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users }),
         revoke: createRevocationEndpoint({ config, keys, tokens: tokenStates, clients, revocations: createTokenRevocationStore(db) }),
         introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, clients }),
+        logout: createLogoutEndpoint({
+          config,
+          clients,
+          keys,
+          readSession: auth.readSession,
+          endSession: auth.endSession,
+          clearSessionCookies: (request) =>
+            auth.clearingCookies(Object.keys(parseCookieHeader(request.headers.get("cookie")))).map(serializeCookie),
+        }),
       },
       close: () => db.close(),
     };

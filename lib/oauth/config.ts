@@ -21,6 +21,7 @@ export const ENDPOINT_PATHS = {
   userinfo: "/connect/userinfo",
   revocation: "/connect/revoke",
   introspection: "/connect/introspect",
+  logout: "/connect/logout",
   jwks: "/.well-known/jwks.json",
   openidConfiguration: "/.well-known/openid-configuration",
   oauthAuthorizationServer: "/.well-known/oauth-authorization-server",

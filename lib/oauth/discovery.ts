@@ -25,6 +25,8 @@ export function buildServerMetadata(config: OAuthServerConfig, scopeNames: strin
     userinfo_endpoint: endpointUrl(config, ENDPOINT_PATHS.userinfo),
     revocation_endpoint: endpointUrl(config, ENDPOINT_PATHS.revocation),
     introspection_endpoint: endpointUrl(config, ENDPOINT_PATHS.introspection),
+    // OIDC RP-Initiated Logout 1.0 §2.1.
+    end_session_endpoint: endpointUrl(config, ENDPOINT_PATHS.logout),
     scopes_supported: scopeNames,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],

@@ -90,8 +90,11 @@ export async function serveWebHandler(
     const response = await handler(request);
     const outgoing: Record<string, string | string[]> = { ...SECURITY_HEADERS };
     response.headers.forEach((value, name) => {
-      outgoing[name] = value;
+      if (name !== "set-cookie") outgoing[name] = value;
     });
+    // Each cookie is its own Set-Cookie line (they cannot be joined with commas).
+    const setCookies = response.headers.getSetCookie();
+    if (setCookies.length > 0) outgoing["set-cookie"] = setCookies;
     const payload = response.body ? Buffer.from(await response.arrayBuffer()) : null;
     if (payload) outgoing["content-length"] = String(payload.length);
     res.writeHead(response.status, outgoing);

@@ -681,3 +681,71 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     return [...this.tokens.values()].filter((row) => row.grantId === grantId && row.status === "valid");
   }
 }
+
+// ---- RP-initiated logout (lib/oauth/logout.ts) ---------------------------------
+
+export const LOGOUT_CALLBACK = "https://spa.example.test/signed-out";
+
+/** The logout endpoint with a key ring, two clients, a settable session and a record of what it ended. */
+export async function createLogoutFixture() {
+  const { createLogoutEndpoint } = await import("@/lib/oauth/logout");
+  const { issueIdToken } = await import("@/lib/oauth/idTokens");
+  const config = testConfig();
+  const encryption = new KeyEncryption(TEST_SECRET);
+  const keyStore = new InMemorySigningKeyStore();
+  await ensureSigningKeys(keyStore, encryption);
+  const keys = new KeyRing(keyStore, encryption);
+  const foreignStore = new InMemorySigningKeyStore();
+  await ensureSigningKeys(foreignStore, encryption);
+  const foreignKeys = new KeyRing(foreignStore, encryption);
+  const spa = makeClient({
+    clientId: "spa",
+    displayName: "Demo SPA",
+    clientType: "public",
+    postLogoutRedirectUris: [LOGOUT_CALLBACK],
+    permissions: [...CODE_FLOW, "ept:logout"],
+  });
+  const other = makeClient({ clientId: "other", postLogoutRedirectUris: ["https://other.example.test/bye"], permissions: [...CODE_FLOW, "ept:logout"] });
+  const noLogout = makeClient({ clientId: "no-logout", postLogoutRedirectUris: ["https://nolo.example.test/bye"], permissions: [...CODE_FLOW] });
+  const clients = new InMemoryClientStore([spa, other, noLogout]);
+  const user = makeUser();
+  const fixture = {
+    config,
+    keys,
+    clients,
+    spa,
+    user,
+    session: makeSession(user) as EndUserSession | null,
+    ended: [] as string[],
+    endpoint: null as unknown as (request: Request) => Promise<Response>,
+    /** An ID token for `client` (spa by default) tied to the current session. */
+    idToken(options: { client?: ClientRecord; sessionId?: string; now?: number; ring?: KeyRing; issuer?: string } = {}): Promise<string> {
+      return issueIdToken(
+        { config: { issuer: options.issuer ?? config.issuer }, keys: options.ring ?? keys },
+        {
+          client: options.client ?? spa,
+          subject: user.id,
+          nonce: null,
+          authTime: Math.floor(Date.now() / 1000),
+          sessionId: options.sessionId ?? fixture.session?.sessionId ?? "",
+          amr: ["pwd"],
+          now: options.now,
+        },
+      );
+    },
+    foreignKeys,
+  };
+  fixture.endpoint = createLogoutEndpoint({
+    config,
+    clients,
+    keys,
+    readSession: async () => fixture.session,
+    endSession: async (sessionId) => {
+      fixture.ended.push(sessionId);
+    },
+    clearSessionCookies: () => ["authjs.session-token=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"],
+  });
+  return fixture;
+}
+
+export type LogoutFixture = Awaited<ReturnType<typeof createLogoutFixture>>;
