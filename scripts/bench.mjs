@@ -643,6 +643,90 @@ async function runTokenUseScenarios(options, server, backend) {
   return [await runScenario(options, server, userinfo, backend), await runScenario(options, server, introspection, backend)];
 }
 
+/** A refresh token for spa (openid offline_access api), after consenting once. */
+async function userRefreshToken(origin, cookie) {
+  const scope = "openid offline_access api";
+  const pkce = pkcePair();
+  const authorize = await fetch(authorizeUrlFor(origin, pkce, "refresh", scope), { redirect: "manual", headers: { cookie } });
+  const code = new URL(authorize.headers.get("location")).searchParams.get("code");
+  const token = await fetch(`${origin}/connect/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", client_id: SPA.clientId, code, redirect_uri: SPA.redirectUri, code_verifier: pkce.verifier }),
+  });
+  const json = await token.json();
+  if (!json.refresh_token) throw new Error(`no refresh token: ${JSON.stringify(json)}`);
+  return json.refresh_token;
+}
+
+/** 16 independent grants, each refreshed in a chain (every use rotates the token). */
+async function runRefreshScenario(options, server, backend) {
+  const name = "refresh_token grant (rotating, openid)";
+  process.stdout.write(`  ${name.padEnd(36)} `);
+  const cookie = await signInAlice(server.origin);
+  await rememberConsent(server.origin, cookie, "openid offline_access api");
+  const chains = [];
+  for (let i = 0; i < options.connections; i++) chains.push(await userRefreshToken(server.origin, cookie));
+  const failures = [];
+  const refreshLoop = async (seconds, latencies) => {
+    const deadline = performance.now() + seconds * 1000;
+    let completed = 0;
+    await Promise.all(
+      chains.map(async (_, index) => {
+        while (performance.now() < deadline && failures.length === 0) {
+          const started = performance.now();
+          const response = await fetch(`${server.origin}/connect/token`, {
+            method: "POST",
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ grant_type: "refresh_token", client_id: SPA.clientId, refresh_token: chains[index] }),
+          });
+          const json = await response.json();
+          if (response.status !== 200 || !json.refresh_token || !json.id_token) {
+            failures.push(`refresh ${response.status} ${json.error ?? ""}`);
+            return;
+          }
+          chains[index] = json.refresh_token;
+          completed++;
+          latencies?.push(performance.now() - started);
+        }
+      }),
+    );
+    return completed;
+  };
+  await waitForQuiet(server.child.pid, options.waitQuiet);
+  if (options.warmup > 0) await refreshLoop(options.warmup, null);
+  const latencies = [];
+  const cpuBefore = cpuSnapshot(server.child.pid);
+  const started = performance.now();
+  const completed = await refreshLoop(options.duration, latencies);
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuUsage(cpuBefore, cpuSnapshot(server.child.pid));
+  const memory = readRssMiB(server.child.pid);
+  latencies.sort((a, b) => a - b);
+  const row = {
+    backend,
+    scenario: name,
+    requests: completed,
+    rps: completed / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    non2xx: failures.length,
+    errors: 0,
+    rssMiB: memory.rss,
+    peakRssMiB: memory.hwm,
+    cpu,
+    firstErrors: failures.slice(0, 3),
+  };
+  row.failed = failures.length > 0 || completed === 0;
+  row.disturbed = cpu.other > 15 || (backend === "PGlite" && cpu.postgres > 15);
+  console.log(
+    `${fmt(row.rps, 0).padStart(7)} req/s  p50 ${fmt(row.p50, 2)} ms  p99 ${fmt(row.p99, 2)} ms  failed ${failures.length}  ` +
+      `RSS ${fmt(row.rssMiB, 0)} MiB  CPU server ${fmt(cpu.server, 0)}% loadgen ${fmt(cpu.loadgen, 0)}% postgres ${fmt(cpu.postgres, 0)}%` +
+      `${row.failed ? `  FAILED ${JSON.stringify(row.firstErrors)}` : ""}`,
+  );
+  return row;
+}
+
 async function runFlowLoop(origin, cookie, connections, seconds, latencies, failures) {
   const deadline = performance.now() + seconds * 1000;
   const pool = Array.from({ length: 64 }, pkcePair);
@@ -718,6 +802,7 @@ async function benchBackend(options, backend, { dataDir, env }) {
     }
     rows.push(await runFlowScenario(options, server, backend));
     rows.push(...(await runTokenUseScenarios(options, server, backend)));
+    rows.push(await runRefreshScenario(options, server, backend));
   } finally {
     await server.stop();
   }
