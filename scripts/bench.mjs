@@ -693,38 +693,7 @@ async function runRefreshScenario(options, server, backend) {
     );
     return completed;
   };
-  await waitForQuiet(server.child.pid, options.waitQuiet);
-  if (options.warmup > 0) await refreshLoop(options.warmup, null);
-  const latencies = [];
-  const cpuBefore = cpuSnapshot(server.child.pid);
-  const started = performance.now();
-  const completed = await refreshLoop(options.duration, latencies);
-  const elapsed = (performance.now() - started) / 1000;
-  const cpu = cpuUsage(cpuBefore, cpuSnapshot(server.child.pid));
-  const memory = readRssMiB(server.child.pid);
-  latencies.sort((a, b) => a - b);
-  const row = {
-    backend,
-    scenario: name,
-    requests: completed,
-    rps: completed / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    non2xx: failures.length,
-    errors: 0,
-    rssMiB: memory.rss,
-    peakRssMiB: memory.hwm,
-    cpu,
-    firstErrors: failures.slice(0, 3),
-  };
-  row.failed = failures.length > 0 || completed === 0;
-  row.disturbed = cpu.other > 15 || (backend === "PGlite" && cpu.postgres > 15);
-  console.log(
-    `${fmt(row.rps, 0).padStart(7)} req/s  p50 ${fmt(row.p50, 2)} ms  p99 ${fmt(row.p99, 2)} ms  failed ${failures.length}  ` +
-      `RSS ${fmt(row.rssMiB, 0)} MiB  CPU server ${fmt(cpu.server, 0)}% loadgen ${fmt(cpu.loadgen, 0)}% postgres ${fmt(cpu.postgres, 0)}%` +
-      `${row.failed ? `  FAILED ${JSON.stringify(row.firstErrors)}` : ""}`,
-  );
-  return row;
+  return measureLoop({ options, server, backend, scenario: name, unit: "req/s", loop: refreshLoop, failures });
 }
 
 async function runFlowLoop(origin, cookie, connections, seconds, latencies, failures) {
@@ -751,20 +720,36 @@ async function runFlowScenario(options, server, backend) {
   process.stdout.write(`  ${name.padEnd(36)} `);
   const cookie = await signInAlice(server.origin);
   await rememberConsent(server.origin, cookie);
-  await waitForQuiet(server.child.pid, options.waitQuiet);
   const failures = [];
-  if (options.warmup > 0) await runFlowLoop(server.origin, cookie, options.connections, options.warmup, null, failures);
+  return measureLoop({
+    options,
+    server,
+    backend,
+    scenario: `${name} — flows/s`,
+    unit: "flows/s",
+    loop: (seconds, latencies) => runFlowLoop(server.origin, cookie, options.connections, seconds, latencies, failures),
+    failures,
+  });
+}
+
+/**
+ * Warm-up, then a measured run of a scenario that drives its own loop
+ * (`loop(seconds, latencies)` returns how many units completed), reported like the others.
+ */
+async function measureLoop({ options, server, backend, scenario, unit, loop, failures }) {
+  await waitForQuiet(server.child.pid, options.waitQuiet);
+  if (options.warmup > 0) await loop(options.warmup, null);
   const latencies = [];
   const cpuBefore = cpuSnapshot(server.child.pid);
   const started = performance.now();
-  const completed = await runFlowLoop(server.origin, cookie, options.connections, options.duration, latencies, failures);
+  const completed = await loop(options.duration, latencies);
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuUsage(cpuBefore, cpuSnapshot(server.child.pid));
   const memory = readRssMiB(server.child.pid);
   latencies.sort((a, b) => a - b);
   const row = {
     backend,
-    scenario: `${name} — flows/s`,
+    scenario,
     requests: completed,
     rps: completed / elapsed,
     p50: percentile(latencies, 50),
@@ -779,7 +764,7 @@ async function runFlowScenario(options, server, backend) {
   row.failed = failures.length > 0 || completed === 0;
   row.disturbed = cpu.other > 15 || (backend === "PGlite" && cpu.postgres > 15);
   console.log(
-    `${fmt(row.rps, 0).padStart(7)} flows/s  p50 ${fmt(row.p50, 2)} ms  p99 ${fmt(row.p99, 2)} ms  failed ${failures.length}  ` +
+    `${fmt(row.rps, 0).padStart(7)} ${unit}  p50 ${fmt(row.p50, 2)} ms  p99 ${fmt(row.p99, 2)} ms  failed ${failures.length}  ` +
       `RSS ${fmt(row.rssMiB, 0)} MiB  CPU server ${fmt(cpu.server, 0)}% loadgen ${fmt(cpu.loadgen, 0)}% postgres ${fmt(cpu.postgres, 0)}%` +
       `${row.failed ? `  FAILED ${JSON.stringify(row.firstErrors)}` : ""}`,
   );

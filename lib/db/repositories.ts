@@ -311,7 +311,7 @@ export function createInteractionStore(db: Database): InteractionStore {
       return toStoredInteraction({
         id: row.id,
         applicationId: row.application_id,
-        request: typeof row.request === "string" ? JSON.parse(row.request) : row.request,
+        request: jsonColumn(row.request),
         userId: row.user_id,
         consent: row.consent,
         grantedScopes: row.granted_scopes ?? [],
@@ -322,7 +322,8 @@ export function createInteractionStore(db: Database): InteractionStore {
   };
 }
 
-interface CodeRow {
+/** Columns every opaque-token row (codes, refresh tokens) shares. */
+interface TokenRow {
   id: string;
   subject: string;
   application_id: string;
@@ -332,11 +333,14 @@ interface CodeRow {
   status: string;
   expires_at: Date;
   payload: unknown;
-  created_at?: Date;
 }
 
-function toStoredCode(row: CodeRow): StoredAuthorizationCode {
-  const payload = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
+/** A JSON column: PGlite returns it parsed, some drivers as text. */
+function jsonColumn(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+function tokenRowFields(row: TokenRow) {
   return {
     id: row.id,
     subject: row.subject,
@@ -344,8 +348,18 @@ function toStoredCode(row: CodeRow): StoredAuthorizationCode {
     authorizationId: row.authorization_id,
     scopes: row.scopes ?? [],
     audiences: row.audiences ?? [],
-    expiresAt: row.expires_at,
-    binding: payload as AuthorizationCodeBinding,
+    expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
+  };
+}
+
+interface CodeRow extends TokenRow {
+  created_at?: Date;
+}
+
+function toStoredCode(row: CodeRow): StoredAuthorizationCode {
+  return {
+    ...tokenRowFields(row),
+    binding: jsonColumn(row.payload) as AuthorizationCodeBinding,
     ...(row.created_at ? { createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at) } : {}),
   };
 }
@@ -397,32 +411,16 @@ export function createAuthorizationCodeStore(db: Database): AuthorizationCodeSto
   };
 }
 
-interface RefreshTokenRow {
-  id: string;
+interface RefreshTokenRow extends TokenRow {
   grant_id: string;
-  subject: string;
-  application_id: string;
-  authorization_id: string | null;
-  scopes: string[];
-  audiences: string[];
-  status: string;
-  expires_at: Date;
-  payload: unknown;
   grant_revoked?: boolean;
 }
 
 function toStoredRefreshToken(row: RefreshTokenRow): StoredRefreshToken {
-  const payload = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
   return {
-    id: row.id,
+    ...tokenRowFields(row),
     grantId: row.grant_id,
-    subject: row.subject,
-    applicationId: row.application_id,
-    authorizationId: row.authorization_id,
-    scopes: row.scopes ?? [],
-    audiences: row.audiences ?? [],
-    expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
-    payload: payload as RefreshTokenPayload,
+    payload: jsonColumn(row.payload) as RefreshTokenPayload,
   };
 }
 
