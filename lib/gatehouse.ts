@@ -16,9 +16,11 @@ import {
   createTokenStore,
   createUserStore,
 } from "./db/repositories";
+import { createAuditLog } from "./db/audit";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
 import type { OAuthServerConfig } from "./oauth/config";
+import type { AuditLog } from "./oauth/ports";
 import type { ConsentDeps } from "./oauth/consent";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
 import { createIntrospectionEndpoint } from "./oauth/introspect";
@@ -44,6 +46,8 @@ export interface Gatehouse {
   keys: KeyRing;
   bootstrap: BootstrapReport;
   databaseDescription: string;
+  /** The audit log (grouped writes; see lib/db/audit.ts). */
+  audit: AuditLog;
   /** What the consent page needs (lib/oauth/consent.ts). */
   consent: ConsentDeps;
   endpoints: {
@@ -100,6 +104,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const authorizations = createAuthorizationStore(db);
     const interactions = createInteractionStore(db);
     const tokenStates = createTokenStateStore(db);
+    const audit = createAuditLog(db.sql);
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
@@ -112,6 +117,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
       keys,
       bootstrap,
       databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }),
+      audit,
       consent: { config, clients, scopes, authorizations, interactions, users },
       endpoints: {
         authorize: createAuthorizeEndpoint({

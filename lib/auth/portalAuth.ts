@@ -42,6 +42,7 @@ export interface PortalSession extends EndUserSession {
   username: string;
   name: string;
   email: string | null;
+  roles: string[];
 }
 
 /** A cookie to set on the response, as @auth/core describes it. */
@@ -120,6 +121,7 @@ function toPortalSession(row: ActiveSessionRow): PortalSession {
     username: row.username,
     name: row.name,
     email: row.email,
+    roles: row.roles,
   };
 }
 

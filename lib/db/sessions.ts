@@ -4,6 +4,7 @@
 // throttle updates must be atomic across instances. Column names follow the
 // @map attributes in prisma/schema.prisma.
 import { randomUUID } from "node:crypto";
+import { insertAuditEvents } from "./audit";
 import type { SqlExecutor } from "./client";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -95,6 +96,8 @@ export interface ActiveSessionRow {
   username: string;
   name: string;
   email: string | null;
+  /** The user's portal roles (e.g. "admin"), read with the session so every check is current. */
+  roles: string[];
 }
 
 /**
@@ -112,8 +115,9 @@ export async function findActiveSession(sql: SqlExecutor, sessionId: string, now
     username: string;
     name: string;
     email: string | null;
+    roles: string[] | null;
   }>(
-    `SELECT s."id", s."user_id", s."auth_time", s."amr", s."expires_at", u."username", u."name", u."email"
+    `SELECT s."id", s."user_id", s."auth_time", s."amr", s."expires_at", u."username", u."name", u."email", u."roles"
        FROM "sessions" s JOIN "users" u ON u."id" = s."user_id"
       WHERE s."id" = $1::uuid AND s."ended_at" IS NULL AND s."expires_at" > $2::timestamptz AND u."enabled"`,
     [sessionId, now.toISOString()],
@@ -129,6 +133,7 @@ export async function findActiveSession(sql: SqlExecutor, sessionId: string, now
     username: row.username,
     name: row.name,
     email: row.email,
+    roles: row.roles ?? [],
   };
 }
 
@@ -204,9 +209,5 @@ export interface SignInAuditEvent {
 }
 
 export async function recordSignInEvent(sql: SqlExecutor, event: SignInAuditEvent): Promise<void> {
-  await sql.query(
-    `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "ip", "reason")
-     VALUES ($1::uuid, $2::timestamptz, $3, $4, $4, $5, $6)`,
-    [randomUUID(), event.at.toISOString(), event.kind, event.userId, event.ip, event.reason ?? null],
-  );
+  await insertAuditEvents(sql, [{ kind: event.kind, actor: event.userId, userId: event.userId, ip: event.ip, reason: event.reason, at: event.at }]);
 }

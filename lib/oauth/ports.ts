@@ -318,3 +318,32 @@ export interface RefreshTokenStore {
   /** Whether the grant's root has been revoked. */
   isGrantRevoked(grantId: string): Promise<boolean>;
 }
+
+// ---------------------------------------------------------------- audit
+
+/**
+ * What the audit log records. Kinds in use:
+ * signin.succeeded / signin.failed / signout; consent.granted / consent.denied /
+ * consent.withdrawn; token.issued / token.refused (reason = OAuth error code);
+ * account.* (a user acting on their own account); admin.* (dashboard changes,
+ * actor = the admin's user id).
+ */
+export interface AuditEventInput {
+  kind: string;
+  /** Who did it: a user id, or null for a client or the system. */
+  actor?: string | null;
+  /** The user the event is about. */
+  userId?: string | null;
+  /** The client_id the event is about. */
+  clientId?: string | null;
+  ip?: string | null;
+  /** Why (an OAuth error code or a short phrase); operators only. */
+  reason?: string | null;
+  details?: Record<string, unknown> | null;
+  at?: Date;
+}
+
+export interface AuditLog {
+  /** Resolves once the event is stored (writes are grouped, never dropped). */
+  record(event: AuditEventInput): Promise<void>;
+}

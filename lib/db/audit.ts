@@ -1,0 +1,74 @@
+// The audit log's writer. Events arriving while a write is in flight are
+// stored together by the next INSERT (group commit): under load the token
+// endpoint pays a fraction of a round trip per event, and every caller still
+// waits until its own event is stored, so nothing acknowledged is lost.
+import { randomUUID } from "node:crypto";
+import type { AuditEventInput, AuditLog } from "../oauth/ports";
+import type { SqlExecutor } from "./client";
+
+/** Longest text kept per column: the log must not become a sink for request bodies. */
+const MAX_TEXT = 500;
+const MAX_BATCH = 500;
+
+function clip(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
+}
+
+/** Stores events with one statement (arrays unnested), in the order given. */
+export async function insertAuditEvents(sql: SqlExecutor, events: readonly AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  const now = new Date();
+  const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const event of events) {
+    const values = [
+      randomUUID(),
+      (event.at ?? now).toISOString(),
+      clip(event.kind),
+      clip(event.actor),
+      clip(event.userId),
+      clip(event.clientId),
+      clip(event.ip),
+      clip(event.reason),
+      event.details ? JSON.stringify(event.details) : null,
+    ];
+    values.forEach((value, index) => columns[index]!.push(value));
+  }
+  await sql.query(
+    `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "client_id", "ip", "reason", "details")
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])`,
+    columns,
+  );
+}
+
+export function createAuditLog(sql: SqlExecutor): AuditLog {
+  let queue: { event: AuditEventInput; done: (error?: unknown) => void }[] = [];
+  let writing = false;
+
+  async function drain(): Promise<void> {
+    writing = true;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
+      try {
+        await insertAuditEvents(
+          sql,
+          batch.map((entry) => entry.event),
+        );
+        for (const entry of batch) entry.done();
+      } catch (error) {
+        for (const entry of batch) entry.done(error);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    record(event) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ event, done: (error) => (error === undefined ? resolve() : reject(error)) });
+        if (!writing) void drain();
+      });
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// Shared steps of the browser tests: signing in through the real form, and
+// the accessibility check (axe-core) every page flow runs.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+
+/** Signs in through /login (optionally coming back to `returnTo`) and waits to land there. */
+export async function signInThroughForm(page: Page, base: string, username: string, password: string, returnTo = "/account") {
+  await page.goto(`${base}/login?returnTo=${encodeURIComponent(returnTo)}`);
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname === returnTo.split("?")[0]);
+}
+
+/** Fails with the list of WCAG 2.1 A/AA violations axe-core finds on the page as it is now. */
+export async function expectAccessible(page: Page, context = "") {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const summary = results.violations.map(
+    (violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+  );
+  expect(summary, `axe-core violations ${context ? `on ${context}` : `at ${page.url()}`}`).toEqual([]);
+}
