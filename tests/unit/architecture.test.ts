@@ -42,3 +42,36 @@ describe("layer boundaries", () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe("guarded pages and actions (issue #5: checked on the server for every action)", () => {
+  const serverActionFiles = () =>
+    sourceFiles("app").filter((file) => /^\s*["']use server["']/m.test(fs.readFileSync(file, "utf8")));
+
+  it("every server action under app/dashboard is built with adminAction, under app/account with accountAction", () => {
+    const offenders: string[] = [];
+    for (const file of serverActionFiles()) {
+      const relative = path.relative(root, file);
+      const guard = relative.startsWith(path.join("app", "dashboard")) ? "adminAction" : relative.startsWith(path.join("app", "account")) ? "accountAction" : null;
+      if (!guard) continue;
+      const text = fs.readFileSync(file, "utf8");
+      for (const match of text.matchAll(/^export\s+(?:const|async\s+function|function)\s+(\w+)(.*)$/gm)) {
+        const [, name, rest] = match;
+        if (!new RegExp(`^\\s*=\\s*${guard}\\(`).test(rest!)) offenders.push(`${relative}: ${name} is not ${guard}(...)`);
+      }
+      if (/^export\s+(default|\{)/m.test(text)) offenders.push(`${relative}: re-exports or default export (unchecked)`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("every page under app/dashboard calls requireAdminPage before anything else", () => {
+    const pages = sourceFiles("app/dashboard").filter((file) => /page\.tsx$/.test(file));
+    expect(pages.length).toBeGreaterThan(0);
+    const offenders = pages.filter((file) => {
+      const text = fs.readFileSync(file, "utf8");
+      const body = text.slice(text.indexOf("export default async function"));
+      const firstAwait = body.match(/await\s+([\w.]+)\(/);
+      return firstAwait?.[1] !== "requireAdminPage";
+    });
+    expect(offenders.map((file) => path.relative(root, file))).toEqual([]);
+  });
+});
