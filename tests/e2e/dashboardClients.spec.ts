@@ -278,6 +278,30 @@ test("AZ-07: a disabled client is refused at every endpoint at once, its tokens 
   expect((await userinfo(spaAccessToken)).status).toBe(200);
 });
 
+test("CA-05: making a public client confidential issues its first secret, shown once; making it public again drops it", async () => {
+  await page.goto(spaEditUrl);
+  await page.getByRole("radio", { name: "Confidential" }).check();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("heading", { name: "Copy the client secret now — it will not be shown again" })).toBeVisible();
+  const secret = await secretField().inputValue();
+  await expectAccessible(page, "the edit page showing a first secret");
+  // The secret authenticates (the refusal is about the grant, not the client); a wrong one does not.
+  const authenticated = await clientCredentials(SPA.clientId, secret);
+  expect(authenticated.status).toBe(400);
+  expect((await authenticated.json()).error).toBe("unauthorized_client");
+  expect((await clientCredentials(SPA.clientId, `${secret}x`)).status).toBe(401);
+
+  await page.reload();
+  await expect(secretField()).toHaveCount(0);
+  await page.getByRole("radio", { name: "Public" }).check();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Changes saved. They apply from the next request.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Rotate secret" })).toHaveCount(0);
+  const asPublic = await clientCredentials(SPA.clientId, secret);
+  expect(asPublic.status).toBe(401);
+  expect((await asPublic.json()).error_description).toMatch(/public client/);
+});
+
 test("deleting a client asks first, then removes it with its tokens", async () => {
   await openClient(SERVICE.displayName, SERVICE.clientId);
   page.once("dialog", (dialog) => void dialog.dismiss());
@@ -301,7 +325,14 @@ test("every change is in the audit log with its client_id, and no secret is", as
     `SELECT "kind", "client_id", "details" FROM "audit_events" WHERE "kind" LIKE 'admin.client.%' ORDER BY "at"`,
   );
   const kinds = (clientId: string) => events.filter((event) => event.client_id === clientId).map((event) => event.kind);
-  expect(kinds(SPA.clientId)).toEqual(["admin.client.created", "admin.client.updated", "admin.client.disabled", "admin.client.enabled"]);
+  expect(kinds(SPA.clientId)).toEqual([
+    "admin.client.created",
+    "admin.client.updated",
+    "admin.client.disabled",
+    "admin.client.enabled",
+    "admin.client.updated",
+    "admin.client.updated",
+  ]);
   expect(kinds(SERVICE.clientId)).toEqual([
     "admin.client.created",
     "admin.client.secret_rotated",
@@ -309,7 +340,8 @@ test("every change is in the audit log with its client_id, and no secret is", as
     "admin.client.enabled",
     "admin.client.deleted",
   ]);
-  const updated = events.find((event) => event.kind === "admin.client.updated")!;
-  expect(JSON.stringify(updated.details)).toContain("redirectUris");
+  const updates = events.filter((event) => event.kind === "admin.client.updated").map((event) => JSON.stringify(event.details));
+  expect(updates[0]).toContain("redirectUris");
+  expect(updates[1]).toMatch(/"clientType".*"secretIssued":true/);
   expect(JSON.stringify(events)).not.toContain(serviceSecret);
 });
