@@ -16,6 +16,7 @@ interface TokenStateRow {
   audiences: string[];
   status: string;
   grant_revoked: boolean;
+  client_enabled: boolean;
   expires_at: Date;
 }
 
@@ -35,18 +36,23 @@ function toTokenState(row: TokenStateRow): StoredTokenState {
     audiences: row.audiences ?? [],
     status: toStatus(row.status),
     grantRevoked: row.grant_revoked === true,
+    clientEnabled: row.client_enabled === true,
     expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
   };
 }
 
-// The token and its grant root in one read: a replayed code revokes the root
-// (grants/authorizationCode.ts), and a token whose row was written just after
-// that revocation is still refused because its root says so.
+// The token, its grant root and its client in one read: a replayed code
+// revokes the root (grants/authorizationCode.ts), and a token whose row was
+// written just after that revocation is still refused because its root says
+// so. A client disabled in the dashboard takes its live tokens down with it
+// (and back, if it is enabled again before they expire).
 const SELECT_WITH_GRANT = `
   SELECT t."id", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
          t."scopes", t."audiences", t."status", t."expires_at",
-         COALESCE(g."status" = 'revoked', false) AS "grant_revoked"
+         COALESCE(g."status" = 'revoked', false) AS "grant_revoked",
+         a."enabled" AS "client_enabled"
     FROM "tokens" t
+    JOIN "applications" a ON a."id" = t."application_id"
     LEFT JOIN "tokens" g ON g."id" = t."grant_id"`;
 
 export function createTokenStateStore(db: Database): TokenStateStore {

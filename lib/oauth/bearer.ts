@@ -1,7 +1,7 @@
 // Validating an access token presented to this server (RFC 6750 bearer,
 // RFC 9068 JWT profile): the signature with our published keys, typ at+jwt,
-// our issuer, exp; then its row by jti, which must still be valid and whose
-// grant root must not have been revoked. Used by userinfo, introspection and
+// our issuer, exp; then its row by jti, which must still be valid, whose
+// grant root must not have been revoked and whose client must be enabled. Used by userinfo, introspection and
 // revocation; the answer is a value, never a thrown error, so each endpoint
 // decides what an inactive token means for it.
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
@@ -60,13 +60,14 @@ class UnknownSigningKey extends Error {}
 
 const inactive = (reason: InactiveReason, description: string): AccessTokenCheck => ({ active: false, reason, description });
 
-const DESCRIPTIONS = {
+const DESCRIPTIONS: Record<InactiveReason | "clientDisabled", string> = {
   malformed: "The access token is malformed: it is not a JWT access token (typ at+jwt) issued by this server.",
   foreign: "The access token was not issued by this server (unknown key, wrong issuer, or a signature that does not verify).",
   expired: "The access token has expired; obtain a new one.",
   revoked: "The access token has been revoked.",
+  clientDisabled: "The access token was issued to a client that has been disabled.",
   unknown: "The access token is not known to this server.",
-} as const;
+};
 
 /** Maps a jose verification failure to why the token is inactive. */
 function classify(error: unknown): InactiveReason | null {
@@ -116,6 +117,7 @@ export async function validateAccessToken(deps: BearerDeps, token: string): Prom
   const record = await deps.tokens.findAccessTokenByJti(payload.jti);
   if (!record || record.subject !== payload.sub) return inactive("unknown", DESCRIPTIONS.unknown);
   if (record.status !== "valid" || record.grantRevoked) return inactive("revoked", DESCRIPTIONS.revoked);
+  if (!record.clientEnabled) return inactive("revoked", DESCRIPTIONS.clientDisabled);
   if (record.expiresAt.getTime() <= nowMs) return inactive("expired", DESCRIPTIONS.expired);
 
   const clientId = payload.client_id;

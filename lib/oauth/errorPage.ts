@@ -38,7 +38,7 @@ export function errorPageResponse({ status = 400, title, message, code }: ErrorP
   h1 { font-size: 1.4rem; margin: 0 0 1rem; }
   p { line-height: 1.5; }
   code { background: #f1f5f9; padding: 0.1rem 0.3rem; border-radius: 0.25rem; }
-  .muted { color: #64748b; font-size: 0.875rem; }
+  .muted { color: #475569; font-size: 0.875rem; } /* slate-600: 4.5:1 or better on the code background too (WCAG 1.4.3) */
 </style>
 </head>
 <body>

@@ -249,11 +249,13 @@ export interface StoredTokenState {
   status: StoredTokenStatus;
   /** Whether the grant root has been revoked (e.g. a replayed code): nothing issued from it may be used. */
   grantRevoked: boolean;
+  /** Whether the client it was issued to is still enabled: a disabled client's tokens are not honoured. */
+  clientEnabled: boolean;
   expiresAt: Date;
 }
 
 export interface TokenStateStore {
-  /** The access token recorded under `jti`, with its grant root's revocation, in one statement. */
+  /** The access token recorded under `jti`, with its grant root's revocation and its client's state, in one statement. */
   findAccessTokenByJti(jti: string): Promise<StoredTokenState | null>;
   /** The token of any kind whose opaque value hashes (hashOpaqueValue) to `valueHash`. */
   findTokenByValueHash(valueHash: string): Promise<StoredTokenState | null>;

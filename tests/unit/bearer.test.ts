@@ -97,6 +97,19 @@ describe("validateAccessToken", () => {
     expect(await validateAccessToken(deps, issued.accessToken)).toMatchObject({ active: false, reason: "revoked" });
   });
 
+  it("is inactive while the client it was issued to is disabled, and live again once it is re-enabled", async () => {
+    const issued = await userToken();
+    fx.tokens.disabledApplications.add(client.id);
+    try {
+      const check = await validateAccessToken(deps, issued.accessToken);
+      expect(check).toMatchObject({ active: false, reason: "revoked" });
+      if (!check.active) expect(check.description).toMatch(/client that has been disabled/);
+    } finally {
+      fx.tokens.disabledApplications.delete(client.id);
+    }
+    expect((await validateAccessToken(deps, issued.accessToken)).active).toBe(true);
+  });
+
   it("a redeemed status (not valid) is not live", async () => {
     const issued = await userToken();
     fx.tokens.byJti(issued.jti)!.status = "redeemed";

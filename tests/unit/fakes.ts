@@ -497,6 +497,8 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
   readonly rows = new Map<string, LedgerRow>();
   /** Every lookup, e.g. ["jti:…", "hash:…"]. */
   readonly lookups: string[] = [];
+  /** Database ids of clients disabled in the dashboard (the applications join in lib/db). */
+  readonly disabledApplications = new Set<string>();
   failWith: Error | null = null;
 
   async recordAccessToken(token: NewAccessTokenRecord): Promise<void> {
@@ -515,6 +517,7 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
       audiences: [...token.audiences],
       status: "valid",
       grantRevoked: false,
+      clientEnabled: true,
       expiresAt: token.expiresAt,
     });
   }
@@ -529,6 +532,7 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
       audiences: [],
       status: "valid",
       grantRevoked: false,
+      clientEnabled: true,
       expiresAt: new Date(Date.now() + 3600_000),
       jti: null,
       ...row,
@@ -547,7 +551,11 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
     if (!row) return null;
     const { jti: _jti, valueHash: _valueHash, ...state } = row;
     const root = row.grantId ? this.rows.get(row.grantId) : undefined;
-    return structuredClone({ ...state, grantRevoked: root?.status === "revoked" });
+    return structuredClone({
+      ...state,
+      grantRevoked: root?.status === "revoked",
+      clientEnabled: !this.disabledApplications.has(row.applicationId),
+    });
   }
 
   async findAccessTokenByJti(jti: string): Promise<StoredTokenState | null> {

@@ -86,8 +86,20 @@ describe("createTokenStateStore", () => {
       audiences: ["https://id.example.test"],
       status: "valid",
       grantRevoked: false,
+      clientEnabled: true,
     });
     expect(state!.expiresAt).toBeInstanceOf(Date);
+  });
+
+  it("reports whether the token's client is still enabled, read in the same statement", async () => {
+    const jti = await recordAccess(null, "web-app");
+    await sql.query(`UPDATE "applications" SET "enabled" = false WHERE "id" = $1`, [appId]);
+    try {
+      expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ status: "valid", clientEnabled: false });
+    } finally {
+      await sql.query(`UPDATE "applications" SET "enabled" = true WHERE "id" = $1`, [appId]);
+    }
+    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ clientEnabled: true });
   });
 
   it("TK-04: reports the grant root's revocation even while the token's own row still says valid", async () => {

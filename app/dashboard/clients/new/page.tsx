@@ -1,0 +1,21 @@
+import type { Metadata } from "next";
+import { AppShell } from "@/components/AppShell";
+import { ClientForm } from "@/components/clients/ClientForm";
+import { requireAdminPage } from "@/lib/auth/guards";
+import { NEW_CLIENT_DEFAULTS } from "@/lib/forms/clientForm";
+import { getGatehouse } from "@/lib/gatehouse";
+import { createClient } from "../actions";
+import { loadClientFormData } from "../formData";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "New client" };
+
+export default async function NewClientPage() {
+  const session = await requireAdminPage("/dashboard/clients/new");
+  const { scopes, lifetimeDefaults } = await loadClientFormData(await getGatehouse());
+  return (
+    <AppShell user={session} admin title="New client" description="Register an application. It can be used as soon as it is saved.">
+      <ClientForm mode="create" action={createClient} defaultValues={NEW_CLIENT_DEFAULTS} scopes={scopes} lifetimeDefaults={lifetimeDefaults} />
+    </AppShell>
+  );
+}
