@@ -4,6 +4,7 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
 import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import { queryStore } from "../helpers/processes";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 // One administrator's session walks through the pages in order; a later step builds on an earlier one.
@@ -137,4 +138,19 @@ test("standard scopes can be reworded but not deleted", async () => {
   await admin.getByRole("button", { name: "Save changes" }).click();
   await expect(admin.getByText("Saved.")).toBeVisible();
   await expectAccessible(admin, "standard scope edit page");
+});
+
+test("every change above is in the audit log", async () => {
+  // The embedded database has one opener: read it once the server is done.
+  await env.server.stop();
+  const rows = await queryStore<{ kind: string; scope: string }>(
+    env.store,
+    `SELECT "kind", "details"->>'scope' AS "scope" FROM "audit_events" WHERE "kind" LIKE 'admin.scope.%' ORDER BY "at"`,
+  );
+  expect(rows).toEqual([
+    { kind: "admin.scope.created", scope: "reports:read" },
+    { kind: "admin.scope.updated", scope: "api" },
+    { kind: "admin.scope.deleted", scope: "reports:read" },
+    { kind: "admin.scope.updated", scope: "email" },
+  ]);
 });
