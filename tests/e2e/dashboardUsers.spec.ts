@@ -1,0 +1,220 @@
+// The dashboard's user pages in Chromium: an administrator creates a user
+// who then signs in, resets their password, grants and removes the admin
+// role, and disables the account while the user's browser is signed in.
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import { signInOverHttp } from "../helpers/portal";
+import { queryStore } from "../helpers/processes";
+import { isActiveAtIntrospection, refreshOutcome, userTokensForPostman, userinfoStatus } from "../helpers/userTokens";
+import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
+
+// One administrator's session walks through the pages in order; a later step builds on an earlier one.
+test.describe.configure({ mode: "serial" });
+
+const REFUSED = "Incorrect username or password, or too many attempts — try again later.";
+const CAROL = { username: "carol", name: "Carol Jones", email: "carol@example.com", password: "carol-first-password", newPassword: "carol-second-password" };
+
+let env: Awaited<ReturnType<typeof startSeededServer>>;
+let base: string;
+let admin: Page;
+let carolUrl: string;
+
+test.beforeAll(async ({ browser }) => {
+  env = await startSeededServer();
+  base = env.server.url;
+  admin = await (await browser.newContext()).newPage();
+  // Role changes and disabling ask for a confirmation first.
+  admin.on("dialog", (dialog) => void dialog.accept());
+  await signInThroughForm(admin, base, "admin", TEST_ADMIN_PASSWORD, "/dashboard/users");
+});
+test.afterAll(async () => {
+  await admin?.context().close();
+  await env?.stop();
+});
+
+/** A separate browser (own cookies) for the user being administered. */
+async function userBrowser(browser: Browser): Promise<Page> {
+  return (await browser.newContext()).newPage();
+}
+
+/** Tries the sign-in form (coming back to the home page); true when it let the user in. */
+async function trySignIn(page: Page, username: string, password: string): Promise<boolean> {
+  await page.goto(`${base}/login?returnTo=%2F`);
+  await page.getByLabel("Username or email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // Either the home page (where the form sends a successful sign-in) or the refusal on the form: both are stable once shown.
+  const home = page.getByRole("heading", { level: 1, name: "Identity portal" });
+  await expect(home.or(page.getByText(REFUSED))).toBeVisible();
+  if (!(await home.isVisible())) return false;
+  await expect(page.getByText(`Signed in as ${username}`)).toBeVisible();
+  return true;
+}
+
+async function expectSignedIn(page: Page, username: string) {
+  await page.goto(`${base}/`);
+  await expect(page.getByText(`Signed in as ${username}`)).toBeVisible();
+}
+
+async function expectSignedOut(page: Page) {
+  await page.goto(`${base}/`);
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByText("Signed in as")).toHaveCount(0);
+}
+
+test("lists and searches users", async () => {
+  await admin.goto(`${base}/dashboard/users`);
+  await expect(admin.getByRole("heading", { level: 1, name: "Users" })).toBeVisible();
+  await expect(admin.getByRole("link", { name: "alice", exact: true })).toBeVisible();
+  await expect(admin.getByRole("link", { name: "admin", exact: true })).toBeVisible();
+  await expectAccessible(admin, "user list");
+  await admin.getByLabel("Search by username, email or name").fill("Example.COM");
+  await admin.getByRole("button", { name: "Search" }).click();
+  await expect(admin).toHaveURL(/\?q=Example.COM/);
+  await expect(admin.getByRole("link", { name: "alice", exact: true })).toBeVisible();
+  await expect(admin.getByRole("link", { name: "admin", exact: true })).toHaveCount(0);
+  await admin.getByLabel("Search by username, email or name").fill("nobody-has-this");
+  await admin.getByRole("button", { name: "Search" }).click();
+  await expect(admin.getByText("No user matches “nobody-has-this”.")).toBeVisible();
+  await expectAccessible(admin, "user list without results");
+});
+
+test("creates a user who can then sign in; bad input is explained first", async ({ browser }) => {
+  await admin.goto(`${base}/dashboard/users`);
+  await admin.getByRole("link", { name: "New user" }).click();
+  await expect(admin.getByRole("heading", { level: 1, name: "New user" })).toBeVisible();
+  await expectAccessible(admin, "new user form");
+
+  await admin.getByLabel("Username").fill("alice");
+  await admin.getByLabel("Email address", { exact: true }).fill("carol@");
+  await admin.getByLabel("Password").fill("short");
+  await admin.getByRole("button", { name: "Create user" }).click();
+  await expect(admin.getByText("Enter an email address like name@example.com, or leave it empty.")).toBeVisible();
+  await expect(admin.getByText("Use at least 12 characters.")).toBeVisible();
+  await expectAccessible(admin, "new user form with errors");
+  // The taken username is found by the server and shown on its field.
+  await admin.getByLabel("Email address", { exact: true }).fill(CAROL.email);
+  await admin.getByLabel("Password").fill(CAROL.password);
+  await admin.getByRole("button", { name: "Create user" }).click();
+  await expect(admin.getByLabel("Username")).toHaveAccessibleDescription(/Another user already has this username/);
+
+  await admin.getByLabel("Username").fill(CAROL.username);
+  await admin.getByLabel("Full name").fill(CAROL.name);
+  await admin.getByLabel("Email address verified").check();
+  await admin.getByRole("button", { name: "Create user" }).click();
+  await expect(admin.getByText(`User ${CAROL.username} was created and can sign in now.`)).toBeVisible();
+  await expect(admin.getByRole("heading", { level: 1, name: `User ${CAROL.username}` })).toBeVisible();
+  await expect(admin.getByRole("link", { name: "Authorizations and tokens" })).toHaveAttribute("href", /\/dashboard\/users\/[0-9a-f-]{36}\/grants$/);
+  await expectAccessible(admin, "user detail page");
+  carolUrl = admin.url().replace(/\?.*$/, "");
+
+  const carol = await userBrowser(browser);
+  expect(await trySignIn(carol, CAROL.username, CAROL.password)).toBe(true);
+  await expectSignedIn(carol, CAROL.username);
+  await carol.context().close();
+});
+
+test("resetting the password signs the user out; the old password fails, the new one works", async ({ browser }) => {
+  const carol = await userBrowser(browser);
+  expect(await trySignIn(carol, CAROL.username, CAROL.password)).toBe(true);
+
+  await admin.goto(carolUrl);
+  await admin.getByLabel("New password").fill(CAROL.newPassword);
+  await admin.getByRole("button", { name: "Set new password" }).click();
+  await expect(admin.getByText(`Password changed. ${CAROL.username} was signed out everywhere`)).toBeVisible();
+  await expectAccessible(admin, "user detail page after the password reset");
+
+  await expectSignedOut(carol);
+  expect(await trySignIn(carol, CAROL.username, CAROL.password)).toBe(false);
+  await expectAccessible(carol, "sign-in page after a refused password");
+  expect(await trySignIn(carol, CAROL.username, CAROL.newPassword)).toBe(true);
+  await carol.context().close();
+});
+
+test("granting the admin role opens the dashboard; removing it closes it (403)", async ({ browser }) => {
+  const carol = await userBrowser(browser);
+  expect(await trySignIn(carol, CAROL.username, CAROL.newPassword)).toBe(true);
+  const before = await carol.goto(`${base}/dashboard`);
+  expect(before?.status()).toBe(403);
+
+  await admin.goto(carolUrl);
+  await admin.getByRole("button", { name: "Make administrator" }).click();
+  await expect(admin.getByRole("button", { name: "Remove admin role" })).toBeVisible();
+  const granted = await carol.goto(`${base}/dashboard`);
+  expect(granted?.status()).toBe(200);
+  await expect(carol.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+  await expectAccessible(carol, "dashboard for the new administrator");
+
+  await admin.getByRole("button", { name: "Remove admin role" }).click();
+  await expect(admin.getByRole("button", { name: "Make administrator" })).toBeVisible();
+  const removed = await carol.goto(`${base}/dashboard`);
+  expect(removed?.status()).toBe(403);
+  await expect(carol.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+  await expectAccessible(carol, "403 page");
+  await carol.context().close();
+});
+
+test("an administrator cannot disable or demote themself", async () => {
+  await admin.goto(`${base}/dashboard/users`);
+  await admin.getByRole("link", { name: "admin", exact: true }).click();
+  await expect(admin.getByText("You cannot disable your own account; another administrator can.")).toBeVisible();
+  await expect(admin.getByText("You cannot remove your own admin role; another administrator can.")).toBeVisible();
+  await expect(admin.getByRole("button", { name: "Disable account" })).toHaveCount(0);
+  await expect(admin.getByRole("button", { name: "Remove admin role" })).toHaveCount(0);
+  await expectAccessible(admin, "the administrator's own page");
+});
+
+test("RT-05 / IR-02: disabling signs the open browser out, kills the user's tokens and stops sign-in; enabling lets them back in", async ({ browser }) => {
+  const carol = await userBrowser(browser);
+  expect(await trySignIn(carol, CAROL.username, CAROL.newPassword)).toBe(true);
+  await expectSignedIn(carol, CAROL.username);
+  // carol also uses an app (Postman) that holds her tokens.
+  const app = await signInOverHttp(base, CAROL.username, CAROL.newPassword);
+  const tokens = await userTokensForPostman(base, app.cookie);
+  expect(await isActiveAtIntrospection(base, tokens.access_token)).toBe(true);
+
+  await admin.goto(carolUrl);
+  await admin.getByRole("button", { name: "Disable account" }).click();
+  await expect(admin.getByRole("button", { name: "Enable account" })).toBeVisible();
+  await expect(admin.getByText("Disabled · User · 0 active sessions")).toBeVisible();
+  await expectAccessible(admin, "disabled user's page");
+
+  await expectSignedOut(carol);
+  expect(await trySignIn(carol, CAROL.username, CAROL.newPassword)).toBe(false);
+  expect(await refreshOutcome(base, tokens.refresh_token)).toMatchObject({ status: 400, error: "invalid_grant" });
+  expect(await isActiveAtIntrospection(base, tokens.access_token)).toBe(false);
+  expect(await userinfoStatus(base, tokens.access_token)).toBe(401);
+
+  await admin.getByRole("button", { name: "Enable account" }).click();
+  await expect(admin.getByRole("button", { name: "Disable account" })).toBeVisible();
+  expect(await trySignIn(carol, CAROL.username, CAROL.newPassword)).toBe(true);
+  await carol.context().close();
+
+  await admin.goto(`${base}/dashboard/users?q=carol`);
+  await expect(admin.getByRole("row").filter({ hasText: CAROL.email })).toContainText("Active");
+});
+
+test("every change above is in the audit log, with the user it concerns and no password", async () => {
+  // The embedded database has one opener: read it once the server is done.
+  await env.server.stop();
+  const rows = await queryStore<{ kind: string; actor: string; user_id: string; details: unknown }>(
+    env.store,
+    `SELECT e."kind", e."actor", e."user_id", e."details" FROM "audit_events" e
+       JOIN "users" u ON u."id"::text = e."user_id" WHERE u."username" = $1 AND e."kind" LIKE 'admin.user.%' ORDER BY e."at"`,
+    [CAROL.username],
+  );
+  expect(rows.map((row) => row.kind)).toEqual([
+    "admin.user.created",
+    "admin.user.password_reset",
+    "admin.user.role_granted",
+    "admin.user.role_removed",
+    "admin.user.disabled",
+    "admin.user.enabled",
+  ]);
+  const [adminRow] = await queryStore<{ id: string }>(env.store, `SELECT "id" FROM "users" WHERE "username" = 'admin'`);
+  expect(new Set(rows.map((row) => row.actor))).toEqual(new Set([adminRow!.id]));
+  const text = JSON.stringify(rows);
+  expect(text).not.toContain(CAROL.password);
+  expect(text).not.toContain(CAROL.newPassword);
+  expect(text).not.toContain("$argon2id$");
+});

@@ -1,0 +1,30 @@
+// A whole Database (Prisma client and raw SQL) on an in-memory PGlite with the
+// project's migrations, for unit tests of repositories that use transactions.
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Database } from "@/lib/db/client";
+import { PrismaClient } from "@/lib/db/generated/client";
+import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
+import { PROJECT_ROOT } from "./server";
+
+export async function openMemoryDatabase(): Promise<Database> {
+  const pg = new PGlite();
+  await pg.waitReady;
+  const session = {
+    query: async (text: string, params?: unknown[]) => ({ rows: (await pg.query(text, params)).rows as Record<string, unknown>[] }),
+    exec: async (text: string) => void (await pg.exec(text)),
+  };
+  await applyMigrations(session, loadMigrations(path.join(PROJECT_ROOT, "prisma/migrations")));
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
+  return {
+    kind: "pglite",
+    prisma,
+    sql: { query: async <Row>(text: string, params?: unknown[]) => (await pg.query<Row>(text, params)).rows },
+    withSqlSession: (work) => work(session),
+    async close() {
+      await prisma.$disconnect();
+      await pg.close();
+    },
+  };
+}
