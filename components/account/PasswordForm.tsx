@@ -1,5 +1,6 @@
 "use client";
 // Changing your password on /account: the current one, then the new one twice.
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
@@ -13,6 +14,7 @@ const EMPTY: PasswordFormInput = { currentPassword: "", newPassword: "", confirm
 
 export function PasswordForm({ action }: { action: (input: PasswordFormInput) => Promise<ActionResult<{ endedSessions: number }>> }) {
   const [endedSessions, setEndedSessions] = useState<number | null>(null);
+  const router = useRouter();
   const { form, onSubmit, formError, submitting } = useActionForm({
     schema: passwordFormSchema,
     action,
@@ -20,6 +22,7 @@ export function PasswordForm({ action }: { action: (input: PasswordFormInput) =>
     onSuccess: (data) => {
       setEndedSessions(data.endedSessions);
       form.reset(EMPTY); // never leave passwords in the fields
+      router.refresh(); // the sessions list has lost the ones just ended
     },
   });
   const { errors } = form.formState;

@@ -1,5 +1,6 @@
 "use client";
 // Name and email address on /account (checked with the same schema by the server action).
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Alert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
@@ -22,14 +23,16 @@ export function ProfileForm({
   emailVerified: boolean;
 }) {
   const [saved, setSaved] = useState<ProfileSaved | null>(null);
+  const router = useRouter();
   const { form, onSubmit, formError, submitting } = useActionForm({
     schema: profileFormSchema,
     action,
     defaultValues,
     onSuccess: (data) => {
       setSaved(data);
-      // The saved values become the new baseline; the server page refreshes the rest.
+      // The saved values become the form's baseline; the page's server data (verified or not, the header) is read again.
       form.reset(form.getValues());
+      router.refresh();
     },
   });
   const { errors } = form.formState;
