@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { Card } from "@/components/Card";
+import { isAdmin } from "@/lib/auth/guards";
 import { currentPortalSession } from "@/lib/auth/next";
 import { signOut } from "./logout/actions";
 import { getGatehouse } from "@/lib/gatehouse";
@@ -29,6 +30,14 @@ export default async function HomePage() {
             <span>
               Signed in as <strong className="text-slate-900">{session.username}</strong> —
             </span>
+            <Link href="/account" className="font-medium text-indigo-700 underline">
+              My account
+            </Link>
+            {isAdmin(session) ? (
+              <Link href="/dashboard" className="font-medium text-indigo-700 underline">
+                Dashboard
+              </Link>
+            ) : null}
             <button type="submit" className="font-medium text-indigo-700 underline">
               Sign out
             </button>

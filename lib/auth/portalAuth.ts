@@ -13,17 +13,14 @@ import { decode } from "@auth/core/jwt";
 import Credentials from "@auth/core/providers/credentials";
 import type { SqlExecutor } from "../db/client";
 import {
-  clearSignInKey,
-  countSignInAttempt,
   createSessionRow,
   endSessionRow,
   findActiveSession,
   findUserBySignInIdentifier,
-  lockSignInKey,
   recordSignInEvent,
-  uncountSignInAttempt,
   type ActiveSessionRow,
 } from "../db/sessions";
+import { createSignInThrottleStore } from "../db/signInThrottleStore";
 import type { EndUserSession } from "../oauth/ports";
 import { hashPassword, verifyPassword } from "./passwords";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./clientAddress";
@@ -165,16 +162,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
   const useSecureCookies = issuer.startsWith("https:");
   const sessionCookieName = `${useSecureCookies ? "__Secure-" : ""}${sessionCookieBaseName}`;
   const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
-  const throttle = new SignInThrottle(
-    {
-      countAttempt: (key, at, windowSeconds) => countSignInAttempt(sql, key, at, windowSeconds),
-      lock: (key, at, until) => lockSignInKey(sql, key, at, until),
-      uncount: (key) => uncountSignInAttempt(sql, key),
-      clear: (key) => clearSignInKey(sql, key),
-    },
-    options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY,
-    now,
-  );
+  const throttle = new SignInThrottle(createSignInThrottleStore(sql), options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY, now);
 
   // Unknown users, users without a password and refused attempts still cost
   // one argon2 verification, so the answer's timing does not tell them apart.

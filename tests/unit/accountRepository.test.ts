@@ -1,0 +1,168 @@
+// lib/db/account.ts and lib/auth/currentPassword.ts on an in-memory PGlite:
+// /account's profile, password and session statements, each scoped to the
+// signed-in user.
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkCurrentPassword } from "@/lib/auth/currentPassword";
+import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
+import type { ThrottlePolicy } from "@/lib/auth/throttle";
+import {
+  changeAccountPassword,
+  endSessionOfUser,
+  listActiveSessionsOfUser,
+  readAccountProfile,
+  readPasswordHash,
+  updateAccountProfile,
+} from "@/lib/db/account";
+import type { SqlExecutor } from "@/lib/db/client";
+import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
+import { createSessionRow, findActiveSession } from "@/lib/db/sessions";
+
+let pg: PGlite;
+let sql: SqlExecutor;
+
+beforeAll(async () => {
+  pg = new PGlite();
+  await pg.waitReady;
+  await applyMigrations(
+    {
+      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
+      exec: async (text) => void (await pg.exec(text)),
+    },
+    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
+  );
+  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+}, 60_000);
+afterAll(async () => {
+  await pg?.close();
+});
+
+async function addUser(options: { email?: string | null; verified?: boolean; password?: string | null } = {}) {
+  const id = randomUUID();
+  const username = `user-${id.slice(0, 8)}`;
+  const hash = options.password === null ? null : await hashPassword(options.password ?? "old-password-123");
+  await sql.query(
+    `INSERT INTO "users" ("id", "username", "email", "email_verified", "name", "password_hash", "updated_at") VALUES ($1, $2, $3, $4, 'Someone', $5, now())`,
+    [id, username, options.email === undefined ? `${username}@example.org` : options.email, options.verified ?? true, hash],
+  );
+  return { id, username };
+}
+
+const session = (userId: string, userAgent = "test-agent") =>
+  createSessionRow(sql, { userId, authTime: new Date(), amr: ["pwd"], ip: "192.0.2.1", userAgent, expiresAt: new Date(Date.now() + 3600_000) });
+
+describe("updateAccountProfile", () => {
+  it("sets name and address; a changed address is no longer verified, an unchanged one keeps its state", async () => {
+    const user = await addUser({ verified: true });
+    const before = (await readAccountProfile(sql, user.id))!;
+    expect(before.emailVerified).toBe(true);
+
+    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: before.email })).toEqual({ status: "updated", nameChanged: true, emailChanged: false });
+    expect(await readAccountProfile(sql, user.id)).toMatchObject({ name: "New Name", email: before.email, emailVerified: true });
+
+    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: "changed@example.org" })).toEqual({ status: "updated", nameChanged: false, emailChanged: true });
+    expect(await readAccountProfile(sql, user.id)).toMatchObject({ email: "changed@example.org", emailVerified: false });
+
+    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: null })).toMatchObject({ status: "updated", emailChanged: true });
+    expect((await readAccountProfile(sql, user.id))!.email).toBeNull();
+  });
+
+  it("refuses an address another account has, in any letter case, and changes nothing", async () => {
+    const owner = await addUser({ email: "Taken@Example.org" });
+    const user = await addUser({ verified: true });
+    const before = await readAccountProfile(sql, user.id);
+    for (const email of ["Taken@Example.org", "taken@example.org", "TAKEN@EXAMPLE.ORG"]) {
+      expect(await updateAccountProfile(sql, user.id, { name: "Changed", email })).toEqual({ status: "email_taken" });
+    }
+    expect(await readAccountProfile(sql, user.id)).toEqual(before);
+    // Its own address in another case is not "taken".
+    expect(await updateAccountProfile(sql, owner.id, { name: "Owner", email: "taken@example.org" })).toMatchObject({ status: "updated" });
+  });
+
+  it("reports an unknown user", async () => {
+    expect(await updateAccountProfile(sql, randomUUID(), { name: "x", email: null })).toEqual({ status: "not_found" });
+    expect(await updateAccountProfile(sql, "nope", { name: "x", email: null })).toEqual({ status: "not_found" });
+  });
+});
+
+describe("changeAccountPassword", () => {
+  it("stores the new hash and ends every other session of the user, keeping the one that asked and other users' sessions", async () => {
+    const user = await addUser();
+    const other = await addUser();
+    const [current, second, third, othersSession] = [await session(user.id), await session(user.id), await session(user.id), await session(other.id)];
+    const newHash = await hashPassword("brand-new-password");
+
+    expect(await changeAccountPassword(sql, user.id, newHash, current)).toEqual({ endedSessions: 2 });
+    expect(await verifyPassword((await readPasswordHash(sql, user.id))!, "brand-new-password")).toBe(true);
+    const now = new Date();
+    expect(await findActiveSession(sql, current, now)).not.toBeNull();
+    expect(await findActiveSession(sql, second, now)).toBeNull();
+    expect(await findActiveSession(sql, third, now)).toBeNull();
+    expect(await findActiveSession(sql, othersSession, now)).not.toBeNull();
+  });
+
+  it("changes nothing for an unknown user", async () => {
+    expect(await changeAccountPassword(sql, randomUUID(), "hash", randomUUID())).toBeNull();
+  });
+});
+
+describe("sessions", () => {
+  it("lists the user's live sessions only, newest first", async () => {
+    const user = await addUser();
+    const first = await session(user.id, "first");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await session(user.id, "second");
+    const ended = await session(user.id);
+    await endSessionOfUser(sql, user.id, ended);
+    await createSessionRow(sql, { userId: user.id, authTime: new Date(Date.now() - 7200_000), amr: ["pwd"], ip: null, userAgent: null, expiresAt: new Date(Date.now() - 1000) });
+    await session((await addUser()).id);
+
+    const listed = await listActiveSessionsOfUser(sql, user.id);
+    expect(listed.map((row) => row.id)).toEqual([second, first]);
+    expect(listed[0]).toMatchObject({ ip: "192.0.2.1", userAgent: "second" });
+  });
+
+  it("ends only the user's own session, once", async () => {
+    const user = await addUser();
+    const other = await addUser();
+    const theirs = await session(other.id);
+    expect(await endSessionOfUser(sql, user.id, theirs)).toBe(false);
+    expect(await findActiveSession(sql, theirs, new Date())).not.toBeNull();
+    expect(await endSessionOfUser(sql, other.id, theirs)).toBe(true);
+    expect(await endSessionOfUser(sql, other.id, theirs)).toBe(false);
+    expect(await findActiveSession(sql, theirs, new Date())).toBeNull();
+    expect(await endSessionOfUser(sql, other.id, "not-a-uuid")).toBe(false);
+  });
+});
+
+describe("checkCurrentPassword", () => {
+  const policy: ThrottlePolicy = {
+    account: { maxFailures: 3, windowSeconds: 900, lockSeconds: 900 },
+    address: { maxFailures: 100, windowSeconds: 900, lockSeconds: 900 },
+  };
+
+  it("accepts the right password and clears the account's failure count", async () => {
+    const user = await addUser({ password: "right-password" });
+    const check = (password: string) => checkCurrentPassword(sql, { userId: user.id, username: user.username }, password, "192.0.2.7", policy);
+    expect(await check("wrong")).toEqual({ ok: false, reason: "bad_password" });
+    expect(await check("right-password")).toEqual({ ok: true });
+    const rows = await sql.query(`SELECT 1 FROM "sign_in_throttles" WHERE "key" = $1`, [`account:${user.username}`]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it("counts wrong passwords against the sign-in limit: once locked, even the right one is refused", async () => {
+    const user = await addUser({ password: "right-password" });
+    const check = (password: string) => checkCurrentPassword(sql, { userId: user.id, username: user.username }, password, null, policy);
+    for (let i = 0; i < 3; i++) expect(await check(`wrong-${i}`)).toEqual({ ok: false, reason: "bad_password" });
+    expect(await check("right-password")).toEqual({ ok: false, reason: "throttled" });
+    const [row] = await sql.query<{ locked_until: Date | null }>(`SELECT "locked_until" FROM "sign_in_throttles" WHERE "key" = $1`, [`account:${user.username}`]);
+    expect(row!.locked_until).not.toBeNull();
+  });
+
+  it("refuses when the account has no password", async () => {
+    const user = await addUser({ password: null });
+    expect(await checkCurrentPassword(sql, { userId: user.id, username: user.username }, "anything", null, policy)).toEqual({ ok: false, reason: "no_password" });
+  });
+});
