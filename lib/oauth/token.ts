@@ -32,8 +32,9 @@ export const SUPPORTED_GRANT_TYPES = Object.keys(grantHandlers);
 /** What is known about a token request so far, for its audit event. */
 interface TokenAttempt {
   ip: string | null;
+  form: FormParameters | null;
   grantType: string | null;
-  /** The authenticated client's id, or until then the client_id the request presented. */
+  /** The authenticated client's id (null until authenticated). */
   clientId: string | null;
 }
 
@@ -83,8 +84,8 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
   async function issue(request: Request, attempt: TokenAttempt): Promise<Response> {
     requireMethod(request, ["POST"]);
     const form = await readFormBody(request);
+    attempt.form = form;
     attempt.grantType = form.get("grant_type") ?? null;
-    attempt.clientId = presentedClientId(request.headers, form);
     const grantType = form.require("grant_type", `Use one of: ${SUPPORTED_GRANT_TYPES.join(", ")}.`);
     const grant = Object.hasOwn(grantHandlers, grantType) ? grantHandlers[grantType] : undefined;
     if (!grant) {
@@ -112,12 +113,13 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
   }
 
   const endpoint = async (request: Request): Promise<Response> => {
-    const attempt: TokenAttempt = { ip: requestAddress(deps, request), grantType: null, clientId: null };
+    const attempt: TokenAttempt = { ip: requestAddress(deps, request), form: null, grantType: null, clientId: null };
     try {
       return await issue(request, attempt);
     } catch (error) {
       const refusal = asOAuthError(error, request, log);
-      attempt.clientId ??= presentedClientId(request.headers);
+      // Refused before (or while) authenticating: the client_id the request presented.
+      attempt.clientId ??= presentedClientId(request.headers, attempt.form ?? undefined);
       // A refusal hands nothing out: if its record cannot be written, the answer stands and the log says so.
       await deps.audit.record(refusedEvent(attempt, refusal)).catch((auditError: unknown) => log(auditError, request));
       return oauthErrorResponse(refusal);
