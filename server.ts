@@ -40,7 +40,10 @@ async function main() {
     const handler = fastLane.get(query < 0 ? url : url.slice(0, query));
     if (handler) {
       if (isNextRouterFetch(req)) answerNextRouterFetch(res);
-      else void serveWebHandler(handler, origin, req, res);
+      else {
+        stampClientAddress(req, trustProxy); // the protocol endpoints' audit events carry it
+        void serveWebHandler(handler, origin, req, res);
+      }
     }
     else if (!guardServerActionOrigin(req, res)) {
       stampClientAddress(req, trustProxy); // pages and server actions read x-gatehouse-client-ip

@@ -4,6 +4,7 @@
 // instance (PGlite allows one opener per directory).
 import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
+import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./auth/clientAddress";
 import { createPortalAuth, parseCookieHeader, type PortalAuth, type SessionCookie } from "./auth/portalAuth";
 import {
   createAuthorizationCodeStore,
@@ -20,6 +21,7 @@ import { createAuditLog } from "./db/audit";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
 import type { OAuthServerConfig } from "./oauth/config";
+import type { ClientAddressReader } from "./oauth/audit";
 import type { AuditLog } from "./oauth/ports";
 import type { ConsentDeps } from "./oauth/consent";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
@@ -75,6 +77,9 @@ function serializeCookie({ name, value, options }: SessionCookie): string {
   return parts.join("; ");
 }
 
+/** server.ts stamps the client's address on every request (fast lane and Next.js alike). */
+const readClientAddress: ClientAddressReader = (request) => normalizeClientAddress(request.headers.get(CLIENT_ADDRESS_HEADER));
+
 const GLOBAL_KEY = Symbol.for("gatehouse.instance");
 type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
 
@@ -118,7 +123,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
       bootstrap,
       databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }),
       audit,
-      consent: { config, clients, scopes, authorizations, interactions, users },
+      consent: { config, clients, scopes, authorizations, interactions, users, audit },
       endpoints: {
         authorize: createAuthorizeEndpoint({
           config,
@@ -129,12 +134,32 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
           interactions,
           codes,
           readSession: auth.readSession,
+          audit,
+          clientAddress: readClientAddress,
         }),
-        token: createTokenEndpoint({ config, keys, clients, scopes, tokens, codes, refreshTokens: createRefreshTokenStore(db) }),
+        token: createTokenEndpoint({
+          config,
+          keys,
+          clients,
+          scopes,
+          tokens,
+          codes,
+          refreshTokens: createRefreshTokenStore(db),
+          audit,
+          clientAddress: readClientAddress,
+        }),
         discovery: createDiscoveryEndpoint({ config, scopes }),
         jwks: createJwksEndpoint(keys),
         userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users }),
-        revoke: createRevocationEndpoint({ config, keys, tokens: tokenStates, clients, revocations: createTokenRevocationStore(db) }),
+        revoke: createRevocationEndpoint({
+          config,
+          keys,
+          tokens: tokenStates,
+          clients,
+          revocations: createTokenRevocationStore(db),
+          audit,
+          clientAddress: readClientAddress,
+        }),
         introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, clients }),
         logout: createLogoutEndpoint({
           config,

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getGatehouse } from "@/lib/gatehouse";
 import { recordConsentDecision } from "@/lib/oauth/consent";
-import { currentPortalSession } from "@/lib/auth/next";
+import { currentPortalSession, requestClientAddress } from "@/lib/auth/next";
 
 const consentFormSchema = z.object({
   interaction: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
@@ -29,6 +29,7 @@ export async function decideConsent(formData: FormData): Promise<void> {
     interaction,
     session,
     decision === "allow" ? { decision, scopes: scope } : { decision },
+    await requestClientAddress(),
   );
   redirect(outcome.status === "recorded" ? outcome.location : `/consent?interaction=${interaction}`);
 }

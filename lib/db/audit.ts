@@ -10,9 +10,34 @@ import type { SqlExecutor } from "./client";
 const MAX_TEXT = 500;
 const MAX_BATCH = 500;
 
+/**
+ * What PostgreSQL cannot store in text or jsonb: NUL, and UTF-16 halves
+ * without their other half. Events carry request input (a presented
+ * client_id or grant type): one such character must not fail the whole batch.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function storable(value: string): string {
+  return value.replace(UNSTORABLE, "\uFFFD");
+}
+
 function clip(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  return value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
+  return storable(value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value);
+}
+
+function detailsJson(details: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(details, (_key, value: unknown) => (typeof value === "string" ? storable(value) : value));
+  } catch {
+    // A cycle or a BigInt: the event is still worth keeping, and its batch-mates must not fail with it.
+    return JSON.stringify({ unserialisable: true });
+  }
+}
+
+/** A bad `at` (an invalid Date) would throw for the whole batch: it becomes the batch's time. */
+function eventTime(at: Date | undefined, now: Date): Date {
+  return at && !Number.isNaN(at.getTime()) ? at : now;
 }
 
 /** Stores events with one statement (arrays unnested), in the order given. */
@@ -23,14 +48,14 @@ export async function insertAuditEvents(sql: SqlExecutor, events: readonly Audit
   for (const event of events) {
     const values = [
       randomUUID(),
-      (event.at ?? now).toISOString(),
+      eventTime(event.at, now).toISOString(),
       clip(event.kind),
       clip(event.actor),
       clip(event.userId),
       clip(event.clientId),
       clip(event.ip),
       clip(event.reason),
-      event.details ? JSON.stringify(event.details) : null,
+      event.details ? detailsJson(event.details) : null,
     ];
     values.forEach((value, index) => columns[index]!.push(value));
   }

@@ -6,6 +6,7 @@
 // A request that needs sign-in or consent is kept server-side as an
 // interaction; the login and consent pages send the browser back here with
 // only its id.
+import { AuditKinds, requestAddress, type AuditDeps } from "./audit";
 import { endpointUrl, type OAuthServerConfig } from "./config";
 import { accessTokenClaimsFor } from "./claims";
 import { idTokenClaimsFor } from "./idTokens";
@@ -32,7 +33,7 @@ import type {
 import { StandardScopes, parseScopeParameter, resolveClientScopes, type ResolvedScopes } from "./scopes";
 import { hashOpaqueValue, randomTokenValue } from "./secrets";
 
-export interface AuthorizeEndpointDeps {
+export interface AuthorizeEndpointDeps extends AuditDeps {
   config: OAuthServerConfig;
   clients: ClientStore;
   scopes: ScopeStore;
@@ -200,6 +201,8 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     request: ValidatedAuthorizationRequest,
     session: EndUserSession | null,
     interaction: StoredInteraction | null,
+    /** The browser's address, for the audit log. */
+    ip: string | null,
     resolvedScopes: ResolvedScopes | null = null,
   ): Promise<Response> {
     const redirect = { redirectUri: request.redirectUri, state: request.state };
@@ -236,7 +239,19 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     let authorization: AuthorizationRecord | null = null;
     switch (client.consentType) {
       case "implicit":
-        authorization = covered ? existing : await deps.authorizations.savePermanentAuthorization(activeSession.userId, client.id, request.scopes);
+        if (covered) {
+          authorization = existing;
+        } else {
+          // Consent given by the client's policy, without a screen: on record like a user's decision.
+          authorization = await deps.authorizations.savePermanentAuthorization(activeSession.userId, client.id, request.scopes);
+          await deps.audit.record({
+            kind: AuditKinds.consentGranted,
+            userId: activeSession.userId,
+            clientId: client.clientId,
+            ip,
+            details: { scopes: request.scopes, implicit: true },
+          });
+        }
         break;
       case "external":
         if (!covered) {
@@ -271,7 +286,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       return errorPageResponse({ title: "Application unavailable", message: "This application has been disabled or removed.", code: "invalid_client" });
     }
     try {
-      return await proceed(client, interaction.request, await deps.readSession(request), interaction);
+      return await proceed(client, interaction.request, await deps.readSession(request), interaction, requestAddress(deps, request));
     } catch (error) {
       // E.g. a scope or scope permission removed while the user was on the consent page.
       if (error instanceof OAuthError && error.status < 500) {
@@ -394,7 +409,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         maxAge,
         loginHint: single("login_hint") ?? null,
       };
-      return await proceed(client, validated, await deps.readSession(request), null, resolvedScopes);
+      return await proceed(client, validated, await deps.readSession(request), null, requestAddress(deps, request), resolvedScopes);
     } catch (error) {
       if (error instanceof OAuthError && error.status < 500) return errorRedirect(redirect, error);
       throw error;

@@ -1,7 +1,9 @@
 // What the consent page shows and what it records. Framework-free: the page
 // (a React server component and a server action) passes in the portal session.
+// Each decision is recorded on the audit log (consent.granted / consent.denied).
+import { AuditKinds } from "./audit";
 import { ENDPOINT_PATHS, endpointUrl, type OAuthServerConfig } from "./config";
-import type { AuthorizationStore, ClientStore, EndUserSession, InteractionStore, ScopeRecord, ScopeStore, UserStore } from "./ports";
+import type { AuditLog, AuthorizationStore, ClientStore, EndUserSession, InteractionStore, ScopeRecord, ScopeStore, UserStore } from "./ports";
 import { StandardScopes } from "./scopes";
 
 export interface ConsentDeps {
@@ -11,6 +13,7 @@ export interface ConsentDeps {
   authorizations: AuthorizationStore;
   interactions: InteractionStore;
   users: UserStore;
+  audit: AuditLog;
 }
 
 export interface ConsentPrompt {
@@ -73,13 +76,17 @@ export async function recordConsentDecision(
   interactionId: string,
   session: EndUserSession,
   choice: ConsentDecision,
+  /** The user's network address, for the audit log. */
+  ip: string | null = null,
 ): Promise<ConsentOutcome> {
   if (!INTERACTION_ID.test(interactionId)) return { status: "not_found" };
   const interaction = await deps.interactions.findInteraction(interactionId);
   if (!interaction || interaction.userId !== session.userId) return { status: "not_found" };
   const location = authorizationResumeUrl(deps.config, interactionId);
+  const event = { actor: session.userId, userId: session.userId, clientId: interaction.request.clientId, ip };
   if (choice.decision === "deny") {
     await deps.interactions.updateInteraction(interactionId, { consent: "denied", grantedScopes: [] });
+    await deps.audit.record({ ...event, kind: AuditKinds.consentDenied, details: { requested: interaction.request.scopes } });
     return { status: "recorded", location };
   }
   const requested = interaction.request.scopes;
@@ -90,5 +97,12 @@ export async function recordConsentDecision(
     await deps.authorizations.savePermanentAuthorization(session.userId, client.id, granted);
   }
   await deps.interactions.updateInteraction(interactionId, { consent: "granted", grantedScopes: granted });
+  const declined = requested.filter((name) => !granted.includes(name));
+  await deps.audit.record({
+    ...event,
+    kind: AuditKinds.consentGranted,
+    // remembered: explicit consent is kept for the next authorization; other types ask again.
+    details: { scopes: granted, ...(declined.length > 0 ? { declined } : {}), remembered: client.consentType === "explicit" },
+  });
   return { status: "recorded", location };
 }

@@ -78,21 +78,26 @@ export function oauthErrorResponse(error: OAuthError): Response {
  */
 export function withOAuthErrors(
   handler: (request: Request) => Promise<Response>,
-  log: (error: unknown, request: Request) => void = defaultLog,
+  log: ErrorLog = logUnexpectedError,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
       return await handler(request);
     } catch (error) {
-      if (error instanceof OAuthError) return oauthErrorResponse(error);
-      log(error, request);
-      return oauthErrorResponse(
-        new OAuthError("server_error", "The server met an unexpected condition; the request can be retried."),
-      );
+      return oauthErrorResponse(asOAuthError(error, request, log));
     }
   };
 }
 
-function defaultLog(error: unknown, request: Request) {
+export type ErrorLog = (error: unknown, request: Request) => void;
+
+/** The refusal to send for `error`: itself when it is an OAuthError, else a logged, generic server_error. */
+export function asOAuthError(error: unknown, request: Request, log: ErrorLog = logUnexpectedError): OAuthError {
+  if (error instanceof OAuthError) return error;
+  log(error, request);
+  return new OAuthError("server_error", "The server met an unexpected condition; the request can be retried.");
+}
+
+export function logUnexpectedError(error: unknown, request: Request) {
   console.error(`[gatehouse] unexpected error on ${request.method} ${new URL(request.url).pathname}:`, error);
 }

@@ -1,6 +1,8 @@
 // POST /connect/revoke (RFC 7009): a client revokes one of its own tokens.
 // Unknown, invalid, expired or another client's tokens get the same 200 as a
 // successful revocation (§2.2), so the endpoint cannot be used to probe tokens.
+// What a client does revoke is recorded as token.revoked.
+import { AuditKinds, requestAddress, type AuditDeps } from "./audit";
 import { looksLikeJwt, validateAccessToken, type BearerDeps } from "./bearer";
 import { authenticateClient } from "./clientAuthentication";
 import { OAuthError, noStoreHeaders, withOAuthErrors } from "./errors";
@@ -9,7 +11,7 @@ import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, StoredTokenState, TokenRevocationStore } from "./ports";
 import { hashOpaqueValue } from "./secrets";
 
-export interface RevocationDeps extends BearerDeps {
+export interface RevocationDeps extends BearerDeps, AuditDeps {
   clients: ClientStore;
   revocations: TokenRevocationStore;
 }
@@ -25,25 +27,41 @@ export const REVOCATION_SCOPE: Readonly<Record<string, "token" | "grant">> = {
 };
 
 
-/** The caller's token behind `value`, whatever its kind; null when there is none to act on. */
-async function findOwnToken(deps: RevocationDeps, caller: ClientRecord, value: string): Promise<StoredTokenState | null> {
-  let record: StoredTokenState | null;
+/** The caller's token behind `value` (with its jti when it is an access token); null when there is none to act on. */
+async function findOwnToken(
+  deps: RevocationDeps,
+  caller: ClientRecord,
+  value: string,
+): Promise<{ record: StoredTokenState; jti: string | null } | null> {
+  let found: { record: StoredTokenState; jti: string | null } | null;
   if (looksLikeJwt(value)) {
     // Our access tokens are JWTs: by jti, once the signature says we issued it. An expired or
     // already revoked one needs nothing more.
     const check = await validateAccessToken(deps, value);
-    record = check.active ? check.token.record : null;
+    found = check.active ? { record: check.token.record, jti: check.token.jti } : null;
   } else {
     // Opaque values (refresh tokens; authorization codes) are stored as hashes.
-    record = await deps.tokens.findTokenByValueHash(hashOpaqueValue(value));
+    const record = await deps.tokens.findTokenByValueHash(hashOpaqueValue(value));
+    found = record ? { record, jti: null } : null;
   }
   // Another client's token is left alone, and the answer is the same as for an unknown one.
-  return record && record.applicationId === caller.id ? record : null;
+  return found && found.record.applicationId === caller.id ? found : null;
 }
 
-export async function revokeToken(deps: RevocationDeps, caller: ClientRecord, value: string): Promise<void> {
-  const record = await findOwnToken(deps, caller, value);
-  if (!record) return;
+export interface Revocation {
+  token: StoredTokenState;
+  /** The access token's jti (what token.issued recorded); null for opaque tokens. */
+  jti: string | null;
+  scope: "token" | "grant";
+  /** Rows newly revoked (0 when they already were). */
+  revoked: number;
+}
+
+/** Revokes the caller's token behind `value`; null when there was none of the caller's to act on. */
+export async function revokeToken(deps: RevocationDeps, caller: ClientRecord, value: string): Promise<Revocation | null> {
+  const found = await findOwnToken(deps, caller, value);
+  if (!found) return null;
+  const { record, jti } = found;
   const scope = Object.hasOwn(REVOCATION_SCOPE, record.kind) ? REVOCATION_SCOPE[record.kind] : undefined;
   if (!scope) {
     throw new OAuthError(
@@ -51,8 +69,10 @@ export async function revokeToken(deps: RevocationDeps, caller: ClientRecord, va
       `A ${record.kind.replace(/_/g, " ")} cannot be revoked; only access tokens and refresh tokens can (RFC 7009 §2.2.1).`,
     );
   }
-  if (scope === "grant" && record.grantId) await deps.revocations.revokeGrant(record.grantId);
-  else await deps.revocations.revokeToken(record.id);
+  if (scope === "grant" && record.grantId) {
+    return { token: record, jti, scope, revoked: await deps.revocations.revokeGrant(record.grantId) };
+  }
+  return { token: record, jti, scope: "token", revoked: (await deps.revocations.revokeToken(record.id)) ? 1 : 0 };
 }
 
 export function createRevocationEndpoint(deps: RevocationDeps): (request: Request) => Promise<Response> {
@@ -69,7 +89,24 @@ export function createRevocationEndpoint(deps: RevocationDeps): (request: Reques
     }
     const token = form.require("token", "Send the token to revoke in the 'token' parameter (RFC 7009 §2.1).");
     // token_type_hint is only a hint (RFC 7009 §2.1): unknown values are ignored and the same search runs.
-    await revokeToken(deps, client, token);
+    const revocation = await revokeToken(deps, client, token);
+    if (revocation && revocation.revoked > 0) {
+      const stored = revocation.token;
+      await deps.audit.record({
+        kind: AuditKinds.tokenRevoked,
+        clientId: client.clientId,
+        // A client's own tokens (client_credentials) have its client_id as subject: no user involved.
+        userId: stored.subject === client.clientId ? null : stored.subject,
+        ip: requestAddress(deps, request),
+        details: {
+          token: stored.kind,
+          scope: revocation.scope,
+          revoked: revocation.revoked,
+          ...(revocation.jti ? { jti: revocation.jti } : {}),
+          ...(stored.grantId ? { grant_id: stored.grantId } : {}),
+        },
+      });
+    }
     return new Response(null, { status: 200, headers: { ...noStoreHeaders } });
   });
   return withCors(endpoint, { methods: ["POST"] });

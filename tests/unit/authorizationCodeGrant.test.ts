@@ -69,6 +69,7 @@ function setup() {
     scopes: fx.scopes,
     clients: fx.clients,
     codes: fx.codes,
+    audit: fx.audit,
     now: fx.clock.now,
   });
   fx.signIn();

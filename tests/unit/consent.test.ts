@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { INTERACTION_LIFETIME } from "@/lib/oauth/authorize";
 import { authorizationResumeUrl, loadConsentPrompt, recordConsentDecision, type ConsentDecision } from "@/lib/oauth/consent";
-import { WEB_CALLBACK, codeRequestParams, createAuthorizeFixture, makeSession, redirectLocation, type AuthorizeFixture } from "./fakes";
+import { SPA_CALLBACK, TEST_ADDRESS_HEADER, WEB_CALLBACK, codeRequestParams, createAuthorizeFixture, makeSession, redirectLocation, type AuthorizeFixture } from "./fakes";
 
 const ISSUER = "https://id.example.test";
 
@@ -197,5 +197,80 @@ describe("consent: authorizationResumeUrl", () => {
     expect(authorizationResumeUrl({ issuer: "https://id.example.test/tenant-a" }, id)).toBe(
       `https://id.example.test/tenant-a/connect/authorize?interaction=${id}`,
     );
+  });
+});
+
+describe("consent: the audit log", () => {
+  const IP = "198.51.100.23";
+
+  it("allowing records consent.granted: the user as actor, the client, the address and the granted scopes", async () => {
+    const fx = createAuthorizeFixture();
+    const id = await consentInteraction(fx, "web-app", "openid profile email");
+    await recordConsentDecision(fx.consentDeps, id, fx.session!, { decision: "allow", scopes: ["openid", "email"] }, IP);
+    expect(fx.audit.events).toEqual([
+      {
+        kind: "consent.granted",
+        actor: fx.user.id,
+        userId: fx.user.id,
+        clientId: "web-app",
+        ip: IP,
+        details: { scopes: ["openid", "email"], declined: ["profile"], remembered: true },
+      },
+    ]);
+  });
+
+  it("systematic consent is recorded as not remembered", async () => {
+    const fx = createAuthorizeFixture();
+    const id = await consentInteraction(fx, "systematic-app", "openid profile");
+    await recordConsentDecision(fx.consentDeps, id, fx.session!, { decision: "allow", scopes: ["profile"] });
+    expect(fx.audit.ofKind("consent.granted")).toEqual([
+      expect.objectContaining({ clientId: "systematic-app", ip: null, details: { scopes: ["openid", "profile"], remembered: false } }),
+    ]);
+  });
+
+  it("denying records consent.denied with what was requested", async () => {
+    const fx = createAuthorizeFixture();
+    const id = await consentInteraction(fx, "web-app", "openid profile");
+    await recordConsentDecision(fx.consentDeps, id, fx.session!, { decision: "deny" }, IP);
+    expect(fx.audit.events).toEqual([
+      { kind: "consent.denied", actor: fx.user.id, userId: fx.user.id, clientId: "web-app", ip: IP, details: { requested: ["openid", "profile"] } },
+    ]);
+  });
+
+  it("a decision that is not_found records nothing", async () => {
+    const fx = createAuthorizeFixture();
+    const id = await consentInteraction(fx);
+    await recordConsentDecision(fx.consentDeps, id, makeSession(fx.otherUser), { decision: "allow", scopes: ["openid"] });
+    fx.clients.clients.delete("web-app");
+    await recordConsentDecision(fx.consentDeps, id, fx.session!, { decision: "allow", scopes: ["openid"] });
+    expect(fx.audit.events).toEqual([]);
+  });
+
+  it("implicit consent (no screen) is recorded once at the authorization endpoint, with implicit=true", async () => {
+    const fx = createAuthorizeFixture();
+    fx.signIn();
+    const first = await fx.get(codeRequestParams("spa", SPA_CALLBACK, { scope: "openid profile" }), { [TEST_ADDRESS_HEADER]: IP });
+    expect(redirectLocation(first).searchParams.get("code")).toBeTruthy();
+    expect(fx.audit.events).toEqual([
+      { kind: "consent.granted", userId: fx.user.id, clientId: "spa", ip: IP, details: { scopes: ["openid", "profile"], implicit: true } },
+    ]);
+    // Covered by the consent now on record: nothing new to record.
+    await fx.get(codeRequestParams("spa", SPA_CALLBACK, { scope: "openid" }));
+    expect(fx.audit.events).toHaveLength(1);
+    // A wider request extends it, and that is recorded.
+    await fx.get(codeRequestParams("spa", SPA_CALLBACK, { scope: "openid email" }));
+    expect(fx.audit.ofKind("consent.granted").map((event) => event.details)).toEqual([
+      { scopes: ["openid", "profile"], implicit: true },
+      { scopes: ["openid", "email"], implicit: true },
+    ]);
+  });
+
+  it("remembered explicit consent is not a new decision: nothing is recorded", async () => {
+    const fx = createAuthorizeFixture();
+    fx.signIn();
+    await fx.authorizations.savePermanentAuthorization(fx.user.id, (await fx.clientRow("web-app")).id, ["openid"]);
+    const response = await fx.get(codeRequestParams("web-app", WEB_CALLBACK, { scope: "openid" }));
+    expect(redirectLocation(response).searchParams.get("code")).toBeTruthy();
+    expect(fx.audit.events).toEqual([]);
   });
 });

@@ -406,6 +406,7 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[] 
   const codes = new InMemoryAuthorizationCodeStore();
   const holder: { session: EndUserSession | null } = { session: null };
   const sessionReads: Request[] = [];
+  const audit = new InMemoryAuditLog();
   const authorize = createAuthorizeEndpoint({
     config,
     clients,
@@ -418,12 +419,15 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[] 
       sessionReads.push(request);
       return holder.session;
     },
+    audit,
+    clientAddress: testClientAddress,
     now: clock.now,
     log: () => undefined,
   });
   const authorizeUrl = `${config.issuer}/connect/authorize`;
-  const consentDeps: ConsentDeps = { config, clients, scopes, authorizations, interactions, users };
+  const consentDeps: ConsentDeps = { config, clients, scopes, authorizations, interactions, users, audit };
   return {
+    audit,
     config,
     clock,
     user,
@@ -757,3 +761,26 @@ export async function createLogoutFixture() {
 }
 
 export type LogoutFixture = Awaited<ReturnType<typeof createLogoutFixture>>;
+
+// ---- audit log -------------------------------------------------------------------
+
+import type { AuditEventInput, AuditLog } from "@/lib/oauth/ports";
+
+/** Events kept in order; `failWith` makes every record() reject (a database outage). */
+export class InMemoryAuditLog implements AuditLog {
+  readonly events: AuditEventInput[] = [];
+  failWith: Error | null = null;
+
+  async record(event: AuditEventInput): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.events.push(structuredClone(event));
+  }
+
+  ofKind(kind: string): AuditEventInput[] {
+    return this.events.filter((event) => event.kind === kind);
+  }
+}
+
+/** Unit tests say where a request came from with this header (server.ts stamps the real one). */
+export const TEST_ADDRESS_HEADER = "x-test-client-ip";
+export const testClientAddress = (request: Request): string | null => request.headers.get(TEST_ADDRESS_HEADER);

@@ -64,6 +64,7 @@ function setup(clientOverrides: Parameters<typeof makeClient>[0] = {}) {
     clients: fx.clients,
     codes: fx.codes,
     refreshTokens,
+    audit: fx.audit,
     now: fx.clock.now,
   });
   fx.signIn();
@@ -288,7 +289,7 @@ describe("grant_type=refresh_token", () => {
 
   it("without a refresh token store the grant is unsupported", async () => {
     const s = setup();
-    const token = createTokenEndpoint({ config: s.config, keys, tokens: s.tokens, scopes: s.scopes, clients: s.clients, codes: s.codes });
+    const token = createTokenEndpoint({ config: s.config, keys, tokens: s.tokens, scopes: s.scopes, clients: s.clients, codes: s.codes, audit: s.audit });
     await error(await token(spaRefresh("x")), 400, "unsupported_grant_type");
   });
 });

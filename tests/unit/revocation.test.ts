@@ -6,6 +6,7 @@ import { REVOCATION_SCOPE, createRevocationEndpoint } from "@/lib/oauth/revoke";
 import { hashOpaqueValue } from "@/lib/oauth/secrets";
 import { createUserinfoEndpoint } from "@/lib/oauth/userinfo";
 import {
+  InMemoryAuditLog,
   InMemoryClientStore,
   InMemoryScopeStore,
   InMemoryUserStore,
@@ -14,6 +15,7 @@ import {
   createTokenFixture,
   makeClient,
   makeUser,
+  testClientAddress,
   type TokenFixture,
 } from "./fakes";
 
@@ -24,6 +26,7 @@ let fx: TokenFixture;
 let revoke: (request: Request) => Promise<Response>;
 let introspect: (request: Request) => Promise<Response>;
 let userinfo: (request: Request) => Promise<Response>;
+const audit = new InMemoryAuditLog();
 
 const alice = makeUser();
 const webApp = makeClient({ clientId: "web-app", secret: SECRET, permissions: ["ept:token", "ept:revocation", "ept:introspection"] });
@@ -35,7 +38,7 @@ beforeAll(async () => {
   fx = await createTokenFixture();
   const clients = new InMemoryClientStore([webApp, otherApp, spa, noPermission]);
   const bearer = { config: fx.config, keys: fx.keys, tokens: fx.tokens, now: fx.clock.now };
-  revoke = createRevocationEndpoint({ ...bearer, clients, revocations: fx.tokens });
+  revoke = createRevocationEndpoint({ ...bearer, clients, revocations: fx.tokens, audit, clientAddress: testClientAddress });
   introspect = createIntrospectionEndpoint({ ...bearer, clients });
   userinfo = createUserinfoEndpoint({ ...bearer, scopes: new InMemoryScopeStore(authorizationScopes()), users: new InMemoryUserStore([alice]) });
 });

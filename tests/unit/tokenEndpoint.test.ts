@@ -10,10 +10,12 @@ import {
   InMemoryScopeStore,
   InMemorySigningKeyStore,
   InMemoryAuthorizationCodeStore,
+  InMemoryAuditLog,
   InMemoryTokenStore,
   TEST_SECRET,
   makeClient,
   makeScope,
+  testClientAddress,
   testConfig,
   tokenRequest,
 } from "./fakes";
@@ -59,8 +61,18 @@ function setup(extraClients: ClientRecord[] = []) {
     makeScope("billing", ["https://billing.example.test"]),
   ]);
   const tokens = new InMemoryTokenStore();
-  const endpoint = createTokenEndpoint({ config, keys, tokens, scopes, clients, codes: new InMemoryAuthorizationCodeStore() });
-  return { endpoint, clients, scopes, tokens };
+  const audit = new InMemoryAuditLog();
+  const endpoint = createTokenEndpoint({
+    config,
+    keys,
+    tokens,
+    scopes,
+    clients,
+    codes: new InMemoryAuthorizationCodeStore(),
+    audit,
+    clientAddress: testClientAddress,
+  });
+  return { endpoint, clients, scopes, tokens, audit };
 }
 
 /** TK-09: the shape every token endpoint error must have. */

@@ -6,14 +6,17 @@ import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
 import { issueIdToken } from "../idTokens";
 import { verifyS256 } from "../pkce";
-import type { AuthorizationCodeStore, ClientRecord, RefreshTokenStore } from "../ports";
+import { reuseDetectedEvent } from "../audit";
+import type { AuditLog, AuthorizationCodeStore, ClientRecord, RefreshTokenStore } from "../ports";
 import { StandardScopes } from "../scopes";
 import { hashOpaqueValue } from "../secrets";
-import type { TokenResponseBody } from "./clientCredentials";
+import type { GrantContext, GrantResult, TokenResponseBody } from "./clientCredentials";
 import { grantAbsoluteExpiry, issueRefreshToken, mayIssueRefreshToken } from "./refreshToken";
 
 export interface AuthorizationCodeDeps extends AccessTokenIssuerDeps {
   codes: AuthorizationCodeStore;
+  /** Where a replayed code is recorded (token.reuse_detected). */
+  audit: AuditLog;
   /** Where refresh tokens go (offline_access); without it none are issued. */
   refreshTokens?: RefreshTokenStore;
   now?: () => number;
@@ -25,7 +28,8 @@ export async function authorizationCodeGrant(
   deps: AuthorizationCodeDeps,
   client: ClientRecord,
   form: FormParameters,
-): Promise<TokenResponseBody> {
+  context: GrantContext = { ip: null },
+): Promise<GrantResult> {
   const code = form.require("code");
   const verifier = form.get("code_verifier");
   const redirectUri = form.get("redirect_uri");
@@ -37,7 +41,17 @@ export async function authorizationCodeGrant(
       break;
     case "replayed": {
       // RFC 6749 §4.1.2, RFC 9700 §4.2.4: someone holds a copy of the code; revoke what it produced.
-      await deps.codes.revokeGrant(redemption.code.id);
+      const revoked = await deps.codes.revokeGrant(redemption.code.id);
+      await deps.audit.record(
+        reuseDetectedEvent({
+          clientId: client.clientId,
+          userId: redemption.code.subject,
+          grantId: redemption.code.id,
+          token: "authorization_code",
+          revoked,
+          ip: context.ip,
+        }),
+      );
       throw new OAuthError("invalid_grant", "The authorization code was already used; every token issued from it has been revoked.");
     }
     case "wrong_client":
@@ -115,7 +129,7 @@ export async function authorizationCodeGrant(
     : deps.codes.isGrantRevoked(redemption.code.id);
   const [revoked, signedIdToken, signedRefreshToken] = await Promise.all([revokedCheck, idToken, refreshToken]);
   if (revoked) await deps.codes.revokeGrant(redemption.code.id);
-  return {
+  const body: TokenResponseBody = {
     access_token: issued.accessToken,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
@@ -123,4 +137,5 @@ export async function authorizationCodeGrant(
     ...(signedRefreshToken !== undefined ? { refresh_token: signedRefreshToken } : {}),
     ...(signedIdToken !== undefined ? { id_token: signedIdToken } : {}),
   };
+  return { body, userId: redemption.code.subject, accessTokenJti: issued.jti };
 }

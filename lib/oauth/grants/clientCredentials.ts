@@ -18,11 +18,25 @@ export interface TokenResponseBody {
   id_token?: string;
 }
 
+/** What a grant hands back to the token endpoint: the response, and what the audit log keeps of it. */
+export interface GrantResult {
+  body: TokenResponseBody;
+  /** The user the tokens act for; null when the client acts on its own behalf. */
+  userId: string | null;
+  /** jti of the access token (the key of its row). */
+  accessTokenJti: string;
+}
+
+/** About the request being served, beyond its form (for audit events a grant records itself). */
+export interface GrantContext {
+  ip: string | null;
+}
+
 export async function clientCredentialsGrant(
   deps: ClientCredentialsDeps,
   client: ClientRecord,
   form: FormParameters,
-): Promise<TokenResponseBody> {
+): Promise<GrantResult> {
   if (client.clientType !== "confidential") {
     throw new OAuthError(
       "unauthorized_client",
@@ -45,11 +59,12 @@ export async function clientCredentialsGrant(
     scopes: scopes.names,
     audiences: scopes.audiences,
   });
-  return {
+  const body: TokenResponseBody = {
     access_token: issued.accessToken,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
     // RFC 6749 §3.3: a scope is one or more scope-tokens; with none granted, omit the member.
     ...(scopes.names.length > 0 ? { scope: scopes.names.join(" ") } : {}),
   };
+  return { body, userId: null, accessTokenJti: issued.jti };
 }

@@ -8,10 +8,11 @@ import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
 import { issueIdToken } from "../idTokens";
 import { Permissions, hasPermission } from "../permissions";
-import type { ClientRecord, RefreshTokenPayload, RefreshTokenStore, ScopeStore, StoredRefreshToken } from "../ports";
+import { reuseDetectedEvent } from "../audit";
+import type { AuditLog, ClientRecord, RefreshTokenPayload, RefreshTokenStore, ScopeStore, StoredRefreshToken } from "../ports";
 import { StandardScopes, parseScopeParameter } from "../scopes";
 import { hashOpaqueValue, randomTokenValue } from "../secrets";
-import type { TokenResponseBody } from "./clientCredentials";
+import type { GrantContext, GrantResult, TokenResponseBody } from "./clientCredentials";
 
 /** Sliding lifetime of one refresh token, unless the client sets its own (seconds). */
 export const DEFAULT_REFRESH_TOKEN_LIFETIME = 14 * 24 * 3600;
@@ -22,6 +23,8 @@ export interface RefreshTokenDeps extends AccessTokenIssuerDeps {
   scopes: ScopeStore;
   /** Without it the server issues no refresh tokens and refuses the grant. */
   refreshTokens?: RefreshTokenStore;
+  /** Where reuse of a rotated token is recorded (token.reuse_detected). */
+  audit: AuditLog;
   now?: () => number;
 }
 
@@ -76,7 +79,12 @@ function scopeExceeded(token: StoredRefreshToken, requested: string[]): OAuthErr
   );
 }
 
-export async function refreshTokenGrant(deps: RefreshTokenDeps, client: ClientRecord, form: FormParameters): Promise<TokenResponseBody> {
+export async function refreshTokenGrant(
+  deps: RefreshTokenDeps,
+  client: ClientRecord,
+  form: FormParameters,
+  context: GrantContext = { ip: null },
+): Promise<GrantResult> {
   const store = deps.refreshTokens;
   if (!store) throw new OAuthError("unsupported_grant_type", "This server does not issue refresh tokens.");
   const value = form.require("refresh_token");
@@ -88,10 +96,21 @@ export async function refreshTokenGrant(deps: RefreshTokenDeps, client: ClientRe
   switch (rotation.status) {
     case "rotated":
       break;
-    case "replayed":
+    case "replayed": {
       // RFC 9700 §4.14.2: the token was already used; either copy may be the attacker's.
-      await store.revokeGrant(rotation.token.grantId);
+      const revoked = await store.revokeGrant(rotation.token.grantId);
+      await deps.audit.record(
+        reuseDetectedEvent({
+          clientId: client.clientId,
+          userId: rotation.token.subject,
+          grantId: rotation.token.grantId,
+          token: "refresh_token",
+          revoked,
+          ip: context.ip,
+        }),
+      );
       throw new OAuthError("invalid_grant", "The refresh token was already used; the whole grant has been revoked.");
+    }
     case "wrong_client":
       throw new OAuthError("invalid_grant", "The refresh token was issued to another client.");
     case "scope_exceeded":
@@ -160,7 +179,7 @@ export async function refreshTokenGrant(deps: RefreshTokenDeps, client: ClientRe
   // look once more, so that the replay's revocation covers them too (as for codes). The
   // response still goes out, the one success of the race, but its tokens no longer work.
   if (await store.isGrantRevoked(token.grantId)) await store.revokeGrant(token.grantId);
-  return {
+  const body: TokenResponseBody = {
     access_token: issued.accessToken,
     token_type: "Bearer",
     expires_in: issued.expiresIn,
@@ -168,4 +187,5 @@ export async function refreshTokenGrant(deps: RefreshTokenDeps, client: ClientRe
     refresh_token: refreshToken,
     ...(signedIdToken !== undefined ? { id_token: signedIdToken } : {}),
   };
+  return { body, userId: token.subject, accessTokenJti: issued.jti };
 }
