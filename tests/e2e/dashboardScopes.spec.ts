@@ -134,6 +134,9 @@ test("standard scopes can be reworded but not deleted", async () => {
   await expect(admin.getByRole("button", { name: "Delete scope" })).toHaveCount(0);
   await expect(admin.getByText("email, email_verified")).toBeVisible();
   await expect(admin.getByLabel("Resources (access token audiences)")).toHaveCount(0);
+  // Only the claims the scope releases can be put into access tokens.
+  await expect(admin.getByLabel("Email verified (email_verified)")).toBeVisible();
+  await expect(admin.getByLabel("Full name (name)")).toHaveCount(0);
   await admin.getByLabel("Description").fill("See the email address you signed up with.");
   await admin.getByRole("button", { name: "Save changes" }).click();
   await expect(admin.getByText("Saved.")).toBeVisible();

@@ -57,6 +57,8 @@ export function ScopeForm(props: Props) {
   } = form;
   const fieldError = (name: string) => (errors as Record<string, { message?: string } | undefined>)[name]?.message;
   const standard = editing && props.standard;
+  // sub is always in access tokens; a standard scope's released claims are fixed, so only those can be offered.
+  const accessTokenOptions = RELEASABLE_CLAIMS.filter((claim) => claim.name !== "sub" && (!standard || props.initial.claims.includes(claim.name)));
 
   return (
     <form onSubmit={(event) => (setSaved(false), onSubmit(event))} noValidate className="max-w-2xl space-y-5">
@@ -104,18 +106,24 @@ export function ScopeForm(props: Props) {
           </Fieldset>
         </>
       )}
-      <Fieldset
-        id="scope-access-token-claims"
-        legend="Claims also put in access tokens"
-        hint="For APIs that read the user's details from the access token itself. Each must also be released above."
-        error={fieldError("accessTokenClaims")}
-      >
-        <div className="grid gap-2 sm:grid-cols-2">
-          {RELEASABLE_CLAIMS.filter((claim) => claim.name !== "sub").map((claim) => (
-            <CheckboxField key={claim.name} id={`access-claim-${claim.name}`} label={claim.label} value={claim.name} {...register("accessTokenClaims")} />
-          ))}
-        </div>
-      </Fieldset>
+      {accessTokenOptions.length ? (
+        <Fieldset
+          id="scope-access-token-claims"
+          legend="Claims also put in access tokens"
+          hint={
+            standard
+              ? "For APIs that read the user's details from the access token itself."
+              : "For APIs that read the user's details from the access token itself. Each must also be released above."
+          }
+          error={fieldError("accessTokenClaims")}
+        >
+          <div className="grid gap-2 sm:grid-cols-2">
+            {accessTokenOptions.map((claim) => (
+              <CheckboxField key={claim.name} id={`access-claim-${claim.name}`} label={claim.label} value={claim.name} {...register("accessTokenClaims")} />
+            ))}
+          </div>
+        </Fieldset>
+      ) : null}
       <Button type="submit" disabled={submitting}>
         {submitting ? "Saving…" : editing ? "Save changes" : "Create scope"}
       </Button>
