@@ -17,6 +17,7 @@ interface TokenStateRow {
   status: string;
   grant_revoked: boolean;
   client_enabled: boolean;
+  created_at: Date;
   expires_at: Date;
 }
 
@@ -37,6 +38,7 @@ function toTokenState(row: TokenStateRow): StoredTokenState {
     status: toStatus(row.status),
     grantRevoked: row.grant_revoked === true,
     clientEnabled: row.client_enabled === true,
+    createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
     expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
   };
 }
@@ -48,7 +50,7 @@ function toTokenState(row: TokenStateRow): StoredTokenState {
 // (and back, if it is enabled again before they expire).
 const SELECT_WITH_GRANT = `
   SELECT t."id", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
-         t."scopes", t."audiences", t."status", t."expires_at",
+         t."scopes", t."audiences", t."status", t."created_at", t."expires_at",
          COALESCE(g."status" = 'revoked', false) AS "grant_revoked",
          a."enabled" AS "client_enabled"
     FROM "tokens" t

@@ -1,13 +1,15 @@
 // POST /connect/introspect (RFC 7662): a confidential client with the
-// introspection permission asks whether a token is active. Anything that is
-// not a live access token of this server that the caller may see is exactly
-// {"active":false}: no hint about why (RFC 7662 §2.2).
-import { validateAccessToken, type BearerDeps, type ValidAccessToken } from "./bearer";
+// introspection permission asks whether a token is active: one of our access
+// tokens (JWTs, by jti) or one of its own refresh tokens (opaque, by value
+// hash). Anything else — unknown, expired, revoked, rotated, another client's —
+// is exactly {"active":false}: no hint about why (RFC 7662 §2.2).
+import { looksLikeJwt, validateAccessToken, type BearerDeps, type ValidAccessToken } from "./bearer";
 import { authenticateClient } from "./clientAuthentication";
 import { OAuthError, withOAuthErrors } from "./errors";
 import { jsonResponse, readFormBody, requireMethod } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore } from "./ports";
+import { hashOpaqueValue } from "./secrets";
 
 export interface IntrospectionDeps extends BearerDeps {
   clients: ClientStore;
@@ -15,6 +17,17 @@ export interface IntrospectionDeps extends BearerDeps {
 
 export type IntrospectionResponse =
   | { active: false }
+  | {
+      active: true;
+      client_id: string;
+      scope?: string;
+      sub: string;
+      iss: string;
+      exp: number;
+      iat: number;
+      /** Not a bearer token type: refresh tokens are only ever presented to the token endpoint. */
+      token_type: "refresh_token";
+    }
   | {
       active: true;
       client_id: string;
@@ -38,8 +51,30 @@ export function mayIntrospect(caller: ClientRecord, token: ValidAccessToken): bo
   return token.applicationId === caller.id || token.audiences.includes(caller.clientId);
 }
 
+/**
+ * A refresh token is active while its row is valid (not rotated, not revoked),
+ * unexpired, its grant root not revoked and its client enabled. Only the client
+ * it was issued to may see it: refresh tokens are never meant for a resource server.
+ */
+async function introspectRefreshToken(deps: BearerDeps, caller: ClientRecord, value: string): Promise<IntrospectionResponse> {
+  const record = value.length <= 512 ? await deps.tokens.findTokenByValueHash(hashOpaqueValue(value)) : null;
+  const nowMs = deps.now?.() ?? Date.now();
+  if (!record || record.kind !== "refresh_token" || record.applicationId !== caller.id) return INACTIVE;
+  if (record.status !== "valid" || record.grantRevoked || !record.clientEnabled || record.expiresAt.getTime() <= nowMs) return INACTIVE;
+  return {
+    active: true,
+    client_id: caller.clientId,
+    ...(record.scopes.length > 0 ? { scope: record.scopes.join(" ") } : {}),
+    sub: record.subject,
+    iss: deps.config.issuer,
+    exp: Math.floor(record.expiresAt.getTime() / 1000),
+    iat: Math.floor(record.createdAt.getTime() / 1000),
+    token_type: "refresh_token",
+  };
+}
+
 export async function introspectToken(deps: BearerDeps, caller: ClientRecord, value: string): Promise<IntrospectionResponse> {
-  // Opaque values (refresh tokens, once they exist) would be looked up by value hash here.
+  if (!looksLikeJwt(value)) return introspectRefreshToken(deps, caller, value);
   const check = await validateAccessToken(deps, value);
   if (!check.active || !mayIntrospect(caller, check.token)) return INACTIVE;
   const { token } = check;

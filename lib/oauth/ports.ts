@@ -251,6 +251,8 @@ export interface StoredTokenState {
   grantRevoked: boolean;
   /** Whether the client it was issued to is still enabled: a disabled client's tokens are not honoured. */
   clientEnabled: boolean;
+  /** When the row was written (the token's iat). */
+  createdAt: Date;
   expiresAt: Date;
 }
 

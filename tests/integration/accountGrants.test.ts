@@ -374,10 +374,14 @@ test("the audit log records every change, with the actor and no secrets (read on
   ]) {
     expect(kinds, kind).toContain(kind);
   }
-  for (const event of events.filter((event) => event.kind.startsWith("account.") || event.kind.startsWith("consent."))) {
+  for (const event of events.filter((event) => event.kind.startsWith("account.") || event.kind === "consent.withdrawn")) {
     expect(event.actor).toBe(aliceId);
     expect(event.user_id).toBe(aliceId);
   }
+  // Consents given on the consent screen (by alice, and by the admin for the admin's own grants): the user acts for themself.
+  const granted = events.filter((event) => event.kind === "consent.granted");
+  expect(granted.length).toBeGreaterThan(0);
+  for (const event of granted) expect(event.actor).toBe(event.user_id);
   for (const event of events.filter((event) => event.kind.startsWith("admin."))) {
     expect(event.actor).toBe(adminId);
     expect(event.user_id).toBe(aliceId);

@@ -522,6 +522,7 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
       status: "valid",
       grantRevoked: false,
       clientEnabled: true,
+      createdAt: new Date(),
       expiresAt: token.expiresAt,
     });
   }
@@ -537,6 +538,7 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
       status: "valid",
       grantRevoked: false,
       clientEnabled: true,
+      createdAt: new Date(),
       expiresAt: new Date(Date.now() + 3600_000),
       jti: null,
       ...row,

@@ -1,6 +1,7 @@
 // POST /connect/introspect (RFC 7662). CONFORMANCE.md section 10 (IR-01..IR-04) and CC-05.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createIntrospectionEndpoint } from "@/lib/oauth/introspect";
+import { hashOpaqueValue } from "@/lib/oauth/secrets";
 import {
   InMemoryClientStore,
   clientFormRequest,
@@ -105,6 +106,72 @@ describe("IR-01: a live access token", () => {
     const body = await (await introspect({ token: issued.accessToken }, ["service-a", SECRET])).json();
     expect(body.active).toBe(true);
     expect(body).not.toHaveProperty("scope");
+  });
+});
+
+describe("IR-01: a refresh token (opaque, looked up by its hash)", () => {
+  function refreshToken(overrides: { applicationId?: string; status?: "valid" | "redeemed" | "revoked"; expiresAt?: Date } = {}) {
+    const value = `rt-${crypto.randomUUID()}`;
+    const root = fx.tokens.addOpaqueToken({ kind: "authorization_code", valueHash: hashOpaqueValue(`code-${value}`), applicationId: webApp.id, grantId: "self", status: "redeemed" });
+    const createdAt = new Date(fx.clock.now() - 60_000);
+    const row = fx.tokens.addOpaqueToken({
+      kind: "refresh_token",
+      valueHash: hashOpaqueValue(value),
+      applicationId: overrides.applicationId ?? webApp.id,
+      subject: USER,
+      grantId: root.id,
+      scopes: ["openid", "offline_access"],
+      status: overrides.status ?? "valid",
+      createdAt,
+      expiresAt: overrides.expiresAt ?? new Date(fx.clock.now() + 86_400_000),
+    });
+    return { value, row, root, createdAt };
+  }
+
+  it("IR-01 / RT-01: the client it was issued to sees it active, with scope, sub, exp, iat and token_type refresh_token", async () => {
+    const { value, row, createdAt } = refreshToken();
+    const response = await introspect({ token: value, token_type_hint: "refresh_token" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      active: true,
+      client_id: "web-app",
+      scope: "openid offline_access",
+      sub: USER,
+      iss: fx.config.issuer,
+      exp: Math.floor(row.expiresAt.getTime() / 1000),
+      iat: Math.floor(createdAt.getTime() / 1000),
+      token_type: "refresh_token",
+    });
+  });
+
+  it("IR-02 / RT-02: a rotated (redeemed), revoked or expired refresh token is inactive", async () => {
+    await expectInactive(await introspect({ token: refreshToken({ status: "redeemed" }).value }));
+    await expectInactive(await introspect({ token: refreshToken({ status: "revoked" }).value }));
+    await expectInactive(await introspect({ token: refreshToken({ expiresAt: new Date(fx.clock.now() - 1000) }).value }));
+  });
+
+  it("IR-02 / RT-04: a refresh token whose grant was revoked (reuse detected) is inactive", async () => {
+    const { value, root } = refreshToken();
+    expect((await (await introspect({ token: value })).json()).active).toBe(true);
+    await fx.tokens.revokeGrant(root.id);
+    await expectInactive(await introspect({ token: value }));
+  });
+
+  it("IR-02: another client's refresh token is inactive for the caller, and for a resource server", async () => {
+    const { value } = refreshToken({ applicationId: otherApp.id });
+    await expectInactive(await introspect({ token: value }));
+    await expectInactive(await introspect({ token: value }, ["https://orders.example.test", SECRET]));
+    expect((await (await introspect({ token: value }, ["other-app", SECRET])).json()).active).toBe(true);
+  });
+
+  it("IR-02: a refresh token of a disabled client is inactive", async () => {
+    const { value } = refreshToken();
+    fx.tokens.disabledApplications.add(webApp.id);
+    try {
+      await expectInactive(await introspect({ token: value }));
+    } finally {
+      fx.tokens.disabledApplications.delete(webApp.id);
+    }
   });
 });
 
