@@ -1,9 +1,10 @@
 // Validating an access token presented to this server (RFC 6750 bearer,
 // RFC 9068 JWT profile): the signature with our published keys, typ at+jwt,
 // our issuer, exp; then its row by jti, which must still be valid, whose
-// grant root must not have been revoked and whose client must be enabled. Used by userinfo, introspection and
-// revocation; the answer is a value, never a thrown error, so each endpoint
-// decides what an inactive token means for it.
+// grant root must not have been revoked and whose client must be enabled.
+// Used by userinfo, introspection and revocation; the answer is a value,
+// never a thrown error, so each endpoint decides what an inactive token means
+// for it.
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
 import type { OAuthServerConfig } from "./config";
 import type { StoredTokenState, TokenStateStore } from "./ports";

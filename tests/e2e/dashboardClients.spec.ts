@@ -318,6 +318,26 @@ test("deleting a client asks first, then removes it with its tokens", async () =
   expect(gone.status).toBe(401);
 });
 
+test("the client pages are for admins: signed out → sign-in page, a non-admin → 403", async ({ browser }: { browser: Browser }) => {
+  const other = await browser.newContext();
+  try {
+    const visitor = await other.newPage();
+    await visitor.goto(`${base}/dashboard/clients/new`);
+    await expect(visitor).toHaveURL(`${base}/login?returnTo=${encodeURIComponent("/dashboard/clients/new")}`);
+
+    await signInThroughForm(visitor, base, "alice", "alice-password", "/dashboard/clients");
+    for (const path of ["/dashboard/clients", "/dashboard/clients/new", new URL(spaEditUrl).pathname]) {
+      const response = await visitor.goto(base + path);
+      expect(response?.status(), path).toBe(403);
+      await expect(visitor.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+      expect(await visitor.content()).not.toContain(SPA.clientId);
+    }
+    await expectAccessible(visitor, "the 403 page");
+  } finally {
+    await other.close();
+  }
+});
+
 test("every change is in the audit log with its client_id, and no secret is", async () => {
   await env.server.stop(); // PGlite has one opener: read the store once the server is gone
   const events = await queryStore<{ kind: string; client_id: string; details: unknown }>(
