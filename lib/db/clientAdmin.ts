@@ -7,6 +7,7 @@ import type { ClientRecord, ClientType, ConsentType } from "../oauth/ports";
 import type { Database } from "./client";
 import { isUniqueViolation } from "./errors";
 import { toClientRecord } from "./repositories";
+import { lockScopesByName } from "./scopeAdmin";
 
 export const CLIENT_PAGE_SIZE = 20;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,19 +131,43 @@ function changeParameters(change: ClientChange): unknown[] {
   ];
 }
 
+/** A save named scopes that do not exist (or were deleted while the form was open); nothing was written. */
+export class UnknownScopesError extends Error {
+  constructor(readonly scopes: string[]) {
+    super(`No such scope: ${scopes.join(", ")}`);
+    this.name = "UnknownScopesError";
+  }
+}
+
+/**
+ * Locks the scopes a client's permissions name until the transaction ends, so
+ * a concurrent scope delete (lib/db/scopeAdmin.ts) either waits and then sees
+ * this client, or has already committed and makes this save fail.
+ */
+async function lockPermittedScopes(tx: Parameters<typeof lockScopesByName>[0], permissions: readonly string[]): Promise<void> {
+  const names = permissions.filter((permission) => permission.startsWith("scp:")).map((permission) => permission.slice(4));
+  const missing = await lockScopesByName(tx, names);
+  if (missing.length > 0) throw new UnknownScopesError(missing);
+}
+
 export type InsertClientResult = { status: "created"; client: ClientRecord } | { status: "client_id_taken" };
 
-export async function insertClient(db: Pick<Database, "sql">, client: NewClient): Promise<InsertClientResult> {
+/** Creates a client; throws UnknownScopesError (writing nothing) when a permitted scope does not exist. */
+export async function insertClient(db: Pick<Database, "prisma">, client: NewClient): Promise<InsertClientResult> {
   const columns = CHANGE_COLUMNS.map(([name]) => `"${name}"`).join(", ");
   const values = CHANGE_COLUMNS.map(([, type], index) => `$${index + 2}::${type}`).join(", ");
   try {
-    const rows = await db.sql.query<Parameters<typeof toClientRecord>[0]>(
-      `INSERT INTO "applications" ("id", "client_id", ${columns}, "enabled", "created_at", "updated_at")
-       VALUES (gen_random_uuid(), $1, ${values}, true, now(), now())
-       RETURNING *`,
-      [client.clientId, ...changeParameters(client)],
-    );
-    return { status: "created", client: toClientRecord(rows[0]!) };
+    return await db.prisma.$transaction(async (tx) => {
+      await lockPermittedScopes(tx, client.permissions);
+      const rows = await tx.$queryRawUnsafe<Parameters<typeof toClientRecord>[0][]>(
+        `INSERT INTO "applications" ("id", "client_id", ${columns}, "enabled", "created_at", "updated_at")
+         VALUES (gen_random_uuid(), $1, ${values}, true, now(), now())
+         RETURNING *`,
+        client.clientId,
+        ...changeParameters(client),
+      );
+      return { status: "created" as const, client: toClientRecord(rows[0]!) };
+    });
   } catch (error) {
     if (isUniqueViolation(error)) return { status: "client_id_taken" };
     throw error;
@@ -157,7 +182,8 @@ export interface ClientUpdate {
 /**
  * Updates a client in one transaction: the row is locked and read, `decide`
  * computes the change from it (kept permissions, secrets on a change of type),
- * and the change is written. Null when there is no such client.
+ * and the change is written. Null when there is no such client; throws
+ * UnknownScopesError (writing nothing) when a permitted scope does not exist.
  */
 export async function updateClient(
   db: Pick<Database, "prisma">,
@@ -170,11 +196,13 @@ export async function updateClient(
     const current = await tx.$queryRawUnsafe<Row[]>(`SELECT * FROM "applications" WHERE "id" = $1::uuid FOR UPDATE`, id);
     if (!current[0]) return null;
     const before = toClientRecord(current[0]);
+    const change = decide(before);
+    await lockPermittedScopes(tx, change.permissions);
     const assignments = CHANGE_COLUMNS.map(([name, type], index) => `"${name}" = $${index + 2}::${type}`).join(", ");
     const updated = await tx.$queryRawUnsafe<Row[]>(
       `UPDATE "applications" SET ${assignments}, "updated_at" = now() WHERE "id" = $1::uuid RETURNING *`,
       id,
-      ...changeParameters(decide(before)),
+      ...changeParameters(change),
     );
     return { before, after: toClientRecord(updated[0]!) };
   });

@@ -202,6 +202,8 @@ test("alice withdraws consent, edits her profile, changes her password and ends 
     [aliceId],
   );
   expect(events.map((event) => event.kind)).toEqual([
+    "consent.granted",
+    "consent.granted",
     "consent.withdrawn",
     "consent.withdrawn",
     "account.profile_updated",
@@ -211,6 +213,7 @@ test("alice withdraws consent, edits her profile, changes her password and ends 
     "account.session.ended",
   ]);
   expect(events.every((event) => event.actor === aliceId)).toBe(true);
+  expect(events.filter((event) => event.kind === "consent.granted").map((event) => event.client_id).sort()).toEqual([DEMO_POSTMAN.clientId, DEMO_SPA.clientId].sort());
   expect(events.filter((event) => event.kind === "consent.withdrawn").map((event) => event.client_id)).toEqual([DEMO_SPA.clientId, DEMO_POSTMAN.clientId]);
   expect(events.find((event) => event.kind === "account.profile_updated")!.details).toEqual({ changed: ["name", "email"] });
   expect(JSON.stringify(events)).not.toContain(NEW_PASSWORD);

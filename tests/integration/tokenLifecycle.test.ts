@@ -261,6 +261,27 @@ describe("introspection (IR-01..IR-04)", () => {
     expect(error.error_description).toMatch(/client_credentials/);
   });
 
+  test("IR-01 / RT-01: postman introspects its refresh token: active until rotated, then the new one is active and the old one not", async () => {
+    const tokens = await userTokens(DEMO_POSTMAN, "openid profile offline_access");
+    const { body } = await introspect(tokens.refresh_token!, { token_type_hint: "refresh_token" });
+    expect(body).toMatchObject({ active: true, client_id: DEMO_POSTMAN.clientId, scope: "openid profile offline_access", token_type: "refresh_token", iss: base });
+    expect(body.sub).toMatch(UUID);
+    expect(body.exp as number).toBeGreaterThan(body.iat as number);
+    expect(body).not.toHaveProperty("jti");
+
+    const refreshed = await clientPost(base + "/connect/token", { grant_type: "refresh_token", refresh_token: tokens.refresh_token! });
+    expect(refreshed.status).toBe(200);
+    const next = (await refreshed.json()) as TokenSuccess;
+    await expectInactive(tokens.refresh_token!);
+    expect((await introspect(next.refresh_token!)).body.active).toBe(true);
+  });
+
+  test("IR-02: the spa's refresh token is inactive for postman (only its own client may see it)", async () => {
+    const tokens = await userTokens(DEMO_SPA, "openid offline_access");
+    expect(tokens.refresh_token).toBeTruthy();
+    await expectInactive(tokens.refresh_token!);
+  });
+
   test("IR-02: garbage and JWT-shaped garbage are exactly {\"active\":false}", async () => {
     await expectInactive("garbage");
     await expectInactive("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln");

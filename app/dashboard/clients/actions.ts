@@ -4,11 +4,11 @@
 // Secrets are generated here, returned once to the browser that asked, and
 // stored only as SHA-256 hashes (lib/oauth/secrets.ts); they never reach the
 // audit log.
-import { actionError, actionOk, adminAction, type ActionContext } from "@/lib/auth/guards";
+import { actionError, actionOk, adminAction } from "@/lib/auth/guards";
 import {
   deleteClient as deleteClientRow,
   insertClient,
-  listScopeChoices,
+  UnknownScopesError,
   replaceClientSecretHashes,
   setClientEnabled as setClientEnabledRow,
   updateClient as updateClientRow,
@@ -32,14 +32,14 @@ import { generateClientSecret, hashClientSecret, randomTokenValue } from "@/lib/
 const GONE = "This client no longer exists; it may have been deleted meanwhile.";
 
 /** Scopes the form sent that are not in the scopes table (a scope deleted while the form was open, or a forged request). */
-async function unknownScopes(context: ActionContext, scopes: string[]): Promise<string[]> {
-  if (scopes.length === 0) return [];
-  const known = new Set((await listScopeChoices(context.gatehouse.db)).map((scope) => scope.name));
-  return scopes.filter((scope) => !known.has(scope));
-}
-
-function unknownScopeError(unknown: string[]) {
-  return actionError(400, "Check the highlighted fields.", { scopes: [`No such scope: ${unknown.join(", ")}. Reload the page to see the current scopes.`] });
+/** Runs a save; a scope that does not exist (or was just deleted) becomes a message on the scopes field. */
+async function withKnownScopes<T>(save: () => Promise<T>): Promise<T | ReturnType<typeof actionError>> {
+  try {
+    return await save();
+  } catch (error) {
+    if (!(error instanceof UnknownScopesError)) throw error;
+    return actionError(400, "Check the highlighted fields.", { scopes: [`No such scope: ${error.scopes.join(", ")}. Reload the page to see the current scopes.`] });
+  }
 }
 
 /** The stored columns for the form's settings; secrets, kept permissions and requirements come from the caller. */
@@ -79,11 +79,10 @@ function changedFields(before: ClientRecord, after: ClientRecord): string[] {
 
 export const createClient = adminAction(createClientSchema, async (input, context) => {
   const settings = clientSettingsFromForm(input);
-  const unknown = await unknownScopes(context, settings.scopes);
-  if (unknown.length > 0) return unknownScopeError(unknown);
   const clientId = input.clientId || randomTokenValue(16);
   const secret = settings.clientType === "confidential" ? generateClientSecret() : null;
-  const result = await insertClient(context.gatehouse.db, { clientId, ...changeFor(settings, null, secret ? [hashClientSecret(secret)] : []) });
+  const result = await withKnownScopes(() => insertClient(context.gatehouse.db, { clientId, ...changeFor(settings, null, secret ? [hashClientSecret(secret)] : []) }));
+  if ("ok" in result) return result;
   if (result.status === "client_id_taken") {
     return actionError(409, "That client ID is taken.", { clientId: [`A client with the client ID ${clientId} already exists; choose another.`] });
   }
@@ -97,10 +96,8 @@ export const createClient = adminAction(createClientSchema, async (input, contex
 
 export const updateClient = adminAction(updateClientSchema, async (input, context) => {
   const settings = clientSettingsFromForm(input);
-  const unknown = await unknownScopes(context, settings.scopes);
-  if (unknown.length > 0) return unknownScopeError(unknown);
   let secret: string | null = null;
-  const outcome = await updateClientRow(context.gatehouse.db, input.id, (current) => {
+  const outcome = await withKnownScopes(() => updateClientRow(context.gatehouse.db, input.id, (current) => {
     let hashes = current.clientSecretHashes;
     if (settings.clientType === "public") {
       hashes = []; // a public client has no secret; a leftover one must not keep working
@@ -109,8 +106,9 @@ export const updateClient = adminAction(updateClientSchema, async (input, contex
       hashes = [hashClientSecret(secret)];
     }
     return changeFor(settings, current, hashes);
-  });
+  }));
   if (!outcome) return actionError(404, GONE);
+  if ("ok" in outcome) return outcome;
   await context.audit({
     kind: "admin.client.updated",
     clientId: outcome.after.clientId,
