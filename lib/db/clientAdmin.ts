@@ -5,7 +5,6 @@
 // (createClientStore), so a change here applies to the very next one.
 import type { ClientRecord, ClientType, ConsentType } from "../oauth/ports";
 import type { Database } from "./client";
-import { isUniqueViolation } from "./errors";
 import { toClientRecord } from "./repositories";
 import { lockScopesByName } from "./scopeAdmin";
 
@@ -156,22 +155,19 @@ export type InsertClientResult = { status: "created"; client: ClientRecord } | {
 export async function insertClient(db: Pick<Database, "prisma">, client: NewClient): Promise<InsertClientResult> {
   const columns = CHANGE_COLUMNS.map(([name]) => `"${name}"`).join(", ");
   const values = CHANGE_COLUMNS.map(([, type], index) => `$${index + 2}::${type}`).join(", ");
-  try {
-    return await db.prisma.$transaction(async (tx) => {
-      await lockPermittedScopes(tx, client.permissions);
-      const rows = await tx.$queryRawUnsafe<Parameters<typeof toClientRecord>[0][]>(
-        `INSERT INTO "applications" ("id", "client_id", ${columns}, "enabled", "created_at", "updated_at")
-         VALUES (gen_random_uuid(), $1, ${values}, true, now(), now())
-         RETURNING *`,
-        client.clientId,
-        ...changeParameters(client),
-      );
-      return { status: "created" as const, client: toClientRecord(rows[0]!) };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) return { status: "client_id_taken" };
-    throw error;
-  }
+  return db.prisma.$transaction(async (tx) => {
+    await lockPermittedScopes(tx, client.permissions);
+    // ON CONFLICT rather than catching the error: raw queries in a Prisma transaction do not carry the SQLSTATE.
+    const rows = await tx.$queryRawUnsafe<Parameters<typeof toClientRecord>[0][]>(
+      `INSERT INTO "applications" ("id", "client_id", ${columns}, "enabled", "created_at", "updated_at")
+       VALUES (gen_random_uuid(), $1, ${values}, true, now(), now())
+       ON CONFLICT ("client_id") DO NOTHING
+       RETURNING *`,
+      client.clientId,
+      ...changeParameters(client),
+    );
+    return rows[0] ? { status: "created" as const, client: toClientRecord(rows[0]) } : { status: "client_id_taken" as const };
+  });
 }
 
 export interface ClientUpdate {

@@ -9,6 +9,7 @@ import {
   deleteClient,
   findClientByApplicationId,
   insertClient,
+  UnknownScopesError,
   listClients,
   listScopeChoices,
   replaceClientSecretHashes,
@@ -71,6 +72,13 @@ describe("insertClient / findClientByApplicationId", () => {
   it("a taken client_id is reported, not thrown", async () => {
     await created({ clientId: "taken-id" });
     expect(await insertClient(db, newClient({ clientId: "taken-id" }))).toEqual({ status: "client_id_taken" });
+  });
+
+  it("a permission for a scope that does not exist (deleted meanwhile) writes nothing and names the scope", async () => {
+    const attempt = insertClient(db, newClient({ clientId: "dangling-scope", permissions: ["ept:token", "scp:no-such-scope"] }));
+    await expect(attempt).rejects.toBeInstanceOf(UnknownScopesError);
+    await expect(attempt).rejects.toMatchObject({ scopes: ["no-such-scope"] });
+    expect(await createClientStore(db).findClientByClientId("dangling-scope")).toBeNull();
   });
 
   it("an unknown or malformed id finds nothing", async () => {
