@@ -100,9 +100,14 @@ export interface ActiveSessionRow {
   roles: string[];
 }
 
+/** How stale sessions.last_seen_at may get before a read refreshes it (the account page shows it). */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+
 /**
  * The session row `sessionId` if it is still valid at `now`: it exists, was
- * not ended, has not expired, and its user is still enabled. One query.
+ * not ended, has not expired, and its user is still enabled. One query; when
+ * last_seen_at is more than five minutes old, an UPDATE refreshes it in the
+ * background (the answer does not wait for it, and a failure only leaves it stale).
  */
 export async function findActiveSession(sql: SqlExecutor, sessionId: string, now: Date): Promise<ActiveSessionRow | null> {
   if (!isUuid(sessionId)) return null;
@@ -116,14 +121,20 @@ export async function findActiveSession(sql: SqlExecutor, sessionId: string, now
     name: string;
     email: string | null;
     roles: string[] | null;
+    last_seen_at: Date | string;
   }>(
-    `SELECT s."id", s."user_id", s."auth_time", s."amr", s."expires_at", u."username", u."name", u."email", u."roles"
+    `SELECT s."id", s."user_id", s."auth_time", s."amr", s."expires_at", s."last_seen_at", u."username", u."name", u."email", u."roles"
        FROM "sessions" s JOIN "users" u ON u."id" = s."user_id"
       WHERE s."id" = $1::uuid AND s."ended_at" IS NULL AND s."expires_at" > $2::timestamptz AND u."enabled"`,
     [sessionId, now.toISOString()],
   );
   const row = rows[0];
   if (!row) return null;
+  if (now.getTime() - new Date(row.last_seen_at).getTime() > LAST_SEEN_RESOLUTION_MS) {
+    sql
+      .query(`UPDATE "sessions" SET "last_seen_at" = $2::timestamptz WHERE "id" = $1::uuid AND "last_seen_at" < $2::timestamptz`, [row.id, now.toISOString()])
+      .catch(() => undefined);
+  }
   return {
     sessionId: row.id,
     userId: row.user_id,

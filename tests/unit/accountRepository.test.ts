@@ -166,3 +166,22 @@ describe("checkCurrentPassword", () => {
     expect(await checkCurrentPassword(sql, { userId: user.id, username: user.username }, "anything", null, policy)).toEqual({ ok: false, reason: "no_password" });
   });
 });
+
+describe("findActiveSession keeps last_seen_at roughly current (the account page shows it)", () => {
+  const lastSeen = async (id: string) =>
+    new Date(((await sql.query<{ last_seen_at: Date }>(`SELECT "last_seen_at" FROM "sessions" WHERE "id" = $1::uuid`, [id]))[0]!).last_seen_at).getTime();
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it("leaves it alone within five minutes, and refreshes it after", async () => {
+    const { id: userId } = await addUser();
+    const id = await session(userId);
+    const created = await lastSeen(id);
+    await findActiveSession(sql, id, new Date(created + 4 * 60_000));
+    await settle();
+    expect(await lastSeen(id)).toBe(created);
+    const later = new Date(created + 6 * 60_000);
+    expect(await findActiveSession(sql, id, later)).not.toBeNull();
+    await settle();
+    expect(await lastSeen(id)).toBe(later.getTime());
+  });
+});
