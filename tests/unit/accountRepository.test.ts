@@ -2,8 +2,7 @@
 // /account's profile, password and session statements, each scoped to the
 // signed-in user.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkCurrentPassword } from "@/lib/auth/currentPassword";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
@@ -17,23 +16,14 @@ import {
   updateAccountProfile,
 } from "@/lib/db/account";
 import type { SqlExecutor } from "@/lib/db/client";
-import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
 import { createSessionRow, findActiveSession } from "@/lib/db/sessions";
+import { openMemoryPglite } from "../helpers/memoryDatabase";
 
 let pg: PGlite;
 let sql: SqlExecutor;
 
 beforeAll(async () => {
-  pg = new PGlite();
-  await pg.waitReady;
-  await applyMigrations(
-    {
-      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
-      exec: async (text) => void (await pg.exec(text)),
-    },
-    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
-  );
-  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  ({ pg, sql } = await openMemoryPglite());
 }, 60_000);
 afterAll(async () => {
   await pg?.close();

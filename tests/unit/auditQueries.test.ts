@@ -2,13 +2,12 @@
 // newest first, filters combined with AND, LIKE wildcards taken literally,
 // usernames joined for actors and users, and pages that know what follows.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertAuditEvents } from "@/lib/db/audit";
 import { findAuditEvents, findUserIdByUsername } from "@/lib/db/auditQueries";
 import type { SqlExecutor } from "@/lib/db/client";
-import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
+import { openMemoryPglite } from "../helpers/memoryDatabase";
 
 let pg: PGlite;
 let sql: SqlExecutor;
@@ -18,16 +17,7 @@ const GONE = randomUUID();
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 12, minute));
 
 beforeAll(async () => {
-  pg = new PGlite();
-  await pg.waitReady;
-  await applyMigrations(
-    {
-      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
-      exec: async (text) => void (await pg.exec(text)),
-    },
-    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
-  );
-  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  ({ pg, sql } = await openMemoryPglite());
   for (const [id, username] of [[ALICE, "alice"], [ADMIN, "admin"]]) {
     await sql.query(`INSERT INTO "users" ("id", "username", "updated_at") VALUES ($1, $2, now())`, [id, username]);
   }

@@ -2,14 +2,13 @@
 // provider, the session row, the cookie and readSession, on an in-memory
 // PGlite with the project's migrations.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { encode } from "@auth/core/jwt";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { hashPassword } from "@/lib/auth/passwords";
 import { createPortalAuth, parseCookieHeader, SESSION_LIFETIME_SECONDS, type PortalAuth, type SessionCookie } from "@/lib/auth/portalAuth";
 import type { SqlExecutor } from "@/lib/db/client";
-import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
+import { openMemoryPglite } from "../helpers/memoryDatabase";
 
 const ISSUER = "http://localhost:3999";
 const SECRET = "unit-test-session-secret-0123456789abcdef";
@@ -54,16 +53,7 @@ function request(pathname: string, init: RequestInit & { cookie?: string } = {})
 }
 
 beforeAll(async () => {
-  pg = new PGlite();
-  await pg.waitReady;
-  await applyMigrations(
-    {
-      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
-      exec: async (text) => void (await pg.exec(text)),
-    },
-    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
-  );
-  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  ({ pg, sql } = await openMemoryPglite());
   await addUser("alice", { email: "alice@example.com" });
   await addUser("bob", { email: "Bob@Example.com" });
   await addUser("carol", { enabled: false });

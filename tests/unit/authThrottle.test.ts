@@ -1,12 +1,11 @@
 // The failed sign-in throttle: the policy (lib/auth/throttle.ts) over the real
 // SQL (lib/db/sessions.ts) on an in-memory PGlite with the project's migrations.
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SqlExecutor } from "@/lib/db/client";
-import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
 import { clearSignInKey, countSignInAttempt, lockSignInKey, uncountSignInAttempt } from "@/lib/db/sessions";
 import { accountKey, addressKey, SignInThrottle, type ThrottlePolicy } from "@/lib/auth/throttle";
+import { openMemoryPglite } from "../helpers/memoryDatabase";
 
 let pg: PGlite;
 let sql: SqlExecutor;
@@ -52,16 +51,7 @@ async function row(key: string) {
 }
 
 beforeAll(async () => {
-  pg = new PGlite();
-  await pg.waitReady;
-  await applyMigrations(
-    {
-      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
-      exec: async (text) => void (await pg.exec(text)),
-    },
-    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
-  );
-  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  ({ pg, sql } = await openMemoryPglite());
 }, 60_000);
 afterAll(async () => {
   await pg?.close();

@@ -3,15 +3,14 @@
 // revocation reaches the stores the protocol core reads (refresh grant,
 // bearer validation) exactly as the revocation endpoint's would.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, SqlExecutor } from "@/lib/db/client";
 import { findGrantClient, findGrantUser, listAuthorizations, listLiveTokens, revokeAuthorization, revokeLiveToken } from "@/lib/db/grants";
-import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
 import { createAuthorizationCodeStore, createRefreshTokenStore, createTokenStore } from "@/lib/db/repositories";
 import { createTokenStateStore } from "@/lib/db/tokenRepositories";
 import type { AuthorizationCodeBinding, RefreshTokenPayload } from "@/lib/oauth/ports";
+import { openMemoryPglite } from "../helpers/memoryDatabase";
 
 let pg: PGlite;
 let sql: SqlExecutor;
@@ -22,16 +21,7 @@ const ALICE = randomUUID();
 const BOB = randomUUID();
 
 beforeAll(async () => {
-  pg = new PGlite();
-  await pg.waitReady;
-  await applyMigrations(
-    {
-      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
-      exec: async (text) => void (await pg.exec(text)),
-    },
-    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
-  );
-  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  ({ pg, sql } = await openMemoryPglite());
   // Only the raw-SQL side of Database is used by these functions.
   db = { sql } as unknown as Database;
   for (const [id, clientId, name] of [[APP, "web-app", "Web App"], [OTHER_APP, "other-app", "Other App"]]) {

@@ -1,14 +1,13 @@
 // lib/db/tokenRepositories.ts on an in-memory PGlite with the project's
 // migrations: the statements behind bearer validation and revocation.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, SqlExecutor } from "@/lib/db/client";
-import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
 import { createAuthorizationCodeStore, createTokenStore } from "@/lib/db/repositories";
 import { createTokenRevocationStore, createTokenStateStore } from "@/lib/db/tokenRepositories";
 import type { AuthorizationCodeBinding } from "@/lib/oauth/ports";
+import { openMemoryPglite } from "../helpers/memoryDatabase";
 
 let pg: PGlite;
 let sql: SqlExecutor;
@@ -18,16 +17,7 @@ const otherAppId: string = randomUUID();
 const USER: string = randomUUID();
 
 beforeAll(async () => {
-  pg = new PGlite();
-  await pg.waitReady;
-  await applyMigrations(
-    {
-      query: async (text, params) => ({ rows: (await pg.query(text, params as unknown[])).rows as Record<string, unknown>[] }),
-      exec: async (text) => void (await pg.exec(text)),
-    },
-    loadMigrations(path.resolve(__dirname, "../../prisma/migrations")),
-  );
-  sql = { query: async (text, params) => (await pg.query(text, params as unknown[])).rows as never[] };
+  ({ pg, sql } = await openMemoryPglite());
   // Only the raw-SQL side of Database is used by these stores.
   db = { sql } as unknown as Database;
   for (const [id, clientId] of [[appId, "web-app"], [otherAppId, "other-app"]]) {
