@@ -21,7 +21,7 @@ export function DeleteClientButton({
       variant="danger"
       confirm={`Delete ${displayName}? Its users' consents and every token issued to it are deleted too. This cannot be undone.`}
       // A full navigation: the page being left no longer exists, nothing of it should be refreshed.
-      onDone={(data) => window.location.assign(`/dashboard/clients?deleted=${encodeURIComponent(data.clientId)}`)}
+      navigateTo={(data) => `/dashboard/clients?deleted=${encodeURIComponent(data.clientId)}`}
     />
   );
 }

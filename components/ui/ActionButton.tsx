@@ -15,6 +15,7 @@ export function ActionButton<I, T>({
   variant = "secondary",
   accessibleLabel,
   onDone,
+  navigateTo,
 }: {
   action: (input: I) => Promise<ActionResult<T>>;
   input: I;
@@ -26,6 +27,11 @@ export function ActionButton<I, T>({
   /** A longer name for screen readers when the visible label is ambiguous in a list ("Revoke" → "Revoke Postman"). */
   accessibleLabel?: string;
   onDone?: (data: T) => void;
+  /**
+   * Where to go afterwards with a full navigation instead of refreshing this
+   * page (when the page no longer exists, or the session that showed it ended).
+   */
+  navigateTo?: (data: T) => string;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -40,7 +46,8 @@ export function ActionButton<I, T>({
         return;
       }
       onDone?.(result.data);
-      router.refresh();
+      if (navigateTo) window.location.assign(navigateTo(result.data));
+      else router.refresh();
     });
   };
   return (
