@@ -115,7 +115,7 @@ if (postgresAnswers() || tryStartPostgres()) {
   notRun("integration (PostgreSQL)", `no PostgreSQL answers at ${pgAdminUrl.replace(/:[^:@/]*@/, ":***@")} and none could be started; set GATEHOUSE_TEST_PG_URL or run .ci/run, which installs one`);
 }
 
-vitest("interop (openid-client)", "interop", { GATEHOUSE_TEST_BACKEND: "pglite" });
+vitest("interop (openid-client, @auth/core)", "interop", { GATEHOUSE_TEST_BACKEND: "pglite" });
 
 if (fs.existsSync(chromiumPath)) {
   playwright("browser (Chromium)", { CHROMIUM_PATH: chromiumPath });
