@@ -3,7 +3,8 @@
 // PostgreSQL answers, against a throwaway PostgreSQL database.
 //
 //   node scripts/bench.mjs [--duration N] [--warmup N] [--connections N] [--wait-quiet N]
-//                          [--postgres | --no-postgres] [--postgres-url URL]
+//                          [--postgres | --no-postgres] [--no-pglite] [--postgres-url URL]
+//                          [--only SCENARIO,...]
 //
 // Results and their interpretation: docs/benchmarks.md.
 //
@@ -25,6 +26,9 @@ import { ensureBuilt, root } from "./ensure-build.mjs";
 
 // ---------------------------------------------------------------- options ---
 
+/** Scenario names for --only, in the order they run. */
+const SCENARIO_KEYS = ["discovery", "jwks", "tokenRS256", "nextPage", "flow", "tokenUse", "refresh", "tokenES256"];
+
 const USAGE = `Usage: node scripts/bench.mjs [options]
   --duration N       measured seconds per scenario (default 10)
   --warmup N         warm-up seconds per scenario (default 2; 0 to skip)
@@ -33,6 +37,8 @@ const USAGE = `Usage: node scripts/bench.mjs [options]
                      leave the CPU idle (default 0: do not wait; for shared machines)
   --postgres         require the PostgreSQL run (fail if PostgreSQL does not answer)
   --no-postgres      skip the PostgreSQL run
+  --no-pglite        skip the embedded PGlite run
+  --only LIST        run only these scenarios (comma-separated): ${SCENARIO_KEYS.join(", ")}
   --postgres-url URL admin connection for creating the throwaway database
                      (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)`;
 
@@ -43,6 +49,8 @@ function parseArgs(argv) {
     connections: 16,
     waitQuiet: 0,
     postgres: "auto",
+    pglite: true,
+    only: null,
     postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres",
   };
   const number = (name, value, min, max) => {
@@ -74,6 +82,18 @@ function parseArgs(argv) {
       case "--no-postgres":
         options.postgres = "skip";
         break;
+      case "--no-pglite":
+        options.pglite = false;
+        break;
+      case "--only": {
+        const keys = value().split(",").map((key) => key.trim()).filter(Boolean);
+        const unknown = keys.filter((key) => !SCENARIO_KEYS.includes(key));
+        if (keys.length === 0 || unknown.length > 0) {
+          throw new Error(`--only takes scenario names from: ${SCENARIO_KEYS.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
+        }
+        options.only = new Set(keys);
+        break;
+      }
       case "--postgres-url":
         options.postgresUrl = value();
         break;
@@ -771,6 +791,11 @@ async function measureLoop({ options, server, backend, scenario, unit, loop, fai
   return row;
 }
 
+/** Whether --only (when given) selects the scenario. */
+function wanted(options, key) {
+  return options.only === null || options.only.has(key);
+}
+
 async function benchBackend(options, backend, { dataDir, env }) {
   const rows = [];
   const notes = [];
@@ -783,14 +808,15 @@ async function benchBackend(options, backend, { dataDir, env }) {
     console.log(`  token check ${check}`);
     notes.push(`${backend} RS256 token ${check}`);
     for (const key of ["discovery", "jwks", "tokenRS256", "nextPage"]) {
-      rows.push(await runScenario(options, server, SCENARIOS[key], backend));
+      if (wanted(options, key)) rows.push(await runScenario(options, server, SCENARIOS[key], backend));
     }
-    rows.push(await runFlowScenario(options, server, backend));
-    rows.push(...(await runTokenUseScenarios(options, server, backend)));
-    rows.push(await runRefreshScenario(options, server, backend));
+    if (wanted(options, "flow")) rows.push(await runFlowScenario(options, server, backend));
+    if (wanted(options, "tokenUse")) rows.push(...(await runTokenUseScenarios(options, server, backend)));
+    if (wanted(options, "refresh")) rows.push(await runRefreshScenario(options, server, backend));
   } finally {
     await server.stop();
   }
+  if (!wanted(options, "tokenES256")) return { rows, notes };
 
   console.log(`[${backend}] restarting server with GATEHOUSE_ACCESS_TOKEN_ALG=ES256...`);
   server = await startServer({ label: `${backend} ES256`, dataDir, env: { ...env, GATEHOUSE_ACCESS_TOKEN_ALG: "ES256" } });
@@ -805,8 +831,12 @@ async function benchBackend(options, backend, { dataDir, env }) {
   return { rows, notes };
 }
 
-/** Counts PostgreSQL statements per token request through the counting proxy. */
-async function countQueriesPerToken(backendEnv, dataDir, pgUrl) {
+/**
+ * Counts PostgreSQL statements per token request through the counting proxy:
+ * sequentially (nothing to share), then under load (grouped writes such as the
+ * audit log's INSERT are shared by the requests in flight).
+ */
+async function countQueriesPerToken(options, backendEnv, dataDir, pgUrl) {
   const target = new URL(pgUrl);
   const proxy = await startCountingProxy(target.hostname, Number(target.port || 5432));
   const removeProxy = onCleanup(() => proxy.close());
@@ -830,13 +860,28 @@ async function countQueriesPerToken(backendEnv, dataDir, pgUrl) {
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`token request answered ${response.status}`);
     }
-    const delta = (type) => proxy.counts[type] - before[type];
-    return {
+    const delta = (type, from) => proxy.counts[type] - from[type];
+    const sequential = {
       requests: N,
-      statements: (delta("Q") + delta("E")) / N,
-      roundTrips: (delta("Q") + delta("S")) / N,
-      parses: delta("P") / N,
+      statements: (delta("Q", before) + delta("E", before)) / N,
+      roundTrips: (delta("Q", before) + delta("S", before)) / N,
+      parses: delta("P", before) / N,
     };
+    const beforeLoad = { ...proxy.counts };
+    const { result } = await runAutocannon({
+      url: `${server.origin}/connect/token`,
+      method: "POST",
+      headers: TOKEN_HEADERS,
+      body: TOKEN_BODY,
+      connections: options.connections,
+      duration: 5,
+    });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`token requests under load failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    const underLoad = {
+      requests: result.requests.total,
+      statements: (delta("Q", beforeLoad) + delta("E", beforeLoad)) / result.requests.total,
+    };
+    return { ...sequential, underLoad };
   } finally {
     await server.stop();
     removeProxy();
@@ -911,11 +956,15 @@ async function main() {
 
   try {
     // Embedded PGlite in a fresh temp data dir (auto-seeds the demo data).
-    const pgliteDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-"));
-    onCleanup(() => fs.rmSync(pgliteDir, { recursive: true, force: true }));
-    const pglite = await benchBackend(options, "PGlite", { dataDir: pgliteDir, env: {} });
-    allRows.push(...pglite.rows);
-    notes.push(...pglite.notes);
+    if (options.pglite) {
+      const pgliteDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-"));
+      onCleanup(() => fs.rmSync(pgliteDir, { recursive: true, force: true }));
+      const pglite = await benchBackend(options, "PGlite", { dataDir: pgliteDir, env: {} });
+      allRows.push(...pglite.rows);
+      notes.push(...pglite.notes);
+    } else {
+      notes.push("PGlite run skipped (--no-pglite).");
+    }
 
     // PostgreSQL in a throwaway database.
     if (options.postgres === "skip") {
@@ -955,10 +1004,12 @@ async function main() {
         notes.push(...postgres.notes);
 
         console.log("[PostgreSQL] counting SQL statements per token request (through a counting proxy)...");
-        const counted = await countQueriesPerToken(pgEnv, pgDataDir, dbUrl.href);
+        const counted = await countQueriesPerToken(options, pgEnv, pgDataDir, dbUrl.href);
         const line =
           `PostgreSQL: ${fmt(counted.statements, 2)} SQL statements and ${fmt(counted.roundTrips, 2)} round trips ` +
-          `per client_credentials token request (${counted.requests} sequential requests; ${fmt(counted.parses, 2)} Parse messages each)`;
+          `per client_credentials token request (${counted.requests} sequential requests; ${fmt(counted.parses, 2)} Parse messages each); ` +
+          `${fmt(counted.underLoad.statements, 2)} statements per request under ${options.connections} connections ` +
+          `(${counted.underLoad.requests} requests in 5 s: grouped writes are shared)`;
         console.log(`  ${line}`);
         notes.push(line);
       }
