@@ -72,6 +72,7 @@ async function main() {
     }
     lines.push(`  demo client: ${DEMO.postman.clientId} / ${DEMO.postman.secret}`);
   }
+  lines.push(`  admin dashboard: ${settings.issuer}/dashboard   account: ${settings.issuer}/account`);
   lines.push(`  discovery: ${settings.issuer}${ENDPOINT_PATHS.openidConfiguration}`);
   console.log(lines.join("\n"));
 
