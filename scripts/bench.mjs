@@ -22,6 +22,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
+import { fileURLToPath } from "node:url";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 
 // ---------------------------------------------------------------- options ---
@@ -115,7 +116,7 @@ function parseArgs(argv) {
 const cleanups = [];
 let cleaningUp = null;
 
-function onCleanup(step) {
+export function onCleanup(step) {
   cleanups.push(step);
   return () => {
     const index = cleanups.indexOf(step);
@@ -123,7 +124,7 @@ function onCleanup(step) {
   };
 }
 
-function runCleanups() {
+export function runCleanups() {
   cleaningUp ??= (async () => {
     while (cleanups.length) {
       const step = cleanups.pop();
@@ -257,9 +258,9 @@ function waitForExit(child, ms) {
 }
 
 /** Runs `node <script> args` to completion (bounded), returning its output. */
-function runNode(args, env, timeoutMs) {
+function runNode(args, env, timeoutMs, cwd = root) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -276,8 +277,8 @@ function runNode(args, env, timeoutMs) {
 const STARTUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
-/** Starts dist/server.js on a free loopback port; resolves once it listens. */
-async function startServer({ label, dataDir, env: extraEnv }) {
+/** Starts dist/server.js (of this tree, or of `serverRoot`) on a free loopback port; resolves once it listens. */
+export async function startServer({ label, dataDir, env: extraEnv, serverRoot = root }) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const env = {
@@ -291,8 +292,8 @@ async function startServer({ label, dataDir, env: extraEnv }) {
   };
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL;
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(root, "dist/server.js")], {
-    cwd: root,
+  const child = spawn(process.execPath, [path.join(serverRoot, "dist/server.js")], {
+    cwd: serverRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -347,14 +348,14 @@ async function startServer({ label, dataDir, env: extraEnv }) {
 }
 
 const POSTMAN_BASIC = "Basic " + Buffer.from("postman:postman-secret").toString("base64");
-const TOKEN_BODY = "grant_type=client_credentials&scope=api";
-const TOKEN_HEADERS = {
+export const TOKEN_BODY = "grant_type=client_credentials&scope=api";
+export const TOKEN_HEADERS = {
   authorization: POSTMAN_BASIC,
   "content-type": "application/x-www-form-urlencoded",
 };
 
 /** One token request, checked end to end: 200, Bearer, a JWT signed with `alg` that verifies against the JWKS. */
-async function verifyTokenEndpoint(server, alg) {
+export async function verifyTokenEndpoint(server, alg) {
   const response = await fetch(`${server.origin}/connect/token`, {
     method: "POST",
     headers: TOKEN_HEADERS,
@@ -384,7 +385,7 @@ async function verifyTokenEndpoint(server, alg) {
 }
 
 /** Runs autocannon; with `latencies`, also collects every 2xx response time (ms, sub-ms precision). */
-function runAutocannon(opts, latencies) {
+export function runAutocannon(opts, latencies) {
   return new Promise((resolve, reject) => {
     const firstErrors = [];
     const instance = autocannon(opts, (error, result) => (error ? reject(error) : resolve({ result, firstErrors })));
@@ -451,7 +452,7 @@ async function runScenario(options, server, scenario, backend) {
   return row;
 }
 
-function fmt(value, digits) {
+export function fmt(value, digits) {
   if (!Number.isFinite(value)) return "n/a";
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
@@ -561,7 +562,7 @@ function cookiesOf(response) {
 }
 
 /** Signs alice in through the login page, like a browser without JavaScript. */
-async function signInAlice(origin) {
+export async function signInAlice(origin) {
   const page = await fetch(`${origin}/login`);
   const body = new FormData();
   for (const [name, value] of formFields(await page.text(), "username")) if (name !== "username" && name !== "password") body.append(name, value);
@@ -593,7 +594,7 @@ function authorizeUrlFor(origin, pkce, state, scope = "api") {
 }
 
 /** Gives consent once (remembered), so that the measured flows need no screen. */
-async function rememberConsent(origin, cookie, scope = "api") {
+export async function rememberConsent(origin, cookie, scope = "api") {
   const first = await fetch(authorizeUrlFor(origin, pkcePair(), "setup", scope), { redirect: "manual", headers: { cookie } });
   const consentUrl = new URL(first.headers.get("location"), origin);
   if (!consentUrl.pathname.startsWith("/consent")) throw new Error(`expected the consent page, got ${consentUrl}`);
@@ -716,7 +717,7 @@ async function runRefreshScenario(options, server, backend) {
   return measureLoop({ options, server, backend, scenario: name, unit: "req/s", loop: refreshLoop, failures });
 }
 
-async function runFlowLoop(origin, cookie, connections, seconds, latencies, failures) {
+export async function runFlowLoop(origin, cookie, connections, seconds, latencies, failures) {
   const deadline = performance.now() + seconds * 1000;
   const pool = Array.from({ length: 64 }, pkcePair);
   let completed = 0;
@@ -889,7 +890,38 @@ async function countQueriesPerToken(options, backendEnv, dataDir, pgUrl) {
   }
 }
 
-async function postgresAvailable(url) {
+/**
+ * A throwaway PostgreSQL database seeded with the demo data by `serverRoot`'s
+ * CLI, dropped at cleanup; returns the server environment for it.
+ */
+export async function createSeededPostgres(adminUrl, serverRoot = root) {
+  const database = `gatehouse_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+  console.log(`  creating throwaway database ${database}...`);
+  await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
+  onCleanup(async () => {
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    console.log(`Dropped database ${database}.`);
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const env = {
+    DATABASE_URL: url.href,
+    GATEHOUSE_SECRET: randomBytes(48).toString("base64url"),
+    GATEHOUSE_ADMIN_PASSWORD: randomBytes(18).toString("base64url"),
+  };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-pg-"));
+  onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const seedOutput = await runNode(
+    [path.join(serverRoot, "dist/cli.js"), "seed-demo"],
+    { ...process.env, NODE_ENV: "production", GATEHOUSE_DATA_DIR: dataDir, ...env },
+    120_000,
+    serverRoot,
+  );
+  console.log(`  seed-demo: ${seedOutput.trim().split("\n")[0]}`);
+  return { env, dataDir, url };
+}
+
+export async function postgresAvailable(url) {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
   try {
     await client.connect();
@@ -977,28 +1009,8 @@ async function main() {
         console.log(`\n${message}; skipping the PostgreSQL run.`);
         notes.push(`${message}; PostgreSQL run skipped.`);
       } else {
-        const database = `gatehouse_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-        console.log(`\n[PostgreSQL ${available.version}] creating throwaway database ${database}...`);
-        await adminQuery(options.postgresUrl, `CREATE DATABASE "${database}"`);
-        onCleanup(async () => {
-          await adminQuery(options.postgresUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-          console.log(`Dropped database ${database}.`);
-        });
-        const dbUrl = new URL(options.postgresUrl);
-        dbUrl.pathname = `/${database}`;
-        const pgEnv = {
-          DATABASE_URL: dbUrl.href,
-          GATEHOUSE_SECRET: randomBytes(48).toString("base64url"),
-          GATEHOUSE_ADMIN_PASSWORD: randomBytes(18).toString("base64url"),
-        };
-        const pgDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-pg-"));
-        onCleanup(() => fs.rmSync(pgDataDir, { recursive: true, force: true }));
-        const seedOutput = await runNode(
-          [path.join(root, "dist/cli.js"), "seed-demo"],
-          { ...process.env, NODE_ENV: "production", GATEHOUSE_DATA_DIR: pgDataDir, ...pgEnv },
-          120_000,
-        );
-        console.log(`  seed-demo: ${seedOutput.trim().split("\n")[0]}`);
+        console.log(`\n[PostgreSQL ${available.version}]`);
+        const { env: pgEnv, dataDir: pgDataDir, url: dbUrl } = await createSeededPostgres(options.postgresUrl);
         const postgres = await benchBackend(options, "PostgreSQL", { dataDir: pgDataDir, env: pgEnv });
         allRows.push(...postgres.rows);
         notes.push(...postgres.notes);
@@ -1050,4 +1062,5 @@ async function main() {
   }
 }
 
-await main();
+// Run as a script; imported (scripts/bench-compare.mjs), only the exports are used.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

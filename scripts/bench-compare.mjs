@@ -1,0 +1,146 @@
+// `node scripts/bench-compare.mjs --baseline DIR`: this tree against another
+// build (DIR: a checkout with its own `npm run build`), side by side on
+// PostgreSQL. Both servers run at once, each on its own throwaway database; the
+// scenarios alternate between them in short windows (the order flips every
+// round) so that the slow drifts of a shared machine hit both alike. Reports
+// each round and the median of the paired ratios (this tree / baseline).
+//
+//   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
+//                                  [--only tokenRS256,tokenES256,flow] [--postgres-url URL]
+import path from "node:path";
+import { ensureBuilt, root } from "./ensure-build.mjs";
+import {
+  TOKEN_BODY,
+  TOKEN_HEADERS,
+  createSeededPostgres,
+  fmt,
+  onCleanup,
+  rememberConsent,
+  runAutocannon,
+  runCleanups,
+  runFlowLoop,
+  signInAlice,
+  startServer,
+  verifyTokenEndpoint,
+} from "./bench.mjs";
+
+const SCENARIOS = ["tokenRS256", "tokenES256", "flow"];
+const CONNECTIONS = 16;
+
+function parseArgs(argv) {
+  const options = { baseline: null, rounds: 8, window: 5, only: SCENARIOS, postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" };
+  for (let i = 0; i < argv.length; i++) {
+    const value = () => argv[++i];
+    switch (argv[i]) {
+      case "--baseline":
+        options.baseline = path.resolve(value());
+        break;
+      case "--rounds":
+        options.rounds = Number(value());
+        break;
+      case "--window":
+        options.window = Number(value());
+        break;
+      case "--only":
+        options.only = value().split(",");
+        break;
+      case "--postgres-url":
+        options.postgresUrl = value();
+        break;
+      default:
+        throw new Error(`Unknown option "${argv[i]}"`);
+    }
+  }
+  if (!options.baseline) throw new Error("--baseline DIR is required (a built checkout to compare with)");
+  if (!Number.isInteger(options.rounds) || options.rounds < 2 || !Number.isInteger(options.window) || options.window < 1) {
+    throw new Error("--rounds must be an integer ≥ 2 and --window an integer ≥ 1");
+  }
+  const unknown = options.only.filter((name) => !SCENARIOS.includes(name));
+  if (unknown.length) throw new Error(`--only takes ${SCENARIOS.join(", ")}; unknown: ${unknown.join(", ")}`);
+  return options;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+async function tokenRate(server, seconds) {
+  const { result } = await runAutocannon({ url: `${server.origin}/connect/token`, method: "POST", headers: TOKEN_HEADERS, body: TOKEN_BODY, connections: CONNECTIONS, duration: seconds });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.total / result.duration;
+}
+
+async function flowRate(server, seconds) {
+  const failures = [];
+  const started = performance.now();
+  const completed = await runFlowLoop(server.origin, server.cookie, CONNECTIONS, seconds, null, failures);
+  if (failures.length) throw new Error(`${server.name}: ${failures.slice(0, 3).join("; ")}`);
+  return completed / ((performance.now() - started) / 1000);
+}
+
+/** Starts this tree's server and the baseline's, each on its own seeded database (alice signed in for the flow). */
+async function startPair(options, databases, extraEnv, alg, { flow }) {
+  const pair = [];
+  for (const [name, serverRoot] of [["baseline", options.baseline], ["this tree", root]]) {
+    const { env, dataDir } = databases[name];
+    const server = await startServer({ label: `${name} ${alg}`, dataDir, env: { ...env, ...extraEnv }, serverRoot });
+    await verifyTokenEndpoint(server, alg);
+    server.name = name;
+    if (flow) {
+      server.cookie = await signInAlice(server.origin);
+      await rememberConsent(server.origin, server.cookie);
+    }
+    pair.push(server);
+  }
+  return pair;
+}
+
+async function compare(options, pair, scenario, measure) {
+  for (const server of pair) await measure(server, 2); // warm-up
+  const ratios = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const rates = new Map();
+    for (const server of round % 2 ? [...pair].reverse() : pair) rates.set(server.name, await measure(server, options.window));
+    const ratio = rates.get("this tree") / rates.get("baseline");
+    ratios.push(ratio);
+    console.log(`  ${scenario} round ${round + 1}: baseline ${fmt(rates.get("baseline"), 0)}/s, this tree ${fmt(rates.get("this tree"), 0)}/s, ratio ${fmt(ratio, 3)}`);
+  }
+  const line = `${scenario}: median ratio ${fmt(median(ratios), 3)} (range ${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}, ${options.rounds} rounds of ${options.window} s each)`;
+  console.log(`  ${line}`);
+  return line;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  console.log(`$ node scripts/bench-compare.mjs ${process.argv.slice(2).join(" ")}`);
+  ensureBuilt();
+  const summary = [];
+  try {
+    const databases = {
+      baseline: await createSeededPostgres(options.postgresUrl, options.baseline),
+      "this tree": await createSeededPostgres(options.postgresUrl, root),
+    };
+    const rs256 = options.only.filter((name) => name !== "tokenES256");
+    if (rs256.length) {
+      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow") });
+      try {
+        if (rs256.includes("tokenRS256")) summary.push(await compare(options, pair, "client_credentials RS256", tokenRate));
+        if (rs256.includes("flow")) summary.push(await compare(options, pair, "code flow (flows/s)", flowRate));
+      } finally {
+        for (const server of pair) await server.stop();
+      }
+    }
+    if (options.only.includes("tokenES256")) {
+      const pair = await startPair(options, databases, { GATEHOUSE_ACCESS_TOKEN_ALG: "ES256" }, "ES256", { flow: false });
+      onCleanup(async () => Promise.all(pair.map((server) => server.stop())));
+      summary.push(await compare(options, pair, "client_credentials ES256", tokenRate));
+    }
+  } finally {
+    await runCleanups();
+  }
+  console.log(`\n## This tree / baseline (${options.baseline})\n\n${summary.map((line) => `- ${line}`).join("\n")}`);
+}
+
+await main();
