@@ -14,6 +14,10 @@ export async function signInThroughForm(page: Page, base: string, username: stri
 
 /** Fails with the list of WCAG 2.1 A/AA violations axe-core finds on the page as it is now. */
 export async function expectAccessible(page: Page, context = "") {
+  // After router.refresh() Next.js re-renders the head; the <title> is briefly absent while it
+  // streams. Judge the page once it has settled, not in the middle of that render.
+  await page.waitForLoadState("load");
+  await page.waitForFunction(() => document.title.trim().length > 0, undefined, { timeout: 5_000 }).catch(() => undefined);
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const summary = results.violations.map(
     (violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
