@@ -73,23 +73,11 @@ export async function findClientByApplicationId(db: Pick<Database, "sql">, id: s
   return rows[0] ? toClientRecord(rows[0]) : null;
 }
 
-/** Everything the dashboard sets on a client, other than its client_id and enabled flag. */
-export interface ClientChange {
-  displayName: string;
-  clientType: ClientType;
-  consentType: ConsentType;
-  /** SHA-256 (hex) of each valid secret; empty for a public client. */
-  clientSecretHashes: string[];
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  permissions: string[];
-  requirements: string[];
-  accessTokenLifetime: number | null;
-  authorizationCodeLifetime: number | null;
-  idTokenLifetime: number | null;
-  refreshTokenLifetime: number | null;
-  refreshTokenAbsoluteLifetime: number | null;
-}
+/**
+ * Everything the dashboard sets on a client: the record without its ids, its
+ * enabled flag (set on its own) and the signing algorithms (not in the form yet).
+ */
+export type ClientChange = Omit<ClientRecord, "id" | "clientId" | "enabled" | "accessTokenSigningAlg" | "idTokenSigningAlg">;
 
 export interface NewClient extends ClientChange {
   clientId: string;
