@@ -627,18 +627,23 @@ async function oneFlow(origin, cookie, pkce) {
   return null;
 }
 
-/** A user access token with openid (for userinfo), after consenting once to `scope`. */
-async function userAccessToken(origin, cookie, scope) {
-  await rememberConsent(origin, cookie, scope);
+/** The spa's token response for one authorization code (alice signed in by `cookie`, consent already given). */
+async function spaTokensFor(origin, cookie, label, scope) {
   const pkce = pkcePair();
-  const authorize = await fetch(authorizeUrlFor(origin, pkce, "userinfo", scope), { redirect: "manual", headers: { cookie } });
+  const authorize = await fetch(authorizeUrlFor(origin, pkce, label, scope), { redirect: "manual", headers: { cookie } });
   const code = new URL(authorize.headers.get("location")).searchParams.get("code");
   const token = await fetch(`${origin}/connect/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "authorization_code", client_id: SPA.clientId, code, redirect_uri: SPA.redirectUri, code_verifier: pkce.verifier }),
   });
-  const json = await token.json();
+  return token.json();
+}
+
+/** A user access token with openid (for userinfo), after consenting once to `scope`. */
+async function userAccessToken(origin, cookie, scope) {
+  await rememberConsent(origin, cookie, scope);
+  const json = await spaTokensFor(origin, cookie, "userinfo", scope);
   if (!json.access_token) throw new Error(`no user token: ${JSON.stringify(json)}`);
   return json.access_token;
 }
@@ -666,16 +671,7 @@ async function runTokenUseScenarios(options, server, backend) {
 
 /** A refresh token for spa (openid offline_access api), after consenting once. */
 async function userRefreshToken(origin, cookie) {
-  const scope = "openid offline_access api";
-  const pkce = pkcePair();
-  const authorize = await fetch(authorizeUrlFor(origin, pkce, "refresh", scope), { redirect: "manual", headers: { cookie } });
-  const code = new URL(authorize.headers.get("location")).searchParams.get("code");
-  const token = await fetch(`${origin}/connect/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", client_id: SPA.clientId, code, redirect_uri: SPA.redirectUri, code_verifier: pkce.verifier }),
-  });
-  const json = await token.json();
+  const json = await spaTokensFor(origin, cookie, "refresh", "openid offline_access api");
   if (!json.refresh_token) throw new Error(`no refresh token: ${JSON.stringify(json)}`);
   return json.refresh_token;
 }
