@@ -5,8 +5,8 @@
 // password stops working), signs out another session and finally her own.
 // The audit log then holds what she did. Every page passes axe-core.
 import { decodeJwt } from "jose";
-import { expect, test, type Page } from "@playwright/test";
-import { expectAccessible } from "../helpers/browser";
+import { expect, test } from "@playwright/test";
+import { appNavigationAfter, expectAccessible } from "../helpers/browser";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
@@ -30,12 +30,6 @@ interface Tokens {
   refresh_token: string;
 }
 
-/** Runs `action` and returns the app-side URL the browser is sent to (no app listens there). */
-async function navigationAfter(page: Page, prefix: string, action: () => Promise<unknown>): Promise<URL> {
-  const request = page.waitForRequest((candidate) => candidate.url().startsWith(prefix) && candidate.isNavigationRequest());
-  await action();
-  return new URL((await request).url());
-}
 
 async function redeem(client: { clientId: string; redirectUri: string; secret?: string }, code: string | null, verifier: string): Promise<Tokens> {
   expect(code).toBeTruthy();
@@ -97,7 +91,7 @@ test("alice withdraws consent, edits her profile, changes her password and ends 
   await expect(page).toHaveURL(/\/consent\?interaction=/);
   await expect(page.getByText("Stay connected")).toBeVisible();
   await expectAccessible(page, "the consent page");
-  const callback = await navigationAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
+  const callback = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
   const spa = await redeem(DEMO_SPA, callback.searchParams.get("code"), spaPkce.verifier);
   const aliceId = decodeJwt(spa.access_token).sub!;
   expect(await userinfoStatus(spa.access_token)).toBe(200);

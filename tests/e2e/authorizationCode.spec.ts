@@ -2,6 +2,7 @@
 // sign in, consent, back to the app with a code, which the app exchanges.
 import { decodeJwt } from "jose";
 import { expect, test, type Page } from "@playwright/test";
+import { appNavigationAfter } from "../helpers/browser";
 import { startSeededServer } from "../helpers/server";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce, type Pkce } from "../helpers/codeFlow";
 
@@ -24,16 +25,6 @@ async function signIn(page: Page) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/**
- * Runs `action` and returns the URL the browser is sent to on the app's side.
- * No app listens there (and page.route does not see redirect targets), so the
- * request itself is what counts: the browser makes it, then fails to connect.
- */
-async function callbackAfter(page: Page, redirectUri: string, action: () => Promise<unknown>): Promise<URL> {
-  const request = page.waitForRequest((candidate) => candidate.url().startsWith(redirectUri) && candidate.isNavigationRequest());
-  await action();
-  return new URL((await request).url());
-}
 
 function start(clientId: string, redirectUri: string, scope: string, extra: Record<string, string> = {}) {
   const pkce = newPkce();
@@ -57,7 +48,7 @@ test("AZ-01 / PK-01: the SPA (public client) signs alice in, asks consent, and r
   await expect(page.getByRole("heading", { name: "Allow Demo single-page app to access your account?" })).toBeVisible();
   await expect(page.getByText("Your profile")).toBeVisible();
   await expect(page.getByText("Call the demo API on your behalf.")).toBeVisible();
-  const callback = await callbackAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
+  const callback = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
   expect(callback.searchParams.get("state")).toBe(flow.state);
   expect(callback.searchParams.get("iss")).toBe(base);
   const code = callback.searchParams.get("code")!;
@@ -73,14 +64,14 @@ test("AZ-01 / PK-01: the SPA (public client) signs alice in, asks consent, and r
 
   // Remembered consent: the same request again goes straight back to the app.
   const again = start(DEMO_SPA.clientId, DEMO_SPA.redirectUri, "api");
-  const second = await callbackAfter(page, DEMO_SPA.redirectUri, () => page.goto(again.url).catch(() => undefined));
+  const second = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.goto(again.url).catch(() => undefined));
   expect(second.searchParams.get("state")).toBe(again.state);
   const tokens2 = await redeem(DEMO_SPA.clientId, DEMO_SPA.redirectUri, second.searchParams.get("code")!, again.pkce);
   expect(decodeJwt(tokens2.access_token).sub).toBe(claims.sub);
 
   // SE-02: prompt=none with a session and consent succeeds silently.
   const silent = start(DEMO_SPA.clientId, DEMO_SPA.redirectUri, "api", { prompt: "none" });
-  const third = await callbackAfter(page, DEMO_SPA.redirectUri, () => page.goto(silent.url).catch(() => undefined));
+  const third = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.goto(silent.url).catch(() => undefined));
   expect(third.searchParams.get("code")).toBeTruthy();
   expect(third.searchParams.get("error")).toBeNull();
 });
@@ -89,7 +80,7 @@ test("TK-01: Postman (confidential client) completes the flow and authenticates 
   const flow = start(DEMO_POSTMAN.clientId, DEMO_POSTMAN.redirectUri, "api");
   await page.goto(flow.url);
   await signIn(page);
-  const callback = await callbackAfter(page, DEMO_POSTMAN.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
+  const callback = await appNavigationAfter(page, DEMO_POSTMAN.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
   const code = callback.searchParams.get("code")!;
 
   const withoutSecret = await exchangeCode(base, { clientId: DEMO_POSTMAN.clientId, code, verifier: flow.pkce.verifier, redirectUri: DEMO_POSTMAN.redirectUri });
@@ -106,7 +97,7 @@ test("deny sends access_denied back to the app, with state and iss", async ({ pa
   const flow = start(DEMO_SPA.clientId, DEMO_SPA.redirectUri, "email", { prompt: "consent" });
   await page.goto(flow.url);
   await signIn(page);
-  const callback = await callbackAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Deny" }).click());
+  const callback = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Deny" }).click());
   expect(callback.searchParams.get("error")).toBe("access_denied");
   expect(callback.searchParams.get("state")).toBe(flow.state);
   expect(callback.searchParams.get("iss")).toBe(base);
@@ -115,7 +106,7 @@ test("deny sends access_denied back to the app, with state and iss", async ({ pa
 
 test("SE-01: prompt=none without a session returns login_required to the app, showing no page", async ({ page }) => {
   const flow = start(DEMO_SPA.clientId, DEMO_SPA.redirectUri, "api", { prompt: "none" });
-  const callback = await callbackAfter(page, DEMO_SPA.redirectUri, () => page.goto(flow.url).catch(() => undefined));
+  const callback = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.goto(flow.url).catch(() => undefined));
   expect(callback.searchParams.get("error")).toBe("login_required");
   expect(callback.searchParams.get("state")).toBe(flow.state);
 });

@@ -3,7 +3,7 @@
 // protocol endpoints from the very next request.
 import { decodeJwt } from "jose";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import { appNavigationAfter, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { queryStore } from "../helpers/processes";
 import { freePort, startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
@@ -35,12 +35,6 @@ test.afterAll(async () => {
   await env?.stop();
 });
 
-/** Runs `action` and returns the URL the browser is then sent to on the app's side. */
-async function callbackAfter(redirectUri: string, action: () => Promise<unknown>): Promise<URL> {
-  const request = page.waitForRequest((candidate) => candidate.url().startsWith(redirectUri) && candidate.isNavigationRequest());
-  await action();
-  return new URL((await request).url());
-}
 
 function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`;
@@ -104,7 +98,7 @@ test("AZ-01 / PK-01: an admin creates a public client in the dashboard, and it c
   await page.goto(authorizeUrl(base, { clientId: SPA.clientId, redirectUri: spaRedirect, scope: "openid profile", state: flow.state, pkce, extra: { nonce: flow.nonce } }));
   await expect(page.getByRole("heading", { name: `Allow ${SPA.displayName} to access your account?` })).toBeVisible();
   await expectAccessible(page, "the consent page for the new client");
-  const callback = await callbackAfter(spaRedirect, () => page.getByRole("button", { name: "Allow" }).click());
+  const callback = await appNavigationAfter(page, spaRedirect, () => page.getByRole("button", { name: "Allow" }).click());
   expect(callback.searchParams.get("state")).toBe(flow.state);
   expect(callback.searchParams.get("iss")).toBe(base);
 
@@ -151,7 +145,7 @@ test("AZ-04: a redirect URI edited in the dashboard is enforced on the next requ
 
   // Consent for openid profile is remembered (explicit consent), so the new URI gets a code straight away.
   const pkce = newPkce();
-  const callback = await callbackAfter(newRedirect, () =>
+  const callback = await appNavigationAfter(page, newRedirect, () =>
     page.goto(authorizeUrl(base, { clientId: SPA.clientId, redirectUri: newRedirect, scope: "openid profile", state: "s2", pkce })).catch(() => undefined),
   );
   expect(callback.searchParams.get("state")).toBe("s2");

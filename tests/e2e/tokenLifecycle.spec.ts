@@ -2,7 +2,8 @@
 // ID token and a refresh token), userinfo, refresh, then RP-initiated logout
 // back to the app, after which a silent request finds no session.
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { appNavigationAfter } from "../helpers/browser";
 import { startSeededServer } from "../helpers/server";
 import { DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 
@@ -19,12 +20,6 @@ test.afterAll(async () => {
   await env?.stop();
 });
 
-/** Runs `action` and returns the app-side URL the browser is sent to (no app listens there). */
-async function navigationAfter(page: Page, prefix: string, action: () => Promise<unknown>): Promise<URL> {
-  const request = page.waitForRequest((candidate) => candidate.url().startsWith(prefix) && candidate.isNavigationRequest());
-  await action();
-  return new URL((await request).url());
-}
 
 test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none finds no session (RT-01, UI-01, LO-01)", async ({ page }) => {
   const pkce = newPkce();
@@ -43,7 +38,7 @@ test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none 
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/consent\?interaction=/);
   await expect(page.getByText("Stay connected")).toBeVisible();
-  const callback = await navigationAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
+  const callback = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.getByRole("button", { name: "Allow" }).click());
   expect(callback.searchParams.get("state")).toBe("lifecycle");
 
   const exchanged = await exchangeCode(base, {
@@ -78,12 +73,12 @@ test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none 
   // RP-initiated logout: the app sends the browser to /connect/logout with its ID token.
   const logoutUrl = new URL(`${base}/connect/logout`);
   logoutUrl.search = new URLSearchParams({ id_token_hint: renewed.id_token, post_logout_redirect_uri: POST_LOGOUT_URI, state: "bye" }).toString();
-  const back = await navigationAfter(page, POST_LOGOUT_URI, () => page.goto(logoutUrl.toString()).catch(() => undefined));
+  const back = await appNavigationAfter(page, POST_LOGOUT_URI, () => page.goto(logoutUrl.toString()).catch(() => undefined));
   expect(back.searchParams.get("state")).toBe("bye");
 
   // The portal session is over: a silent request comes back with login_required.
   const silent = authorizeUrl(base, { clientId: DEMO_SPA.clientId, redirectUri: DEMO_SPA.redirectUri, scope: "openid", state: "after", pkce: newPkce(), extra: { prompt: "none" } });
-  const after = await navigationAfter(page, DEMO_SPA.redirectUri, () => page.goto(silent).catch(() => undefined));
+  const after = await appNavigationAfter(page, DEMO_SPA.redirectUri, () => page.goto(silent).catch(() => undefined));
   expect(after.searchParams.get("error")).toBe("login_required");
   expect(after.searchParams.get("state")).toBe("after");
 });

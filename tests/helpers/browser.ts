@@ -24,3 +24,20 @@ export async function expectAccessible(page: Page, context = "") {
   );
   expect(summary, `axe-core violations ${context ? `on ${context}` : `at ${page.url()}`}`).toEqual([]);
 }
+
+/**
+ * Runs `action` and returns the app-side URL the browser is then sent to (a redirect URI where
+ * no app listens). page.route does not see the targets of server redirects, so the navigation
+ * request itself is what counts. The helper then waits for that navigation to end (Chromium's
+ * connection-refused page, or the app's page if something answers): a failed navigation that is
+ * still in flight would otherwise interrupt the next test's page.goto ("interrupted by another
+ * navigation to chrome-error://chromewebdata/").
+ */
+export async function appNavigationAfter(page: Page, prefix: string, action: () => Promise<unknown>): Promise<URL> {
+  const request = page.waitForRequest((candidate) => candidate.url().startsWith(prefix) && candidate.isNavigationRequest());
+  await action();
+  const sent = await request;
+  await sent.response(); // null when the connection is refused; it resolves once the request has ended either way
+  await page.waitForURL((url) => url.protocol === "chrome-error:" || url.href.startsWith(prefix), { waitUntil: "load" });
+  return new URL(sent.url());
+}
