@@ -10,13 +10,33 @@ import { changeAccountPassword, endSessionOfUser, updateAccountProfile } from "@
 import { revokeAuthorization } from "@/lib/db/grants";
 import { endSessionInput, withdrawConsentInput } from "@/lib/forms/grantActions";
 import { CURRENT_PASSWORD_REFUSED, passwordFormSchema } from "@/lib/forms/passwordForm";
-import { EMAIL_TAKEN, profileFormSchema } from "@/lib/forms/profileForm";
+import { EMAIL_TAKEN, PASSWORD_FOR_EMAIL_CHANGE, profileFormSchema } from "@/lib/forms/profileForm";
 
 const ACCOUNT_GONE = "Your account no longer exists.";
+const NO_PASSWORD = "Your account has no password to confirm this with; ask an administrator.";
 
+/**
+ * The profile. Changing the email address needs the current password, because
+ * the address is a sign-in name and goes to apps in ID tokens: whoever holds a
+ * stolen session must not be able to make the account theirs. The password is
+ * checked (and throttled) like the password form's; the update itself refuses
+ * an address change unless it was.
+ */
 export const updateProfile = accountAction(profileFormSchema, async (input, ctx) => {
-  const { userId } = ctx.session;
-  const result = await updateAccountProfile(ctx.gatehouse.db.sql, userId, { name: input.name, email: input.email === "" ? null : input.email });
+  const { userId, username } = ctx.session;
+  const { sql } = ctx.gatehouse.db;
+  let emailChangeAllowed = false;
+  if (input.currentPassword !== "") {
+    const check = await checkCurrentPassword(sql, { userId, username }, input.currentPassword, ctx.ip);
+    if (!check.ok) {
+      await ctx.audit({ kind: "account.profile_update_refused", userId, reason: check.reason });
+      if (check.reason === "no_password") return actionError(400, NO_PASSWORD);
+      return actionError(400, CURRENT_PASSWORD_REFUSED, { currentPassword: [CURRENT_PASSWORD_REFUSED] });
+    }
+    emailChangeAllowed = true;
+  }
+  const result = await updateAccountProfile(sql, userId, { name: input.name, email: input.email === "" ? null : input.email }, { emailChangeAllowed });
+  if (result.status === "email_change_not_allowed") return actionError(400, PASSWORD_FOR_EMAIL_CHANGE, { currentPassword: [PASSWORD_FOR_EMAIL_CHANGE] });
   if (result.status === "email_taken") return actionError(409, EMAIL_TAKEN, { email: [EMAIL_TAKEN] });
   if (result.status === "not_found") return actionError(404, ACCOUNT_GONE);
   const changed = [...(result.nameChanged ? ["name"] : []), ...(result.emailChanged ? ["email"] : [])];

@@ -52,7 +52,7 @@ export default async function AccountPage() {
           <ProfileForm
             action={updateProfile}
             username={profile.username}
-            defaultValues={{ name: profile.name, email: profile.email ?? "" }}
+            defaultValues={{ name: profile.name, email: profile.email ?? "", currentPassword: "" }}
             emailVerified={profile.emailVerified}
           />
         </Section>

@@ -30,8 +30,8 @@ export function ProfileForm({
     defaultValues,
     onSuccess: (data) => {
       setSaved(data);
-      // The saved values become the form's baseline; the page's server data (verified or not, the header) is read again.
-      form.reset(form.getValues());
+      // The saved values become the form's baseline (the password is not kept); the page's server data is read again.
+      form.reset({ ...form.getValues(), currentPassword: "" });
       router.refresh();
     },
   });
@@ -66,6 +66,15 @@ export function ProfileForm({
         }
         error={errors.email?.message}
         {...form.register("email")}
+      />
+      <TextField
+        id="profile-current-password"
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        hint="Needed only to change your email address."
+        error={errors.currentPassword?.message}
+        {...form.register("currentPassword")}
       />
       <Button type="submit" disabled={submitting}>
         {submitting ? "Saving…" : "Save profile"}

@@ -12,6 +12,9 @@ import {
   LIFETIME_FIELDS,
   LIFETIME_FIELD_NAMES,
   MAX_REDIRECT_URIS,
+  SIGNING_ALGORITHM_CHOICES,
+  SIGNING_ALGORITHM_FIELDS,
+  SIGNING_ALGORITHM_FIELD_NAMES,
   clientFormSchema,
   describeDuration,
   type ClientFormValues,
@@ -21,7 +24,7 @@ import {
 } from "@/lib/forms/clientForm";
 import { Alert } from "@/components/ui/Alert";
 import { Button, buttonClass } from "@/components/ui/Button";
-import { CheckboxField, Fieldset, TextAreaField, TextField } from "@/components/ui/Field";
+import { CheckboxField, Fieldset, SelectField, TextAreaField, TextField } from "@/components/ui/Field";
 import { useActionForm } from "@/components/ui/useActionForm";
 import { SecretPanel } from "./SecretPanel";
 
@@ -153,7 +156,7 @@ export function ClientForm(props: ClientFormProps) {
           label="Redirect URIs"
           rows={3}
           spellCheck={false}
-          hint={`One per line, at most ${MAX_REDIRECT_URIS}, matched exactly. https, http only on localhost / 127.0.0.1 / [::1], or a native app's reverse-domain scheme such as com.example.app:/callback; no fragments.`}
+          hint={`One per line, at most ${MAX_REDIRECT_URIS}, matched exactly (a public client's http://127.0.0.1/… or http://[::1]/… URI matches any port, for native apps). https, http only on localhost / 127.0.0.1 / [::1], or a native app's reverse-domain scheme such as com.example.app:/callback; no fragments.`}
           error={error("redirectUris")}
           {...register("redirectUris")}
         />
@@ -194,6 +197,17 @@ export function ClientForm(props: ClientFormProps) {
             />
           ))}
         </Fieldset>
+      </Section>
+
+      <Section title="Token signing">
+        <p className="text-sm text-slate-700">
+          Both keys are published at /.well-known/jwks.json. Choose ES256 only for apps whose OpenID Connect library accepts it.
+        </p>
+        <div className="grid gap-4 sm:grid-cols-2">
+          {SIGNING_ALGORITHM_FIELD_NAMES.map((name) => (
+            <SelectField key={name} id={name} label={SIGNING_ALGORITHM_FIELDS[name].label} options={SIGNING_ALGORITHM_CHOICES} error={error(name)} {...register(name)} />
+          ))}
+        </div>
       </Section>
 
       <Section title="Token lifetimes">

@@ -32,6 +32,7 @@ export async function readAccountProfile(sql: SqlExecutor, userId: string): Prom
 
 export type ProfileUpdate =
   | { status: "updated"; nameChanged: boolean; emailChanged: boolean }
+  | { status: "email_change_not_allowed" }
   | { status: "email_taken" }
   | { status: "not_found" };
 
@@ -40,10 +41,18 @@ export type ProfileUpdate =
  * longer verified. Addresses are unique case-insensitively, as sign-in matches
  * them (lib/db/sessions.ts findUserBySignInIdentifier): the check and the write
  * are one statement, and the column's unique index catches a concurrent twin.
+ * Without `emailChangeAllowed` (the caller has not re-checked the password) the
+ * address must stay what it is, compared in the same statement, so a request
+ * that read a stale address cannot slip a change through.
  */
-export async function updateAccountProfile(sql: SqlExecutor, userId: string, profile: { name: string; email: string | null }): Promise<ProfileUpdate> {
+export async function updateAccountProfile(
+  sql: SqlExecutor,
+  userId: string,
+  profile: { name: string; email: string | null },
+  { emailChangeAllowed }: { emailChangeAllowed: boolean },
+): Promise<ProfileUpdate> {
   if (!isUuid(userId)) return { status: "not_found" };
-  let rows: { updated: boolean; taken: boolean; name_changed: boolean | null; email_changed: boolean | null }[];
+  let rows: { found: boolean; updated: boolean; taken: boolean; name_changed: boolean | null; email_changed: boolean | null }[];
   try {
     rows = await sql.query(
       `WITH previous AS (SELECT "name", "email" FROM "users" WHERE "id" = $1::uuid),
@@ -53,17 +62,21 @@ export async function updateAccountProfile(sql: SqlExecutor, userId: string, pro
                      "email_verified" = CASE WHEN "email" IS NOT DISTINCT FROM $3::text THEN "email_verified" ELSE false END,
                      "updated_at" = now()
                WHERE "id" = $1::uuid AND NOT (SELECT "taken" FROM taken)
+                 AND ($4::boolean OR "email" IS NOT DISTINCT FROM $3::text)
                RETURNING "id")
-       SELECT EXISTS (SELECT 1 FROM updated) AS "updated", (SELECT "taken" FROM taken) AS "taken",
+       SELECT EXISTS (SELECT 1 FROM previous) AS "found", EXISTS (SELECT 1 FROM updated) AS "updated", (SELECT "taken" FROM taken) AS "taken",
               (SELECT "name" IS DISTINCT FROM $2::text FROM previous) AS "name_changed",
               (SELECT "email" IS DISTINCT FROM $3::text FROM previous) AS "email_changed"`,
-      [userId, profile.name, profile.email],
+      [userId, profile.name, profile.email, emailChangeAllowed],
     );
   } catch (error) {
     if (isUniqueViolation(error)) return { status: "email_taken" };
     throw error;
   }
   const row = rows[0]!;
+  if (!row.found) return { status: "not_found" };
+  // Checked before "taken": without the password, nobody learns which addresses other accounts use.
+  if (row.email_changed && !emailChangeAllowed) return { status: "email_change_not_allowed" };
   if (row.taken) return { status: "email_taken" };
   if (!row.updated) return { status: "not_found" };
   return { status: "updated", nameChanged: row.name_changed === true, emailChanged: row.email_changed === true };

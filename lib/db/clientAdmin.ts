@@ -73,11 +73,8 @@ export async function findClientByApplicationId(db: Pick<Database, "sql">, id: s
   return rows[0] ? toClientRecord(rows[0]) : null;
 }
 
-/**
- * Everything the dashboard sets on a client: the record without its ids, its
- * enabled flag (set on its own) and the signing algorithms (not in the form yet).
- */
-export type ClientChange = Omit<ClientRecord, "id" | "clientId" | "enabled" | "accessTokenSigningAlg" | "idTokenSigningAlg">;
+/** Everything the dashboard sets on a client: the record without its ids and its enabled flag (set on its own). */
+export type ClientChange = Omit<ClientRecord, "id" | "clientId" | "enabled">;
 
 export interface NewClient extends ClientChange {
   clientId: string;
@@ -98,6 +95,8 @@ const CHANGE_COLUMNS = [
   ["id_token_lifetime", "int"],
   ["refresh_token_lifetime", "int"],
   ["refresh_token_absolute_lifetime", "int"],
+  ["access_token_signing_alg", "text"],
+  ["id_token_signing_alg", "text"],
 ] as const;
 
 function changeParameters(change: ClientChange): unknown[] {
@@ -115,6 +114,8 @@ function changeParameters(change: ClientChange): unknown[] {
     change.idTokenLifetime,
     change.refreshTokenLifetime,
     change.refreshTokenAbsoluteLifetime,
+    change.accessTokenSigningAlg,
+    change.idTokenSigningAlg,
   ];
 }
 

@@ -10,7 +10,7 @@
 // clientSettingsFromForm turns the checked strings into the stored shape.
 import { z } from "zod";
 import { Permissions, Requirements } from "../oauth/permissions";
-import type { ClientRecord } from "../oauth/ports";
+import type { ClientRecord, SigningAlgorithm } from "../oauth/ports";
 
 export const CLIENT_TYPES = ["public", "confidential"] as const;
 export type ClientTypeChoice = (typeof CLIENT_TYPES)[number];
@@ -34,6 +34,23 @@ export const GRANT_TYPE_CHOICES: readonly { value: GrantTypeChoice; label: strin
   { value: "authorization_code", label: "Authorization code", description: "Users sign in through Gatehouse and the app gets tokens on their behalf (PKCE S256 always required)." },
   { value: "refresh_token", label: "Refresh token", description: "Keeps users signed in: the app asks for offline_access and swaps refresh tokens for new access tokens." },
   { value: "client_credentials", label: "Client credentials", description: "The app calls APIs as itself, with its secret; confidential clients only." },
+];
+
+/**
+ * The algorithms a client's tokens may be signed with (lib/oauth/signingKeys.ts keeps a key for each);
+ * "" is the server default, RS256, which every relying party must accept (OIDC Core §15.1).
+ */
+export const SIGNING_ALGORITHM_FIELDS = {
+  idTokenSigningAlg: { label: "ID token signing algorithm" },
+  accessTokenSigningAlg: { label: "Access token signing algorithm" },
+} as const;
+export type SigningAlgorithmField = keyof typeof SIGNING_ALGORITHM_FIELDS;
+export const SIGNING_ALGORITHM_FIELD_NAMES = Object.keys(SIGNING_ALGORITHM_FIELDS) as SigningAlgorithmField[];
+const SIGNING_ALGORITHM_VALUES = ["", "RS256", "ES256"] as const satisfies readonly ("" | SigningAlgorithm)[];
+export const SIGNING_ALGORITHM_CHOICES: readonly { value: (typeof SIGNING_ALGORITHM_VALUES)[number]; label: string }[] = [
+  { value: "", label: "Server default (RS256)" },
+  { value: "RS256", label: "RS256 (RSA): every OpenID Connect library accepts it" },
+  { value: "ES256", label: "ES256 (ECDSA P-256): smaller and faster to sign; the app must support it" },
 ];
 
 /** Seconds; what an empty field means is the server default, which the page shows next to each field. */
@@ -145,6 +162,8 @@ const clientFieldShape = {
   idTokenLifetime: lifetimeField("idTokenLifetime"),
   refreshTokenLifetime: lifetimeField("refreshTokenLifetime"),
   refreshTokenAbsoluteLifetime: lifetimeField("refreshTokenAbsoluteLifetime"),
+  idTokenSigningAlg: z.enum(SIGNING_ALGORITHM_VALUES, "Choose RS256, ES256 or the server default."),
+  accessTokenSigningAlg: z.enum(SIGNING_ALGORITHM_VALUES, "Choose RS256, ES256 or the server default."),
 };
 
 type ClientFields = z.output<z.ZodObject<typeof clientFieldShape>>;
@@ -203,6 +222,7 @@ export const clientEnabledSchema = z.object({ id: z.guid("Unknown client."), ena
 // ------------------------------------------------------- form ⇄ stored client
 
 export type ClientLifetimes = Record<LifetimeField, number | null>;
+export type ClientSigningAlgorithms = Record<SigningAlgorithmField, SigningAlgorithm | null>;
 
 /** The form's choices in the shape they are stored in (checked values only). */
 export interface ClientSettings {
@@ -215,6 +235,8 @@ export interface ClientSettings {
   /** Scope names the client may request (openid is implied by the authorization code grant). */
   scopes: string[];
   lifetimes: ClientLifetimes;
+  /** null: the server default. */
+  signingAlgorithms: ClientSigningAlgorithms;
 }
 
 export function clientSettingsFromForm(values: z.output<typeof clientFormSchema> | z.output<typeof updateClientSchema>): ClientSettings {
@@ -228,6 +250,7 @@ export function clientSettingsFromForm(values: z.output<typeof clientFormSchema>
     grantTypes: GRANT_TYPES.filter((grant) => values.grantTypes.includes(grant)),
     scopes: [...new Set(values.scopes.filter((scope) => scope !== OPENID))],
     lifetimes: Object.fromEntries(LIFETIME_FIELD_NAMES.map((name) => [name, lifetime(values[name])])) as ClientLifetimes,
+    signingAlgorithms: Object.fromEntries(SIGNING_ALGORITHM_FIELD_NAMES.map((name) => [name, values[name] === "" ? null : values[name]])) as ClientSigningAlgorithms,
   };
 }
 
@@ -276,7 +299,7 @@ export function clientRequirements(existing: readonly string[] = []): string[] {
 
 type StoredClient = Pick<
   ClientRecord,
-  "clientId" | "displayName" | "clientType" | "consentType" | "redirectUris" | "postLogoutRedirectUris" | "permissions" | LifetimeField
+  "clientId" | "displayName" | "clientType" | "consentType" | "redirectUris" | "postLogoutRedirectUris" | "permissions" | LifetimeField | SigningAlgorithmField
 >;
 
 /** The edit form's starting values for a stored client (clientId left empty: it is not editable). */
@@ -295,6 +318,8 @@ export function clientFormValuesFromClient(client: StoredClient): ClientFormValu
       .map((permission) => permission.slice("scp:".length))
       .filter((scope) => scope !== OPENID),
     ...(Object.fromEntries(LIFETIME_FIELD_NAMES.map((name) => [name, client[name] === null ? "" : String(client[name])])) as Record<LifetimeField, string>),
+    idTokenSigningAlg: client.idTokenSigningAlg ?? "",
+    accessTokenSigningAlg: client.accessTokenSigningAlg ?? "",
   };
 }
 
@@ -313,6 +338,8 @@ export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
   idTokenLifetime: "",
   refreshTokenLifetime: "",
   refreshTokenAbsoluteLifetime: "",
+  idTokenSigningAlg: "",
+  accessTokenSigningAlg: "",
 };
 
 /** What the create and update actions answer: the client, and a secret to show once when one was just made. */

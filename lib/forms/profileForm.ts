@@ -1,6 +1,7 @@
 // The profile form on /account: the same zod schema checks the fields in the
 // browser (react-hook-form) and in the server action. Safe to import from client code.
 import { z } from "zod";
+import { MAX_PASSWORD_LENGTH } from "../auth/signInForm";
 
 export const MAX_NAME_LENGTH = 200;
 /** RFC 5321 §4.5.3.1.3: a path (and so an address) is at most 254 characters in practice. */
@@ -21,6 +22,8 @@ export const profileFormSchema = z.object({
     .trim()
     .max(MAX_EMAIL_LENGTH, "That email address is too long.")
     .refine((value) => value === "" || z.email().safeParse(value).success, "Enter an email address like name@example.com, or leave it empty."),
+  // Needed only to change the address (it is a sign-in name, and apps receive it); empty otherwise.
+  currentPassword: z.string().max(MAX_PASSWORD_LENGTH, "That password is too long."),
 });
 
 export type ProfileFormInput = z.input<typeof profileFormSchema>;
@@ -28,3 +31,6 @@ export type ProfileFormValues = z.output<typeof profileFormSchema>;
 
 /** The message when another account already uses the address (also shown on the field). */
 export const EMAIL_TAKEN = "Another account already uses this email address.";
+
+/** The message when the address changes and the current password was not given. */
+export const PASSWORD_FOR_EMAIL_CHANGE = "Enter your current password to change your email address.";

@@ -15,6 +15,7 @@ import { errorPageResponse, pageSecurityHeaders } from "./errorPage";
 import { readFormBody } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import { isValidS256Challenge } from "./pkce";
+import { isRegisteredRedirectUri } from "./redirectUris";
 import type {
   AuthorizationCodeStore,
   AuthorizationRecord,
@@ -332,8 +333,8 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     }
     let redirectUri: string;
     if (redirectUris) {
-      // RFC 9700 §4.1.3: exact string comparison with a registered URI.
-      if (!client.redirectUris.includes(redirectUris[0]!)) {
+      // RFC 9700 §4.1.3: exact string comparison with a registered URI (a loopback port may vary, RFC 8252 §7.3).
+      if (!isRegisteredRedirectUri(client, redirectUris[0]!)) {
         return errorPageResponse({
           title: "Unregistered redirect URI",
           message: `The application asked to send you back to an address that is not registered for "${client.displayName}". For your safety you have not been redirected.`,

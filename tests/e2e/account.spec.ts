@@ -131,17 +131,28 @@ test("alice withdraws consent, edits her profile, changes her password and ends 
   expect(await refreshStatus(DEMO_POSTMAN, postman.refresh_token)).toEqual({ status: 400, error: "invalid_grant" });
   await expectAccessible(page, "/account without apps");
 
-  // 4. Profile: a malformed address is explained on the field; a good one is saved, and unverified.
+  // 4. Profile: a malformed address is explained on the field; a new address needs the current
+  //    password (a wrong one is refused like the password form's); then it is saved, and unverified.
   const profile = page.getByRole("region", { name: "Profile" });
+  const save = profile.getByRole("button", { name: "Save profile" });
   await profile.getByLabel("Name").fill("Alice Liddell");
   await profile.getByLabel("Email address").fill("not-an-address");
-  await profile.getByRole("button", { name: "Save profile" }).click();
+  await save.click();
   await expect(profile.getByText("Enter an email address like name@example.com, or leave it empty.")).toBeVisible();
   await expect(profile.getByLabel("Email address")).toHaveAttribute("aria-invalid", "true");
   await expectAccessible(page, "the profile form with an error");
   await profile.getByLabel("Email address").fill("alice.liddell@example.org");
-  await profile.getByRole("button", { name: "Save profile" }).click();
+  await save.click();
+  await expect(profile.getByLabel("Current password")).toHaveAccessibleDescription(/Enter your current password to change your email address\./);
+  await expect(profile.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
+  await expectAccessible(page, "the profile form asking for the password");
+  await profile.getByLabel("Current password").fill("not-my-password");
+  await save.click();
+  await expect(profile.getByLabel("Current password")).toHaveAccessibleDescription(/That is not your current password/);
+  await profile.getByLabel("Current password").fill(DEMO_USER.password);
+  await save.click();
   await expect(profile.getByText("Profile saved. Your new email address is not verified yet.")).toBeVisible();
+  await expect(profile.getByLabel("Current password")).toHaveValue("");
   await page.reload();
   await expect(profile.getByLabel("Name")).toHaveValue("Alice Liddell");
   await expect(profile.getByText(/^Not verified\./)).toBeVisible();
@@ -200,6 +211,7 @@ test("alice withdraws consent, edits her profile, changes her password and ends 
     "consent.granted",
     "consent.withdrawn",
     "consent.withdrawn",
+    "account.profile_update_refused",
     "account.profile_updated",
     "account.password_change_refused",
     "account.password_changed",

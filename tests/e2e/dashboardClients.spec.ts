@@ -1,7 +1,7 @@
 // The dashboard's client management in Chromium, end to end: an admin makes
 // clients through the form, and those clients work (or stop working) at the
 // protocol endpoints from the very next request.
-import { decodeJwt } from "jose";
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { appNavigationAfter, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
@@ -152,6 +152,32 @@ test("AZ-04: a redirect URI edited in the dashboard is enforced on the next requ
   const response = await exchangeCode(base, { clientId: SPA.clientId, code: callback.searchParams.get("code")!, verifier: pkce.verifier, redirectUri: newRedirect });
   expect(response.status).toBe(200);
   spaRedirect = newRedirect;
+});
+
+test("IT-02: ES256 chosen for ID tokens in the dashboard signs the app's next ID token with ES256; the access token stays RS256", async () => {
+  await page.goto(spaEditUrl);
+  const idTokenAlg = page.getByLabel("ID token signing algorithm");
+  await expect(idTokenAlg).toHaveValue("");
+  await idTokenAlg.selectOption("ES256");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Changes saved. They apply from the next request.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("ID token signing algorithm")).toHaveValue("ES256");
+  await expect(page.getByLabel("Access token signing algorithm")).toHaveValue("");
+  await expectAccessible(page, "the edit page with a signing algorithm chosen");
+
+  const pkce = newPkce();
+  const callback = await appNavigationAfter(page, spaRedirect, () =>
+    page.goto(authorizeUrl(base, { clientId: SPA.clientId, redirectUri: spaRedirect, scope: "openid profile", state: "s3", pkce, extra: { nonce: "n3" } })).catch(() => undefined),
+  );
+  const response = await exchangeCode(base, { clientId: SPA.clientId, code: callback.searchParams.get("code")!, verifier: pkce.verifier, redirectUri: spaRedirect });
+  const body = await response.json();
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+  const idToken = await jwtVerify(body.id_token, jwks, { issuer: base, audience: SPA.clientId });
+  expect(idToken.protectedHeader.alg).toBe("ES256");
+  expect(idToken.payload.nonce).toBe("n3");
+  expect((await jwtVerify(body.access_token, jwks, { issuer: base })).protectedHeader.alg).toBe("RS256");
 });
 
 test("BCP-07: the form shows what is wrong with a bad redirect URI or a taken client ID, and saves nothing", async () => {
@@ -342,6 +368,7 @@ test("every change is in the audit log with its client_id, and no secret is", as
   expect(kinds(SPA.clientId)).toEqual([
     "admin.client.created",
     "admin.client.updated",
+    "admin.client.updated",
     "admin.client.disabled",
     "admin.client.enabled",
     "admin.client.updated",
@@ -356,6 +383,7 @@ test("every change is in the audit log with its client_id, and no secret is", as
   ]);
   const updates = events.filter((event) => event.kind === "admin.client.updated").map((event) => JSON.stringify(event.details));
   expect(updates[0]).toContain("redirectUris");
-  expect(updates[1]).toMatch(/"clientType".*"secretIssued":true/);
+  expect(updates[1]).toContain("idTokenSigningAlg");
+  expect(updates[2]).toMatch(/"clientType".*"secretIssued":true/);
   expect(JSON.stringify(events)).not.toContain(serviceSecret);
 });

@@ -1,5 +1,5 @@
-// Registers an extra confidential client straight into a store's "applications"
-// table, the way lib/db/seed.ts creates the demo postman client (same
+// Registers an extra client (confidential with a secret, public without one)
+// straight into a store's "applications" table, the way lib/db/seed.ts creates the demo postman client (same
 // permission strings, same secret hash), for relying parties whose redirect
 // URIs the demo clients do not have. Call it BEFORE the server starts: on
 // PGlite only one process may hold the data directory.
@@ -11,14 +11,15 @@ import type { TestStore } from "./server";
 
 export interface RelyingPartyClient {
   clientId: string;
-  secret: string;
+  /** Absent for a public client (a native app or SPA). */
+  secret?: string;
   displayName: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   scopes: string[];
 }
 
-export async function registerConfidentialClient(store: TestStore, client: RelyingPartyClient): Promise<void> {
+export async function registerClient(store: TestStore, client: RelyingPartyClient): Promise<void> {
   const permissions = [
     Permissions.endpoint.authorization,
     Permissions.endpoint.token,
@@ -34,16 +35,17 @@ export async function registerConfidentialClient(store: TestStore, client: Relyi
     `INSERT INTO "applications"
        ("id", "client_id", "display_name", "client_type", "consent_type", "client_secret_hashes",
         "redirect_uris", "post_logout_redirect_uris", "permissions", "requirements", "updated_at")
-     VALUES ($1::uuid, $2, $3, 'confidential', 'explicit', $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], now())`,
+     VALUES ($1::uuid, $2, $3, $9, 'explicit', $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], now())`,
     [
       randomUUID(),
       client.clientId,
       client.displayName,
-      [hashClientSecret(client.secret)],
+      client.secret === undefined ? [] : [hashClientSecret(client.secret)],
       client.redirectUris,
       client.postLogoutRedirectUris,
       permissions,
       [Requirements.pkce],
+      client.secret === undefined ? "public" : "confidential",
     ],
   );
   const rows = await queryStore<{ client_id: string; redirect_uris: string[] }>(

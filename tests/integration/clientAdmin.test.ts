@@ -51,6 +51,8 @@ function newClient(overrides: Partial<NewClient> = {}): NewClient {
     idTokenLifetime: null,
     refreshTokenLifetime: null,
     refreshTokenAbsoluteLifetime: null,
+    accessTokenSigningAlg: null,
+    idTokenSigningAlg: null,
     ...overrides,
   };
 }
@@ -126,6 +128,15 @@ describe("updateClient", () => {
     expect(outcome!.after).toMatchObject({ clientId: client.clientId, displayName: "Renamed", clientType: "confidential", permissions: ["custom:keep", "gt:client_credentials"] });
     const reread = await createClientStore(db).findClientByClientId(client.clientId);
     expect(clientSecretMatches("s3cret", reread!.clientSecretHashes)).toBe(true);
+  });
+
+  it("IT-02 the signing algorithms are stored and read back by the store the token endpoint uses; null is the default again", async () => {
+    const client = await created({ idTokenSigningAlg: "ES256" });
+    expect(client).toMatchObject({ idTokenSigningAlg: "ES256", accessTokenSigningAlg: null });
+    await updateClient(db, client.id, () => newClient({ accessTokenSigningAlg: "ES256", idTokenSigningAlg: "RS256" }));
+    expect(await createClientStore(db).findClientByClientId(client.clientId)).toMatchObject({ accessTokenSigningAlg: "ES256", idTokenSigningAlg: "RS256" });
+    await updateClient(db, client.id, () => newClient());
+    expect(await createClientStore(db).findClientByClientId(client.clientId)).toMatchObject({ accessTokenSigningAlg: null, idTokenSigningAlg: null });
   });
 
   it("nothing is written when deciding fails, and an unknown client is null", async () => {

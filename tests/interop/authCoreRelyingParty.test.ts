@@ -27,14 +27,14 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { JWKS_PATH, verifyAccessToken } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
-import { registerConfidentialClient, type RelyingPartyClient } from "../helpers/relyingPartyClient";
+import { registerClient, type RelyingPartyClient } from "../helpers/relyingPartyClient";
 import { createTestStore, runCli, startServer, type RunningServer, type TestStore } from "../helpers/server";
 
 /** The relying party's origin: never contacted, Auth() is called in-process. */
 const RP = "http://rp.localhost:3999";
 const OIDC_PROVIDER = "gatehouse";
 const OAUTH_PROVIDER = "gatehouse-oauth";
-const RP_CLIENT: RelyingPartyClient = {
+const RP_CLIENT: RelyingPartyClient & { secret: string } = {
   clientId: "authjs-rp",
   secret: randomBytes(32).toString("base64url"),
   displayName: "Auth.js relying party",
@@ -53,7 +53,7 @@ beforeAll(async () => {
   store = await createTestStore();
   // Seed explicitly on both backends so the client row can go in before the server holds the store.
   await runCli(store, ["seed-demo"]);
-  await registerConfidentialClient(store, RP_CLIENT);
+  await registerClient(store, RP_CLIENT);
   server = await startServer(store);
   base = server.url;
   const { cookie, response } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);

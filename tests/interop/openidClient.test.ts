@@ -6,27 +6,47 @@
 // With the openid scope the library also validates the ID token (iss, aud,
 // exp, iat, nonce, auth_time; with enableNonRepudiationChecks its signature
 // against jwks_uri too).
-// CONFORMANCE.md AZ-01, AZ-13, AZ-21 / BCP-11, PK-01, TK-01, IT-01, IT-02, DISC (issuer match).
+// A native app listens on a loopback port the system gives it and has the
+// library redeem the code that arrives there (RFC 8252 §7.3).
+// CONFORMANCE.md AZ-01, AZ-13, AZ-21 / BCP-11, PK-01, TK-01, IT-01, IT-02, BCP-01, DISC (issuer match).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as client from "openid-client";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER } from "../helpers/codeFlow";
 import { JWKS_PATH, verifyAccessToken } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
-import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { registerClient, type RelyingPartyClient } from "../helpers/relyingPartyClient";
+import { createTestStore, runCli, startServer, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+/** A public native app registered with a loopback IP redirect URI and no port (RFC 8252 §7.3). */
+const NATIVE_APP: RelyingPartyClient = {
+  clientId: "native-cli",
+  displayName: "Native CLI",
+  redirectUris: ["http://127.0.0.1/callback"],
+  postLogoutRedirectUris: [],
+  scopes: ["profile", "offline_access"],
+};
+
+let store: TestStore;
+let server: RunningServer | undefined;
 let base: string;
 let alice: string;
 
 beforeAll(async () => {
-  suite = await startSeededServer();
-  base = suite.server.url;
+  store = await createTestStore();
+  // Seed explicitly on both backends so the native app's row can go in before the server holds the store.
+  await runCli(store, ["seed-demo"]);
+  await registerClient(store, NATIVE_APP);
+  server = await startServer(store);
+  base = server.url;
   const { cookie, response } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);
   expect(response.status).toBe(303);
   alice = cookie;
 });
 afterAll(async () => {
-  await suite?.stop();
+  await server?.stop();
+  await store?.cleanup();
 });
 
 /** The relying party's side: discovery, then an authorization URL with PKCE and state. */
@@ -226,5 +246,57 @@ describe("openid-client v6", () => {
     await expect(client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state })).rejects.toMatchObject({
       error: "invalid_grant",
     });
+  });
+
+  test("BCP-01: a native app listening on a port of its choosing (RFC 8252 §7.3) gets the code there and the library redeems it", async () => {
+    const config = await client.discovery(new URL(base), NATIVE_APP.clientId, undefined, client.None(), {
+      execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+    });
+    // The app's loopback listener, on whatever port is free, as a CLI or desktop app would open it.
+    const received: URL[] = [];
+    const listener = http.createServer((request, response) => {
+      received.push(new URL(request.url!, `http://127.0.0.1:${(listener.address() as AddressInfo).port}`));
+      response.writeHead(200, { "content-type": "text/plain" }).end("You can close this window.");
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      const redirectUri = `http://127.0.0.1:${port}/callback`;
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: "openid profile offline_access",
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: "S256",
+        state,
+        nonce,
+      });
+      const callback = await completeAuthorization(base, alice, url.toString());
+      expect(`${callback.origin}${callback.pathname}`).toBe(redirectUri);
+      // The browser delivers the redirect to the app's listener.
+      expect((await fetch(callback)).status).toBe(200);
+      expect(received).toHaveLength(1);
+
+      const tokens = await client.authorizationCodeGrant(config, received[0]!, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+      expect(tokens.claims()).toMatchObject({ aud: NATIVE_APP.clientId, nonce, preferred_username: DEMO_USER.username });
+      expect(tokens.refresh_token).toBeTypeOf("string");
+      expect((await client.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTypeOf("string");
+
+      // Only the port may vary: another path on the same listener is refused with an error page, no redirect.
+      const elsewhere = client.buildAuthorizationUrl(config, {
+        redirect_uri: `http://127.0.0.1:${port}/other`,
+        scope: "openid",
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: "S256",
+        state,
+      });
+      const refused = await fetch(elsewhere, { redirect: "manual", headers: { cookie: alice } });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get("location")).toBeNull();
+    } finally {
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 });

@@ -11,23 +11,36 @@ const fieldErrors = (result: { success: boolean; error?: { issues: { path: Prope
   Object.fromEntries((result.error?.issues ?? []).map((issue) => [String(issue.path[0]), issue.message]));
 
 describe("profileFormSchema", () => {
+  const profile = (name: unknown, email: unknown, currentPassword: unknown = "") => profileFormSchema.safeParse({ name, email, currentPassword });
+
   it("trims the name and the address, and accepts an empty address (no email)", () => {
-    expect(profileFormSchema.parse({ name: "  Alice Liddell ", email: " alice@example.org " })).toEqual({ name: "Alice Liddell", email: "alice@example.org" });
-    expect(profileFormSchema.parse({ name: "", email: "" })).toEqual({ name: "", email: "" });
+    expect(profileFormSchema.parse({ name: "  Alice Liddell ", email: " alice@example.org ", currentPassword: "" })).toEqual({
+      name: "Alice Liddell",
+      email: "alice@example.org",
+      currentPassword: "",
+    });
+    expect(profileFormSchema.parse({ name: "", email: "", currentPassword: "" })).toEqual({ name: "", email: "", currentPassword: "" });
+  });
+
+  it("keeps the current password as typed (spaces are characters too), and refuses one longer than sign-in accepts", () => {
+    expect(profileFormSchema.parse({ name: "Alice", email: "", currentPassword: " pass word " }).currentPassword).toBe(" pass word ");
+    expect(fieldErrors(profile("Alice", "", "x".repeat(MAX_PASSWORD_LENGTH + 1)))).toEqual({ currentPassword: expect.stringMatching(/too long/) });
   });
 
   it("refuses a malformed address, a name with control characters, and over-long values, each on its field", () => {
-    expect(fieldErrors(profileFormSchema.safeParse({ name: "Alice", email: "not-an-address" }))).toEqual({
+    expect(fieldErrors(profile("Alice", "not-an-address"))).toEqual({
       email: expect.stringMatching(/email address like name@example\.com/),
     });
-    expect(fieldErrors(profileFormSchema.safeParse({ name: "Al\u0000ice", email: "" }))).toEqual({ name: expect.stringMatching(/control characters/) });
-    expect(fieldErrors(profileFormSchema.safeParse({ name: "x".repeat(MAX_NAME_LENGTH + 1), email: "" }))).toEqual({ name: expect.stringMatching(/under 200/) });
-    expect(fieldErrors(profileFormSchema.safeParse({ name: "Alice", email: `${"a".repeat(250)}@example.org` }))).toEqual({ email: expect.stringMatching(/too long/) });
+    expect(fieldErrors(profile("Al\u0000ice", ""))).toEqual({ name: expect.stringMatching(/control characters/) });
+    expect(fieldErrors(profile("x".repeat(MAX_NAME_LENGTH + 1), ""))).toEqual({ name: expect.stringMatching(/under 200/) });
+    expect(fieldErrors(profile("Alice", `${"a".repeat(250)}@example.org`))).toEqual({ email: expect.stringMatching(/too long/) });
   });
 
   it("refuses missing fields and non-strings", () => {
     expect(profileFormSchema.safeParse({ name: "Alice" }).success).toBe(false);
-    expect(profileFormSchema.safeParse({ name: 1, email: "" }).success).toBe(false);
+    expect(profileFormSchema.safeParse({ name: "Alice", email: "" }).success).toBe(false);
+    expect(profile(1, "").success).toBe(false);
+    expect(profile("Alice", "", null).success).toBe(false);
   });
 });
 

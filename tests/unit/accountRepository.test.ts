@@ -49,13 +49,13 @@ describe("updateAccountProfile", () => {
     const before = (await readAccountProfile(sql, user.id))!;
     expect(before.emailVerified).toBe(true);
 
-    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: before.email })).toEqual({ status: "updated", nameChanged: true, emailChanged: false });
+    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: before.email }, { emailChangeAllowed: true })).toEqual({ status: "updated", nameChanged: true, emailChanged: false });
     expect(await readAccountProfile(sql, user.id)).toMatchObject({ name: "New Name", email: before.email, emailVerified: true });
 
-    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: "changed@example.org" })).toEqual({ status: "updated", nameChanged: false, emailChanged: true });
+    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: "changed@example.org" }, { emailChangeAllowed: true })).toEqual({ status: "updated", nameChanged: false, emailChanged: true });
     expect(await readAccountProfile(sql, user.id)).toMatchObject({ email: "changed@example.org", emailVerified: false });
 
-    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: null })).toMatchObject({ status: "updated", emailChanged: true });
+    expect(await updateAccountProfile(sql, user.id, { name: "New Name", email: null }, { emailChangeAllowed: true })).toMatchObject({ status: "updated", emailChanged: true });
     expect((await readAccountProfile(sql, user.id))!.email).toBeNull();
   });
 
@@ -64,16 +64,36 @@ describe("updateAccountProfile", () => {
     const user = await addUser({ verified: true });
     const before = await readAccountProfile(sql, user.id);
     for (const email of ["Taken@Example.org", "taken@example.org", "TAKEN@EXAMPLE.ORG"]) {
-      expect(await updateAccountProfile(sql, user.id, { name: "Changed", email })).toEqual({ status: "email_taken" });
+      expect(await updateAccountProfile(sql, user.id, { name: "Changed", email }, { emailChangeAllowed: true })).toEqual({ status: "email_taken" });
     }
     expect(await readAccountProfile(sql, user.id)).toEqual(before);
     // Its own address in another case is not "taken".
-    expect(await updateAccountProfile(sql, owner.id, { name: "Owner", email: "taken@example.org" })).toMatchObject({ status: "updated" });
+    expect(await updateAccountProfile(sql, owner.id, { name: "Owner", email: "taken@example.org" }, { emailChangeAllowed: true })).toMatchObject({ status: "updated" });
+  });
+
+  it("without emailChangeAllowed the name still changes, but a new address (or none) is refused and nothing is written", async () => {
+    const user = await addUser({ verified: true });
+    const before = (await readAccountProfile(sql, user.id))!;
+    const notAllowed = { emailChangeAllowed: false };
+    for (const email of ["changed@example.org", before.email!.toUpperCase(), null]) {
+      expect(await updateAccountProfile(sql, user.id, { name: "Sneaky", email }, notAllowed)).toEqual({ status: "email_change_not_allowed" });
+    }
+    expect(await readAccountProfile(sql, user.id)).toEqual(before);
+    expect(await updateAccountProfile(sql, user.id, { name: "Renamed", email: before.email }, notAllowed)).toEqual({ status: "updated", nameChanged: true, emailChanged: false });
+    expect(await readAccountProfile(sql, user.id)).toEqual({ ...before, name: "Renamed" });
+  });
+
+  it("without emailChangeAllowed, an address another account has is refused as not allowed, not as taken (no probing)", async () => {
+    await addUser({ email: "probe-target@example.org" });
+    const user = await addUser();
+    expect(await updateAccountProfile(sql, user.id, { name: "x", email: "probe-target@example.org" }, { emailChangeAllowed: false })).toEqual({
+      status: "email_change_not_allowed",
+    });
   });
 
   it("reports an unknown user", async () => {
-    expect(await updateAccountProfile(sql, randomUUID(), { name: "x", email: null })).toEqual({ status: "not_found" });
-    expect(await updateAccountProfile(sql, "nope", { name: "x", email: null })).toEqual({ status: "not_found" });
+    expect(await updateAccountProfile(sql, randomUUID(), { name: "x", email: null }, { emailChangeAllowed: true })).toEqual({ status: "not_found" });
+    expect(await updateAccountProfile(sql, "nope", { name: "x", email: null }, { emailChangeAllowed: true })).toEqual({ status: "not_found" });
   });
 });
 

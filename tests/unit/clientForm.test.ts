@@ -16,10 +16,12 @@ import {
   splitLines,
   updateClientSchema,
   LIFETIME_FIELDS,
+  SIGNING_ALGORITHM_CHOICES,
   type ClientFormValues,
 } from "@/lib/forms/clientForm";
 import { AUTHORIZATION_CODE_MAX_LIFETIME } from "@/lib/oauth/authorize";
 import { resolveClientScopes } from "@/lib/oauth/scopes";
+import { SUPPORTED_SIGNING_ALGORITHMS } from "@/lib/oauth/signingKeys";
 import { makeClient, makeScope, InMemoryScopeStore } from "./fakes";
 
 /** A valid public SPA registration; each test changes what it is about. */
@@ -254,8 +256,15 @@ describe("form → permissions", () => {
   });
 
   it("a stored client reads back into the same form values (round trip)", () => {
-    const values = spa({ grantTypes: ["authorization_code", "refresh_token"], scopes: ["offline_access", "profile"], postLogoutRedirectUris: "https://app.example.com/", idTokenLifetime: "600" });
+    const values = spa({
+      grantTypes: ["authorization_code", "refresh_token"],
+      scopes: ["offline_access", "profile"],
+      postLogoutRedirectUris: "https://app.example.com/",
+      idTokenLifetime: "600",
+      idTokenSigningAlg: "ES256",
+    });
     const stored = settings(values);
+    expect(stored.signingAlgorithms).toEqual({ idTokenSigningAlg: "ES256", accessTokenSigningAlg: null });
     const client = makeClient({
       clientType: stored.clientType,
       consentType: stored.consentType,
@@ -264,6 +273,7 @@ describe("form → permissions", () => {
       postLogoutRedirectUris: stored.postLogoutRedirectUris,
       permissions: clientPermissions(stored),
       ...stored.lifetimes,
+      ...stored.signingAlgorithms,
     });
     const back = clientFormValuesFromClient(client);
     expect(back).toEqual({ ...values, clientId: "" });
@@ -280,6 +290,27 @@ describe("form → permissions", () => {
     const values = clientFormValuesFromClient(seededSpa);
     expect(values.grantTypes).toEqual(["authorization_code", "refresh_token"]);
     expect(clientFormSchema.safeParse({ ...values, displayName: "Demo" }).success).toBe(true);
+  });
+});
+
+describe("signing algorithms", () => {
+  it("IT-02 empty means the server default (RS256), stored as null; RS256 and ES256 are stored as chosen", () => {
+    const settings = (values: ClientFormValues) => clientSettingsFromForm(clientFormSchema.parse(values));
+    expect(settings(spa({})).signingAlgorithms).toEqual({ idTokenSigningAlg: null, accessTokenSigningAlg: null });
+    expect(settings(spa({ idTokenSigningAlg: "RS256", accessTokenSigningAlg: "ES256" })).signingAlgorithms).toEqual({
+      idTokenSigningAlg: "RS256",
+      accessTokenSigningAlg: "ES256",
+    });
+  });
+
+  it.each(["none", "HS256", "PS256", "es256"])("an algorithm the server has no key for (%s) is refused on the field", (alg) => {
+    const result = clientFormSchema.safeParse(spa({ idTokenSigningAlg: alg as "ES256" }));
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((issue) => issue.path.join("."))).toEqual(["idTokenSigningAlg"]);
+  });
+
+  it("every choice the form offers is an algorithm the server signs with", () => {
+    expect(SIGNING_ALGORITHM_CHOICES.map((choice) => choice.value).filter(Boolean)).toEqual([...SUPPORTED_SIGNING_ALGORITHMS]);
   });
 });
 

@@ -331,6 +331,10 @@ export const WEB_CALLBACK = "https://app.example.test/callback";
 export const SPA_CALLBACK = "https://spa.example.test/cb";
 export const QUERY_CALLBACK = "https://query.example.test/cb?dummy1=lorem&dummy2=ipsum";
 export const MULTI_CALLBACKS = ["https://multi.example.test/a", "https://multi.example.test/b"];
+/** A native app's loopback redirect URIs (RFC 8252 §7.3): registered without a port, and with one. */
+export const NATIVE_CALLBACKS = ["http://127.0.0.1/callback", "http://[::1]:8400/cb"];
+/** A confidential web app developed on a loopback port: its port does not vary. */
+export const LOOPBACK_WEB_CALLBACK = "http://127.0.0.1:3000/callback";
 export const ORDERS_API = "https://orders.example.test";
 
 /** Permissions for the authorization code flow (endpoint + grant). */
@@ -354,6 +358,8 @@ export function authorizationClients(): ClientRecord[] {
     makeClient({ clientId: "no-code-grant", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("no-code-grant"), permissions: ["ept:authorization", "ept:token", "gt:client_credentials"] }),
     makeClient({ clientId: "no-code-response", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("no-code-response"), permissions: ["ept:authorization", "ept:token", "gt:authorization_code"] }),
     makeClient({ clientId: "other-app", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("other-app"), permissions: [...CODE_FLOW, ...USER_SCOPES] }),
+    makeClient({ clientId: "native-app", displayName: "Native App", clientType: "public", consentType: "implicit", redirectUris: NATIVE_CALLBACKS, permissions: [...CODE_FLOW, ...USER_SCOPES] }),
+    makeClient({ clientId: "loopback-web", consentType: "implicit", secret: WEB_SECRET, redirectUris: [LOOPBACK_WEB_CALLBACK], permissions: [...CODE_FLOW] }),
     makeClient({ clientId: "disabled-app", consentType: "implicit", secret: WEB_SECRET, redirectUris: redirect("disabled-app"), permissions: [...CODE_FLOW], enabled: false }),
   ];
 }

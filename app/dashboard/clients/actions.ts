@@ -54,6 +54,7 @@ function changeFor(settings: ClientSettings, current: Pick<ClientRecord, "permis
     permissions: mergePermissions(current?.permissions ?? [], clientPermissions(settings)),
     requirements: clientRequirements(current?.requirements ?? []),
     ...settings.lifetimes,
+    ...settings.signingAlgorithms,
   };
 }
 
@@ -72,6 +73,8 @@ function changedFields(before: ClientRecord, after: ClientRecord): string[] {
     "idTokenLifetime",
     "refreshTokenLifetime",
     "refreshTokenAbsoluteLifetime",
+    "idTokenSigningAlg",
+    "accessTokenSigningAlg",
     "clientSecretHashes",
   ] as const;
   return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
