@@ -134,6 +134,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
           interactions,
           codes,
           readSession: auth.readSession,
+          keys,
           audit,
           clientAddress: readClientAddress,
         }),

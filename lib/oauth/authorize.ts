@@ -16,6 +16,8 @@ import { readFormBody } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import { isValidS256Challenge } from "./pkce";
 import { isRegisteredRedirectUri } from "./redirectUris";
+import { verifyIdTokenHint } from "./idTokenHint";
+import type { KeyRing } from "./signingKeys";
 import type {
   AuthorizationCodeStore,
   AuthorizationRecord,
@@ -43,6 +45,8 @@ export interface AuthorizeEndpointDeps extends AuditDeps {
   interactions: InteractionStore;
   codes: AuthorizationCodeStore;
   readSession: SessionReader;
+  /** Verifies id_token_hint against the keys we sign with. */
+  keys: Pick<KeyRing, "verificationKey">;
   now?: () => number;
   log?: (error: unknown, request: Request) => void;
 }
@@ -213,6 +217,16 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
 
     if (!activeSession || !sessionIsFreshEnough(activeSession, request, interaction ? interaction.createdAt.getTime() : null)) {
       if (promptNone) return errorRedirect(redirect, new OAuthError("login_required", "The user is not signed in (prompt=none)."));
+      if (interaction) return redirectTo(pageUrl("login", interaction.id, request.loginHint));
+      return startInteraction(client, request, null, "login");
+    }
+    // OIDC Core §3.1.2.1: with an id_token_hint the app expects that user. Someone else signed in gets the
+    // chance to sign in as them; if this request's own sign-in is still someone else, the app is told.
+    if (request.expectedSubject !== undefined && activeSession.userId !== request.expectedSubject) {
+      const signedInForThisRequest = interaction !== null && activeSession.authTime.getTime() >= interaction.createdAt.getTime();
+      if (promptNone || signedInForThisRequest) {
+        return errorRedirect(redirect, new OAuthError("login_required", "The signed-in user is not the user the id_token_hint names."));
+      }
       if (interaction) return redirectTo(pageUrl("login", interaction.id, request.loginHint));
       return startInteraction(client, request, null, "login");
     }
@@ -397,6 +411,11 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         if (!/^\d{1,10}$/.test(maxAgeText) || Number(maxAgeText) > MAX_AGE_LIMIT) fail("invalid_request", "max_age must be a non-negative number of seconds.");
         maxAge = Number(maxAgeText);
       }
+      const idTokenHint = single("id_token_hint");
+      const hint = idTokenHint === undefined ? null : await verifyIdTokenHint(deps, idTokenHint);
+      if (idTokenHint !== undefined && (!hint || !hint.aud.includes(client.clientId))) {
+        fail("invalid_request", "The id_token_hint is not an ID token this server issued to this client.");
+      }
       const validated: ValidatedAuthorizationRequest = {
         clientId: client.clientId,
         redirectUri,
@@ -409,6 +428,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         prompt: prompt as ValidatedAuthorizationRequest["prompt"],
         maxAge,
         loginHint: single("login_hint") ?? null,
+        ...(hint ? { expectedSubject: hint.sub } : {}),
       };
       return await proceed(client, validated, await deps.readSession(request), null, requestAddress(deps, request), resolvedScopes);
     } catch (error) {

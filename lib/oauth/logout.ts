@@ -7,12 +7,12 @@
 // on a page. A request that cannot be tied to the browser's session (no hint,
 // or a hint for another session) is confirmed by the user first, with a
 // same-origin POST.
-import { compactVerify, decodeProtectedHeader } from "jose";
 import { endpointUrl, ENDPOINT_PATHS, type OAuthServerConfig } from "./config";
 import { errorPageResponse, escapeHtml, pageSecurityHeaders } from "./errorPage";
+import { verifyIdTokenHint, type IdTokenHintClaims } from "./idTokenHint";
 import { Permissions, hasPermission } from "./permissions";
-import type { ClientRecord, ClientStore, EndUserSession, SessionReader, SigningAlgorithm } from "./ports";
-import { SUPPORTED_SIGNING_ALGORITHMS, type KeyRing } from "./signingKeys";
+import type { ClientRecord, ClientStore, EndUserSession, SessionReader } from "./ports";
+import type { KeyRing } from "./signingKeys";
 
 export interface LogoutEndpointDeps {
   config: Pick<OAuthServerConfig, "issuer">;
@@ -30,7 +30,6 @@ export interface LogoutEndpointDeps {
 export const LOGOUT_CONFIRM_FIELD = "gatehouse_logout_confirm";
 const CARRIED = ["id_token_hint", "post_logout_redirect_uri", "client_id", "state"] as const;
 const MAX_BODY = 64 * 1024;
-const MAX_HINT = 16 * 1024;
 
 class LogoutRefused extends Error {
   constructor(
@@ -71,15 +70,8 @@ async function readParameters(request: Request): Promise<Parameters> {
   return params;
 }
 
-interface HintClaims {
-  sub: string;
-  aud: string[];
-  azp: string | null;
-  sid: string | null;
-}
-
 interface ValidatedLogout {
-  hint: HintClaims | null;
+  hint: IdTokenHintClaims | null;
   client: ClientRecord | null;
   /** The registered URI to send the browser to, or null: a page instead. */
   redirectUri: string | null;
@@ -142,32 +134,6 @@ export function createLogoutEndpoint(deps: LogoutEndpointDeps): (request: Reques
   const issuerOrigin = new URL(config.issuer).origin;
   const action = endpointUrl(config, ENDPOINT_PATHS.logout);
 
-  /** The hint's claims when we signed it (expired or not) and it names us as issuer; otherwise null. */
-  async function verifyHint(token: string): Promise<HintClaims | null> {
-    if (token.length > MAX_HINT) return null;
-    try {
-      const header = decodeProtectedHeader(token);
-      if (typeof header.kid !== "string" || !SUPPORTED_SIGNING_ALGORITHMS.includes(header.alg as SigningAlgorithm)) return null;
-      if (header.typ !== undefined && header.typ.toUpperCase() !== "JWT") return null; // e.g. an at+jwt access token
-      const key = await deps.keys.verificationKey(header.kid);
-      if (!key || key.alg !== header.alg) return null;
-      // Signature only: exp is deliberately not checked — an expired hint still identifies the session.
-      const { payload } = await compactVerify(token, key.publicKey, { algorithms: [key.alg] });
-      const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-      if (claims.iss !== config.issuer || typeof claims.sub !== "string" || !claims.sub) return null;
-      const aud = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : null;
-      if (!aud || aud.length === 0 || !aud.every((value): value is string => typeof value === "string")) return null;
-      return {
-        sub: claims.sub,
-        aud,
-        azp: typeof claims.azp === "string" ? claims.azp : null,
-        sid: typeof claims.sid === "string" ? claims.sid : null,
-      };
-    } catch {
-      return null;
-    }
-  }
-
   async function validate(params: Parameters): Promise<ValidatedLogout> {
     const carried = CARRIED.filter((name) => params.has(name)).map((name): [string, string] => [name, params.get(name)!]);
     const hintValue = params.get("id_token_hint") ?? null;
@@ -175,9 +141,9 @@ export function createLogoutEndpoint(deps: LogoutEndpointDeps): (request: Reques
     const redirectParam = params.get("post_logout_redirect_uri") ?? null;
     const state = params.get("state") ?? null;
 
-    let hint: HintClaims | null = null;
+    let hint: IdTokenHintClaims | null = null;
     if (hintValue !== null) {
-      hint = await verifyHint(hintValue);
+      hint = await verifyIdTokenHint(deps, hintValue);
       if (!hint) refuse("Sign-out request not accepted", "The id_token_hint is not an ID token issued by this server.");
     }
 

@@ -155,6 +155,8 @@ export interface ValidatedAuthorizationRequest {
   prompt: Array<"none" | "login" | "consent" | "select_account">;
   maxAge: number | null;
   loginHint: string | null;
+  /** The user an id_token_hint named (OIDC Core §3.1.2.1); absent without a hint. */
+  expectedSubject?: string;
 }
 
 export interface StoredInteraction {

@@ -2,7 +2,7 @@
 // flow with the openid scope, alice signed in through the portal pages, the
 // id_token verified against the jwks_uri the discovery document names.
 // CONFORMANCE.md sections 3 (TK-01), 7 (IT-01, IT-02, IT-04, IT-05), 8 (SE-02,
-// SE-04), AZ-13 and AZ-15; on PostgreSQL also the session row behind sid and auth_time.
+// SE-03, SE-04), AZ-13 and AZ-15; on PostgreSQL also the session row behind sid and auth_time.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
@@ -10,7 +10,7 @@ import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce 
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, fetchJwks, getJson, verifyAccessToken, type TokenSuccess } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
-import { startSeededServer, testBackend } from "../helpers/server";
+import { startSeededServer, testBackend, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 let suite: Awaited<ReturnType<typeof startSeededServer>>;
 let base: string;
@@ -106,6 +106,8 @@ function expectProfileAndEmail(claims: JWTPayload) {
 
 /** The first ID token of alice's first session (the spa), for SE-02 / SE-04. */
 let first: JWTPayload;
+/** That ID token as issued, for id_token_hint (SE-03). */
+let firstIdToken: string;
 /** The ID token after the prompt=login sign-in (SE-04). */
 let second: JWTPayload | undefined;
 
@@ -126,6 +128,7 @@ describe("the code flow with openid profile email", () => {
     const flow = await codeFlow(DEMO_SPA, "openid profile email");
     expect(flow.body.scope).toBe("openid profile email");
     first = await expectIdToken(flow, DEMO_SPA.clientId);
+    firstIdToken = flow.body.id_token!;
     expectProfileAndEmail(first);
     expect(first.auth_time).toBeGreaterThanOrEqual(signedIn.from);
     expect(first.auth_time).toBeLessThanOrEqual(signedIn.to);
@@ -176,6 +179,42 @@ describe("the login session behind auth_time (SE-*)", () => {
     expect(claims.sub).toBe(first.sub);
     expect(claims.auth_time).toBe(first.auth_time);
     expect(claims.sid).toBe(first.sid);
+  });
+
+  test("SE-03: prompt=none with the first ID token as id_token_hint succeeds silently, with the same sub and auth_time", async () => {
+    expect(firstIdToken, "the first spa flow ran").toBeDefined();
+    const pkce = newPkce();
+    const state = randomBytes(8).toString("hex");
+    const url = authorizeUrl(base, {
+      clientId: DEMO_SPA.clientId,
+      redirectUri: DEMO_SPA.redirectUri,
+      scope: "openid",
+      state,
+      pkce,
+      extra: { prompt: "none", id_token_hint: firstIdToken },
+    });
+    const response = await fetch(url, { redirect: "manual", headers: { cookie: alice } });
+    expect(response.status).toBe(303);
+    const body = await redeem(DEMO_SPA, new URL(response.headers.get("location")!), state, pkce.verifier);
+    const claims = await expectIdToken({ body, nonce: null }, DEMO_SPA.clientId);
+    expect(claims.sub).toBe(first.sub);
+    expect(claims.auth_time).toBe(first.auth_time);
+  });
+
+  test("SE-03: the hint names alice but admin is signed in → login_required; a hint issued to another client → invalid_request", async () => {
+    const { cookie: admin } = await signInOverHttp(base, "admin", TEST_ADMIN_PASSWORD);
+    const attempt = async (clientId: string, redirectUri: string, cookie: string, hint: string) => {
+      const url = authorizeUrl(base, { clientId, redirectUri, scope: "openid", state: "st", pkce: newPkce(), extra: { prompt: "none", id_token_hint: hint } });
+      const response = await fetch(url, { redirect: "manual", headers: { cookie } });
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get("location")!);
+      expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+      expect(location.searchParams.get("code")).toBeNull();
+      expect(location.searchParams.get("state")).toBe("st");
+      return location.searchParams.get("error");
+    };
+    expect(await attempt(DEMO_SPA.clientId, DEMO_SPA.redirectUri, admin, firstIdToken)).toBe("login_required");
+    expect(await attempt(DEMO_POSTMAN.clientId, DEMO_POSTMAN.redirectUri, alice, firstIdToken)).toBe("invalid_request");
   });
 
   test("SE-04: prompt=login asks for a new sign-in, and the ID token's auth_time is later; sub stays, sid is the new session's", async () => {

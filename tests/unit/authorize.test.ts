@@ -336,6 +336,25 @@ describe("authorize: errors are redirected to a valid redirect_uri with state an
     expectErrorRedirect(await fx.get(web({ state: "s", code_challenge: null, code_challenge_method: null })), WEB_CALLBACK, "invalid_request", "s");
   });
 
+  it("PK-04 / BCP-04 no downgrade: a request without code_challenge gets no code, so there is never a code a bare code_verifier could redeem", async () => {
+    const fx = createAuthorizeFixture();
+    fx.signIn();
+    expectErrorRedirect(await fx.get(spa({ state: "s", code_challenge: null, code_challenge_method: null, prompt: "none" })), SPA_CALLBACK, "invalid_request", "s");
+    expectErrorRedirect(await fx.get(web({ state: "s", code_challenge: null, code_challenge_method: null })), WEB_CALLBACK, "invalid_request", "s");
+    expect(fx.codes.codes.size).toBe(0);
+    expect(fx.interactions.interactions.size).toBe(0);
+  });
+
+  it("AZ-16 a claims request parameter is accepted and ignored (claims_parameter_supported is false): the code is issued", async () => {
+    const fx = createAuthorizeFixture();
+    fx.signIn();
+    const claims = JSON.stringify({ userinfo: { name: { essential: true } }, id_token: { email: null } });
+    const code = expectCodeRedirect(await fx.get(spa({ scope: "openid profile", state: "s", claims })), SPA_CALLBACK, "s");
+    expect(code).toBeTruthy();
+    // Only the scopes decide what is released; the code carries no extra claims for name or email.
+    expect([...fx.codes.codes.values()][0]!.scopes).toEqual(["openid", "profile"]);
+  });
+
   it("PK-05 code_challenge_method=plain, an unknown method, or none (plain by default) is invalid_request", async () => {
     const fx = createAuthorizeFixture();
     fx.signIn();

@@ -61,6 +61,15 @@ describe("discovery", () => {
     expect(body.id_token_signing_alg_values_supported).toEqual(["RS256", "ES256"]);
   });
 
+  it("IT-03 alg none is not advertised for ID tokens, access tokens or request objects (so it is never issued)", async () => {
+    const { body } = await metadata();
+    for (const key of ["id_token_signing_alg_values_supported", "access_token_signing_alg_values_supported"]) {
+      expect(body[key], key).not.toContain("none");
+    }
+    expect(body).not.toHaveProperty("request_object_signing_alg_values_supported");
+    expect(body.request_parameter_supported ?? false).toBe(false);
+  });
+
   it("DISC-02 scopes_supported comes from the scope store and includes openid", async () => {
     const { body } = await metadata();
     expect(body.scopes_supported).toEqual(["email", "openid", "orders:read"]);

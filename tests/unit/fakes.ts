@@ -399,8 +399,10 @@ function toSearchParams(params: AuthorizeParams): URLSearchParams {
   return search;
 }
 
-export function createAuthorizeFixture(options: { extraClients?: ClientRecord[] } = {}) {
+export function createAuthorizeFixture(options: { extraClients?: ClientRecord[]; keys?: KeyRing } = {}) {
   const config = testConfig();
+  // Without a ring of its own, no key verifies: every id_token_hint is refused.
+  const keys = options.keys ?? new KeyRing(new InMemorySigningKeyStore(), new KeyEncryption(TEST_SECRET));
   const clock = new FakeClock();
   const user = makeUser({ username: "alice", name: "Alice Example", email: "alice@example.com" });
   const otherUser = makeUser({ username: "bob", name: "Bob Example", email: "bob@example.com" });
@@ -425,6 +427,7 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[] 
       sessionReads.push(request);
       return holder.session;
     },
+    keys,
     audit,
     clientAddress: testClientAddress,
     now: clock.now,
