@@ -10,6 +10,7 @@ export const ADMIN_LINKS = [
   { href: "/dashboard/clients", label: "Clients" },
   { href: "/dashboard/scopes", label: "Scopes" },
   { href: "/dashboard/users", label: "Users" },
+  { href: "/dashboard/keys", label: "Signing keys" },
   { href: "/dashboard/audit", label: "Audit log" },
 ] as const;
 

@@ -18,11 +18,12 @@ import {
   createUserStore,
 } from "./db/repositories";
 import { createAuditLog } from "./db/audit";
+import { rotateKeys } from "./db/keyRotation";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
 import type { OAuthServerConfig } from "./oauth/config";
 import type { ClientAddressReader } from "./oauth/audit";
-import type { AuditLog } from "./oauth/ports";
+import type { AuditLog, SigningAlgorithm } from "./oauth/ports";
 import type { ConsentDeps } from "./oauth/consent";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
 import { createIntrospectionEndpoint } from "./oauth/introspect";
@@ -30,7 +31,7 @@ import { createJwksEndpoint } from "./oauth/jwks";
 import { KeyEncryption } from "./oauth/keyEncryption";
 import { createLogoutEndpoint } from "./oauth/logout";
 import { createRevocationEndpoint } from "./oauth/revoke";
-import { KeyRing } from "./oauth/signingKeys";
+import { KeyRing, type KeyRotationReport } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
@@ -52,6 +53,12 @@ export interface Gatehouse {
   audit: AuditLog;
   /** What the consent page needs (lib/oauth/consent.ts). */
   consent: ConsentDeps;
+  /**
+   * Replaces the active signing key of each algorithm (all by default), like `npm run keys:rotate`,
+   * but inside the running server: this process signs with the new key from its next request, other
+   * instances within GATEHOUSE_KEY_REFRESH_SECONDS. Works on the embedded database too.
+   */
+  rotateSigningKeys(algs?: readonly SigningAlgorithm[]): Promise<KeyRotationReport & { longestLifetime: number }>;
   endpoints: {
     authorize: WebHandler;
     token: WebHandler;
@@ -124,6 +131,16 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
       databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }),
       audit,
       consent: { config, clients, scopes, authorizations, interactions, users, audit },
+      async rotateSigningKeys(algs) {
+        const report = await rotateKeys(db, {
+          encryption,
+          algs,
+          accessTokenLifetime: settings.accessTokenLifetime,
+          keyRefreshSeconds: settings.keyRefreshSeconds,
+        });
+        keys.invalidate();
+        return report;
+      },
       endpoints: {
         authorize: createAuthorizeEndpoint({
           config,

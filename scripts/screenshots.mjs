@@ -107,6 +107,8 @@ try {
   const callback = visitor.waitForRequest((request) => request.url().startsWith("http://localhost:5173/"));
   await visitor.getByRole("button", { name: "Allow" }).click();
   await callback;
+  // Nothing listens at the app's address: let the failed navigation end before the next one.
+  await visitor.waitForURL((url) => url.protocol === "chrome-error:" || url.href.startsWith("http://localhost:5173/"));
   await visitor.setViewportSize(viewport);
   await visitor.goto(`${base}/account`);
   await shoot(visitor, "account");
@@ -114,7 +116,7 @@ try {
   const admin = await browser.newPage({ viewport });
   await signIn(admin, base, "admin", ADMIN_PASSWORD, "/dashboard");
   await shoot(admin, "dashboard");
-  for (const section of ["clients", "scopes", "users", "audit"]) {
+  for (const section of ["clients", "scopes", "users", "audit", "keys"]) {
     await admin.goto(`${base}/dashboard/${section}`);
     await shoot(admin, `dashboard-${section}`);
   }

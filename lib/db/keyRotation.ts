@@ -40,3 +40,29 @@ export async function rotateKeys(
     }),
   );
 }
+
+export interface SigningKeySummary {
+  kid: string;
+  alg: SigningAlgorithm;
+  /** As stored; a retiring key whose retireAfter has passed is no longer published or trusted. */
+  status: "active" | "retiring" | "retired";
+  createdAt: Date;
+  retireAfter: Date | null;
+}
+
+/** The keys for the dashboard, active first, then retiring, then retired, newest first; no private material. */
+export async function listSigningKeys(db: Pick<Database, "sql">, limit = 50): Promise<SigningKeySummary[]> {
+  const rows = await db.sql.query<{ kid: string; alg: string; status: string; created_at: Date | string; retire_after: Date | string | null }>(
+    `SELECT "kid", "alg", "status", "created_at", "retire_after" FROM "signing_keys"
+      ORDER BY CASE "status" WHEN 'active' THEN 0 WHEN 'retiring' THEN 1 ELSE 2 END, "created_at" DESC, "kid"
+      LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({
+    kid: row.kid,
+    alg: row.alg as SigningAlgorithm,
+    status: row.status === "active" || row.status === "retiring" ? row.status : "retired",
+    createdAt: new Date(row.created_at),
+    retireAfter: row.retire_after === null ? null : new Date(row.retire_after),
+  }));
+}

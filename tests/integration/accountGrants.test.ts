@@ -195,20 +195,38 @@ describe("/account (signed-in users)", () => {
     expect((await page("/account", admin)).status).toBe(200);
   });
 
-  test("profile: a bad address is a field error, an address taken in any letter case is a 409 on the field, a new one is unverified", async () => {
-    expect(await accountAction(alice, "updateProfile", { name: "Alice", email: "nope" })).toMatchObject({
+  test("profile: a bad address is a field error; a new address needs the current password; a taken one is a 409 on the field; a new one is unverified", async () => {
+    expect(await accountAction(alice, "updateProfile", { name: "Alice", email: "nope", currentPassword: "" })).toMatchObject({
       ok: false,
       status: 400,
       fieldErrors: { email: [expect.stringMatching(/email address like/)] },
     });
+    // Without the password an address change is refused before anything else: a session cannot probe taken addresses.
+    expect(await accountAction(admin, "updateProfile", { name: "Administrator", email: DEMO_USER.email, currentPassword: "" })).toMatchObject({
+      ok: false,
+      status: 400,
+      fieldErrors: { currentPassword: ["Enter your current password to change your email address."] },
+    });
     for (const email of [DEMO_USER.email, DEMO_USER.email.toUpperCase()]) {
-      expect(await accountAction(admin, "updateProfile", { name: "Administrator", email })).toMatchObject({
+      expect(await accountAction(admin, "updateProfile", { name: "Administrator", email, currentPassword: TEST_ADMIN_PASSWORD })).toMatchObject({
         ok: false,
         status: 409,
         fieldErrors: { email: ["Another account already uses this email address."] },
       });
     }
-    expect(await accountAction(alice, "updateProfile", { name: " Alice Liddell ", email: "alice.liddell@example.org" })).toEqual({
+    expect(await accountAction(alice, "updateProfile", { name: "Alice Liddell", email: "alice.liddell@example.org", currentPassword: "not-it" })).toMatchObject({
+      ok: false,
+      status: 400,
+      fieldErrors: { currentPassword: [expect.stringMatching(/not your current password/)] },
+    });
+    // The name alone needs no password; the address is unchanged.
+    expect(await accountAction(alice, "updateProfile", { name: " Alice L. ", email: DEMO_USER.email, currentPassword: "" })).toEqual({
+      ok: true,
+      data: { changed: ["name"], emailUnverified: false },
+    });
+    expect(
+      await accountAction(alice, "updateProfile", { name: " Alice Liddell ", email: "alice.liddell@example.org", currentPassword: DEMO_USER.password }),
+    ).toEqual({
       ok: true,
       data: { changed: ["name", "email"], emailUnverified: true },
     });
@@ -366,6 +384,7 @@ test("the audit log records every change, with the actor and no secrets (read on
   for (const kind of [
     "consent.withdrawn",
     "account.profile_updated",
+    "account.profile_update_refused",
     "account.password_change_refused",
     "account.password_changed",
     "account.session.ended",
