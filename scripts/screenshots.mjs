@@ -108,7 +108,8 @@ try {
   await visitor.getByRole("button", { name: "Allow" }).click();
   await callback;
   // Nothing listens at the app's address: let the failed navigation end before the next one.
-  await visitor.waitForURL((url) => url.protocol === "chrome-error:" || url.href.startsWith("http://localhost:5173/"));
+  const settled = (url) => url.protocol === "chrome-error:" || url.href.startsWith("http://localhost:5173/");
+  await visitor.waitForURL(settled).catch(() => visitor.waitForURL(settled));
   await visitor.setViewportSize(viewport);
   await visitor.goto(`${base}/account`);
   await shoot(visitor, "account");

@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type InputHTMLAttributes } from "react";
 import type { ActionResult } from "@/lib/auth/guards";
+import type { SigningAlgorithm } from "@/lib/oauth/ports";
 import {
   CONSENT_TYPE_CHOICES,
   GRANT_TYPE_CHOICES,
@@ -19,6 +20,7 @@ import {
   describeDuration,
   type ClientFormValues,
   type LifetimeField,
+  type SigningAlgorithmField,
   type SavedClient,
   type UpdateClientInput,
 } from "@/lib/forms/clientForm";
@@ -44,6 +46,8 @@ type ClientFormProps = ModeProps & {
   scopes: readonly ScopeOption[];
   /** What an empty lifetime field means: the server's defaults, in seconds. */
   lifetimeDefaults: Record<LifetimeField, number>;
+  /** What "Server default" signs with. */
+  signingAlgorithmDefaults: Record<SigningAlgorithmField, SigningAlgorithm>;
 };
 
 function RadioChoice({ id, label, description, ...input }: { id: string; label: string; description: string } & InputHTMLAttributes<HTMLInputElement>) {
@@ -205,7 +209,15 @@ export function ClientForm(props: ClientFormProps) {
         </p>
         <div className="grid gap-4 sm:grid-cols-2">
           {SIGNING_ALGORITHM_FIELD_NAMES.map((name) => (
-            <SelectField key={name} id={name} label={SIGNING_ALGORITHM_FIELDS[name].label} options={SIGNING_ALGORITHM_CHOICES} error={error(name)} {...register(name)} />
+            <SelectField
+              key={name}
+              id={name}
+              label={SIGNING_ALGORITHM_FIELDS[name].label}
+              options={SIGNING_ALGORITHM_CHOICES}
+              hint={`Server default: ${props.signingAlgorithmDefaults[name]}.`}
+              error={error(name)}
+              {...register(name)}
+            />
           ))}
         </div>
       </Section>

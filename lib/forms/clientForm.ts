@@ -38,7 +38,8 @@ export const GRANT_TYPE_CHOICES: readonly { value: GrantTypeChoice; label: strin
 
 /**
  * The algorithms a client's tokens may be signed with (lib/oauth/signingKeys.ts keeps a key for each);
- * "" is the server default, RS256, which every relying party must accept (OIDC Core §15.1).
+ * "" is the server default: RS256 for ID tokens, which every relying party must accept (OIDC Core §15.1),
+ * and GATEHOUSE_ACCESS_TOKEN_ALG (RS256 unless set) for access tokens.
  */
 export const SIGNING_ALGORITHM_FIELDS = {
   idTokenSigningAlg: { label: "ID token signing algorithm" },
@@ -48,7 +49,7 @@ export type SigningAlgorithmField = keyof typeof SIGNING_ALGORITHM_FIELDS;
 export const SIGNING_ALGORITHM_FIELD_NAMES = Object.keys(SIGNING_ALGORITHM_FIELDS) as SigningAlgorithmField[];
 const SIGNING_ALGORITHM_VALUES = ["", "RS256", "ES256"] as const satisfies readonly ("" | SigningAlgorithm)[];
 export const SIGNING_ALGORITHM_CHOICES: readonly { value: (typeof SIGNING_ALGORITHM_VALUES)[number]; label: string }[] = [
-  { value: "", label: "Server default (RS256)" },
+  { value: "", label: "Server default" },
   { value: "RS256", label: "RS256 (RSA): every OpenID Connect library accepts it" },
   { value: "ES256", label: "ES256 (ECDSA P-256): smaller and faster to sign; the app must support it" },
 ];

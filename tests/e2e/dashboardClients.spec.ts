@@ -158,6 +158,7 @@ test("IT-02: ES256 chosen for ID tokens in the dashboard signs the app's next ID
   await page.goto(spaEditUrl);
   const idTokenAlg = page.getByLabel("ID token signing algorithm");
   await expect(idTokenAlg).toHaveValue("");
+  await expect(idTokenAlg).toHaveAccessibleDescription("Server default: RS256.");
   await idTokenAlg.selectOption("ES256");
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByText("Changes saved. They apply from the next request.")).toBeVisible();

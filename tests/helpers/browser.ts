@@ -38,6 +38,8 @@ export async function appNavigationAfter(page: Page, prefix: string, action: () 
   await action();
   const sent = await request;
   await sent.response(); // null when the connection is refused; it resolves once the request has ended either way
-  await page.waitForURL((url) => url.protocol === "chrome-error:" || url.href.startsWith(prefix), { waitUntil: "load" });
+  const settled = (url: URL) => url.protocol === "chrome-error:" || url.href.startsWith(prefix);
+  // The wait may first see the navigation's own failure (net::ERR_CONNECTION_REFUSED); the error page still follows.
+  await page.waitForURL(settled, { waitUntil: "load" }).catch(() => page.waitForURL(settled, { waitUntil: "load" }));
   return new URL(sent.url());
 }

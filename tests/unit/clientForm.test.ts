@@ -294,7 +294,7 @@ describe("form → permissions", () => {
 });
 
 describe("signing algorithms", () => {
-  it("IT-02 empty means the server default (RS256), stored as null; RS256 and ES256 are stored as chosen", () => {
+  it("IT-02 empty means the server default, stored as null; RS256 and ES256 are stored as chosen", () => {
     const settings = (values: ClientFormValues) => clientSettingsFromForm(clientFormSchema.parse(values));
     expect(settings(spa({})).signingAlgorithms).toEqual({ idTokenSigningAlg: null, accessTokenSigningAlg: null });
     expect(settings(spa({ idTokenSigningAlg: "RS256", accessTokenSigningAlg: "ES256" })).signingAlgorithms).toEqual({

@@ -36,7 +36,7 @@ export default async function ClientPage({ params, searchParams }: { params: Par
   const gatehouse = await getGatehouse();
   const client = await findClientByApplicationId(gatehouse.db, id);
   if (!client) notFound();
-  const { scopes, lifetimeDefaults } = await loadClientFormData(gatehouse);
+  const { scopes, lifetimeDefaults, signingAlgorithmDefaults } = await loadClientFormData(gatehouse);
   const created = (await searchParams).created === "1";
   const defaultValues = clientFormValuesFromClient(client);
   // Only scopes that still exist can be ticked; a permission for a deleted scope is dropped on save.
@@ -87,7 +87,7 @@ export default async function ClientPage({ params, searchParams }: { params: Par
         ) : null}
       </div>
 
-      <ClientForm mode="edit" id={client.id} action={updateClient} defaultValues={defaultValues} scopes={scopes} lifetimeDefaults={lifetimeDefaults} />
+      <ClientForm mode="edit" id={client.id} action={updateClient} defaultValues={defaultValues} scopes={scopes} lifetimeDefaults={lifetimeDefaults} signingAlgorithmDefaults={signingAlgorithmDefaults} />
 
       <Panel title="Delete">
         <p className="text-sm text-slate-700">Deleting the client also deletes its users&apos; consents and every token issued to it.</p>

@@ -12,10 +12,10 @@ export const metadata: Metadata = { title: "New client" };
 
 export default async function NewClientPage() {
   const session = await requireAdminPage("/dashboard/clients/new");
-  const { scopes, lifetimeDefaults } = await loadClientFormData(await getGatehouse());
+  const { scopes, lifetimeDefaults, signingAlgorithmDefaults } = await loadClientFormData(await getGatehouse());
   return (
     <AppShell user={session} admin title="New client" description="Register an application. It can be used as soon as it is saved.">
-      <ClientForm mode="create" action={createClient} defaultValues={NEW_CLIENT_DEFAULTS} scopes={scopes} lifetimeDefaults={lifetimeDefaults} />
+      <ClientForm mode="create" action={createClient} defaultValues={NEW_CLIENT_DEFAULTS} scopes={scopes} lifetimeDefaults={lifetimeDefaults} signingAlgorithmDefaults={signingAlgorithmDefaults} />
     </AppShell>
   );
 }
