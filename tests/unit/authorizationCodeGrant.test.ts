@@ -10,7 +10,6 @@ import { createJwksEndpoint } from "@/lib/oauth/jwks";
 import { KeyEncryption } from "@/lib/oauth/keyEncryption";
 import { hashOpaqueValue } from "@/lib/oauth/secrets";
 import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
-import { createTokenEndpoint } from "@/lib/oauth/token";
 import {
   CODE_FLOW,
   InMemorySigningKeyStore,
@@ -28,6 +27,7 @@ import {
   makeScope,
   makeUser,
   tokenRequest,
+  tokenEndpointFor,
 } from "./fakes";
 
 const ISSUER = "https://id.example.test";
@@ -62,16 +62,7 @@ const esApp = () =>
 function setup() {
   const fx = createAuthorizeFixture({ extraClients: [esApp()] });
   const tokens = new InMemoryTokenStore();
-  const token = createTokenEndpoint({
-    config: fx.config,
-    keys,
-    tokens,
-    scopes: fx.scopes,
-    clients: fx.clients,
-    codes: fx.codes,
-    audit: fx.audit,
-    now: fx.clock.now,
-  });
+  const token = tokenEndpointFor(fx, keys, { tokens });
   fx.signIn();
   return { ...fx, tokens, token };
 }

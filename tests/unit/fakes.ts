@@ -5,6 +5,7 @@ import { KeyEncryption } from "@/lib/oauth/keyEncryption";
 import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
 import type { StoredTokenState, TokenRevocationStore, TokenStateStore } from "@/lib/oauth/ports";
 import { createAuthorizeEndpoint } from "@/lib/oauth/authorize";
+import { createTokenEndpoint, type TokenEndpointDeps } from "@/lib/oauth/token";
 import type { OAuthServerConfig } from "@/lib/oauth/config";
 import type { ConsentDeps } from "@/lib/oauth/consent";
 import type {
@@ -484,6 +485,24 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[];
 export type AuthorizeFixture = ReturnType<typeof createAuthorizeFixture>;
 
 /** The Location of a 303, parsed. */
+/**
+ * The token endpoint over an authorize fixture's stores and clock, so codes it
+ * issues can be redeemed; `overrides` adds or replaces deps (token stores, refresh tokens…).
+ */
+export function tokenEndpointFor(fx: AuthorizeFixture, keys: KeyRing, overrides: Partial<TokenEndpointDeps> = {}) {
+  return createTokenEndpoint({
+    config: fx.config,
+    keys,
+    tokens: new InMemoryTokenStore(),
+    scopes: fx.scopes,
+    clients: fx.clients,
+    codes: fx.codes,
+    audit: fx.audit,
+    now: fx.clock.now,
+    ...overrides,
+  });
+}
+
 export function redirectLocation(response: Response): URL {
   if (response.status !== 303) throw new Error(`expected a 303, got ${response.status}`);
   const location = response.headers.get("location");

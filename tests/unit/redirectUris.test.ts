@@ -6,10 +6,8 @@ import { describe, expect, it } from "vitest";
 import { isRegisteredRedirectUri } from "@/lib/oauth/redirectUris";
 import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
 import { KeyEncryption } from "@/lib/oauth/keyEncryption";
-import { createTokenEndpoint } from "@/lib/oauth/token";
 import {
   InMemorySigningKeyStore,
-  InMemoryTokenStore,
   LOOPBACK_WEB_CALLBACK,
   NATIVE_CALLBACKS,
   PKCE,
@@ -19,6 +17,7 @@ import {
   createAuthorizeFixture,
   redirectLocation,
   tokenRequest,
+  tokenEndpointFor,
 } from "./fakes";
 
 const nativeApp = { clientType: "public" as const, redirectUris: NATIVE_CALLBACKS };
@@ -74,16 +73,7 @@ describe("BCP-01 / RFC 8252 §7.3 at the endpoints", () => {
     const keyStore = new InMemorySigningKeyStore();
     const encryption = new KeyEncryption(TEST_SECRET);
     await ensureSigningKeys(keyStore, encryption);
-    const token = createTokenEndpoint({
-      config: fx.config,
-      keys: new KeyRing(keyStore, encryption),
-      tokens: new InMemoryTokenStore(),
-      scopes: fx.scopes,
-      clients: fx.clients,
-      codes: fx.codes,
-      audit: fx.audit,
-      now: fx.clock.now,
-    });
+    const token = tokenEndpointFor(fx, new KeyRing(keyStore, encryption));
     fx.signIn();
     return { ...fx, token };
   }

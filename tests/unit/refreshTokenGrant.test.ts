@@ -24,6 +24,7 @@ import {
   createAuthorizeFixture,
   makeClient,
   tokenRequest,
+  tokenEndpointFor,
 } from "./fakes";
 
 const ISSUER = "https://id.example.test";
@@ -56,17 +57,7 @@ function setup(clientOverrides: Parameters<typeof makeClient>[0] = {}) {
   const fx = createAuthorizeFixture({ extraClients: [offlineSpa(clientOverrides)] });
   const tokens = new InMemoryTokenStore();
   const refreshTokens = new InMemoryRefreshTokenStore(fx.codes);
-  const token = createTokenEndpoint({
-    config: fx.config,
-    keys,
-    tokens,
-    scopes: fx.scopes,
-    clients: fx.clients,
-    codes: fx.codes,
-    refreshTokens,
-    audit: fx.audit,
-    now: fx.clock.now,
-  });
+  const token = tokenEndpointFor(fx, keys, { tokens, refreshTokens });
   fx.signIn();
   return { ...fx, tokens, refreshTokens, token };
 }

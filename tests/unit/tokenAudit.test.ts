@@ -32,6 +32,7 @@ import {
   makeUser,
   testClientAddress,
   tokenRequest,
+  tokenEndpointFor,
 } from "./fakes";
 
 const SERVICE_SECRET = "service-secret-0123456789";
@@ -51,19 +52,7 @@ function setup() {
   const fx = createAuthorizeFixture({ extraClients: [service] });
   const tokens = new InMemoryTokenStore();
   const refreshTokens = new InMemoryRefreshTokenStore(fx.codes);
-  const token = createTokenEndpoint({
-    config: fx.config,
-    keys,
-    tokens,
-    scopes: fx.scopes,
-    clients: fx.clients,
-    codes: fx.codes,
-    refreshTokens,
-    audit: fx.audit,
-    clientAddress: testClientAddress,
-    now: fx.clock.now,
-    log: () => undefined,
-  });
+  const token = tokenEndpointFor(fx, keys, { tokens, refreshTokens, clientAddress: testClientAddress, log: () => undefined });
   fx.signIn();
   /** A token request from ADDRESS. */
   const post = (body: Record<string, string>, basic?: [string, string]) =>
