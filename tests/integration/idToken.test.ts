@@ -217,6 +217,23 @@ describe("the login session behind auth_time (SE-*)", () => {
     expect(await attempt(DEMO_POSTMAN.clientId, DEMO_POSTMAN.redirectUri, alice, firstIdToken)).toBe("invalid_request");
   });
 
+  test("SE-03: with admin signed in, alice's hint sends the browser to sign in; once alice has, the code is hers", async () => {
+    const { cookie: admin } = await signInOverHttp(base, "admin", TEST_ADMIN_PASSWORD);
+    const pkce = newPkce();
+    const state = randomBytes(8).toString("hex");
+    const url = authorizeUrl(base, { clientId: DEMO_SPA.clientId, redirectUri: DEMO_SPA.redirectUri, scope: "openid", state, pkce, extra: { id_token_hint: firstIdToken } });
+    const start = await fetch(url, { redirect: "manual", headers: { cookie: admin } });
+    expect(start.status).toBe(303);
+    const login = new URL(start.headers.get("location")!);
+    expect(login.pathname).toBe("/login");
+    // The interaction (kept in the database) remembers whom the hint named, across the sign-in.
+    const { cookie, response } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password, login.search);
+    expect(response.status).toBe(303);
+    const callback = await completeAuthorization(base, cookie, response.headers.get("location")!);
+    const claims = await expectIdToken({ body: await redeem(DEMO_SPA, callback, state, pkce.verifier), nonce: null }, DEMO_SPA.clientId);
+    expect(claims.sub).toBe(first.sub);
+  });
+
   test("SE-04: prompt=login asks for a new sign-in, and the ID token's auth_time is later; sub stays, sid is the new session's", async () => {
     expect(first, "the first spa flow ran").toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 1100));
