@@ -112,10 +112,13 @@ interface KeyRingState {
   jwks: { keys: PublicJwk[] };
   jwksJson: string;
   loadedAt: number;
+  /** The ring's generation when the load began; a load from before an invalidate() is not kept. */
+  generation: number;
 }
 
 export class KeyRing {
   private state: KeyRingState | null = null;
+  private generation = 0;
   private loading: Promise<KeyRingState> | null = null;
   private lastUnknownKidReload = Number.NEGATIVE_INFINITY;
 
@@ -157,40 +160,56 @@ export class KeyRing {
     return fresh.verification.get(kid) ?? null;
   }
 
-  /** Forces the next call to reload from the store (after a rotation). */
+  /**
+   * Forces the next call to reload from the store (after a rotation). A load
+   * already under way read the store before the rotation: it is not joined,
+   * and its result is not kept.
+   */
   invalidate(): void {
+    this.generation++;
     this.state = null;
+    this.loading = null;
   }
 
   private startLoading(): Promise<KeyRingState> {
     if (!this.loading) {
-      this.loading = this.load().finally(() => {
-        this.loading = null;
+      const loading: Promise<KeyRingState> = this.load().finally(() => {
+        if (this.loading === loading) this.loading = null;
       });
+      this.loading = loading;
     }
     return this.loading;
   }
 
-  /** Waits for a fresh ring (joining a reload already under way). */
+  /** Keeps a loaded ring unless an invalidate() came after its load began. */
+  private keep(fresh: KeyRingState): boolean {
+    if (fresh.generation !== this.generation) return false;
+    this.state = fresh;
+    return true;
+  }
+
+  /** Waits for a fresh ring of the current generation (joining a reload already under way). */
   private async reload(): Promise<KeyRingState> {
-    this.state = await this.startLoading();
-    return this.state;
+    let fresh = await this.startLoading();
+    while (!this.keep(fresh)) fresh = await this.startLoading();
+    return fresh;
   }
 
   private async current(): Promise<KeyRingState> {
     const state = this.state;
     if (state && this.now() - state.loadedAt < this.refreshIntervalMs) return state;
-    const loading = this.startLoading();
     // A stale ring keeps serving while the reload runs; only a cold ring waits.
     if (state) {
-      loading.then((fresh) => (this.state = fresh)).catch(() => undefined);
+      this.startLoading()
+        .then((fresh) => this.keep(fresh))
+        .catch(() => undefined);
       return state;
     }
-    this.state = await loading;
-    return this.state;
+    return this.reload();
   }
 
   private async load(): Promise<KeyRingState> {
+    const generation = this.generation;
     const loadedAt = this.now();
     // A retiring key past its retire_after is no longer published or trusted, whatever the store still says.
     const stored = (await this.store.listPublishedSigningKeys()).filter(
@@ -210,6 +229,6 @@ export class KeyRing {
       verification.set(kid, { kid, alg, publicKey: (await importJWK(jwk, alg)) as CryptoKey });
     }
     const jwks = { keys };
-    return { active, verification, jwks, jwksJson: JSON.stringify(jwks), loadedAt };
+    return { active, verification, jwks, jwksJson: JSON.stringify(jwks), loadedAt, generation };
   }
 }

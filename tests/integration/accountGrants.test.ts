@@ -6,7 +6,7 @@
 // endpoints. Runs on PGlite and PostgreSQL (GATEHOUSE_TEST_BACKEND).
 // CONFORMANCE.md rows: RT-05 (revoked refresh token), IR-02 (revoked token
 // inactive), RV-01 / RV-02 (what revoking one token takes along), UI-04.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodeJwt } from "jose";
 import { DEMO_POSTMAN, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
@@ -14,7 +14,7 @@ import { OPENID_CONFIGURATION_PATH, TOKEN_PATH, basicAuthorization, expectOAuthE
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
 import { callServerAction } from "../helpers/serverActions";
-import { TEST_ADMIN_PASSWORD, startSeededServer } from "../helpers/server";
+import { TEST_ADMIN_PASSWORD, startSeededServer, testBackend } from "../helpers/server";
 
 let suite: Awaited<ReturnType<typeof startSeededServer>>;
 let base: string;
@@ -371,6 +371,42 @@ describe("dashboard grants pages (administrators)", () => {
       status: 404,
     });
     expect(authorizationIdsOn((await page(userPath, admin)).html)).not.toContain(aliceAuthorization);
+  });
+});
+
+// Rows go in beside the running server, which only PostgreSQL allows (PGlite has one opener).
+describe.runIf(testBackend() === "postgres")("the grants page pages a client's authorizations (PostgreSQL)", () => {
+  test("55 authorizations: 50 on the first page, the rest on the second; each list's links keep the other's page", async () => {
+    const appId = randomUUID();
+    await queryStore(suite.store, `INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, 'paging-app', 'Paging App', 'public', now())`, [appId]);
+    const expected = new Set<string>();
+    for (let index = 0; index < 55; index++) {
+      const userId = randomUUID();
+      await queryStore(suite.store, `INSERT INTO "users" ("id", "username", "name", "updated_at") VALUES ($1, $2, 'Paged User', now())`, [userId, `paged-user-${index}`]);
+      const authorizationId = randomUUID();
+      await queryStore(
+        suite.store,
+        `INSERT INTO "authorizations" ("id", "application_id", "user_id", "scopes", "type", "created_at", "updated_at") VALUES ($1, $2, $3, ARRAY['api'], 'permanent', now() - make_interval(secs => $4::int), now())`,
+        [authorizationId, appId, userId, index],
+      );
+      expected.add(authorizationId);
+    }
+    const path = `/dashboard/clients/${appId}/grants`;
+    const first = await page(path, admin);
+    expect(first.status).toBe(200);
+    const firstIds = authorizationIdsOn(first.html);
+    expect(firstIds).toHaveLength(50);
+    expect(first.html).toContain(`href="${path}?authorizationsPage=2"`);
+    expect(first.html).toContain('aria-label="Authorization pages"');
+
+    const second = await page(`${path}?authorizationsPage=2&page=3`, admin);
+    const secondIds = authorizationIdsOn(second.html);
+    expect(secondIds).toHaveLength(5);
+    expect(new Set([...firstIds, ...secondIds])).toEqual(expected);
+    // Back to the first page of authorizations, still on the third page of tokens; and the other way round.
+    expect(second.html).toContain(`href="${path}?page=3"`);
+    expect(second.html).toContain(`href="${path}?authorizationsPage=2&amp;page=2"`);
+    expect(second.html).not.toContain(`authorizationsPage=3`);
   });
 });
 

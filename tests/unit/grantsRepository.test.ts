@@ -150,6 +150,25 @@ describe("listAuthorizations / listLiveTokens", () => {
     }
   });
 
+  it("page a client's authorizations newest first: limit and offset, hasMore only while more remain", async () => {
+    const app = randomUUID();
+    await sql.query(`INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, 'paged-app', 'Paged App', 'public', now())`, [app]);
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const user = randomUUID();
+      await sql.query(`INSERT INTO "users" ("id", "username", "name", "updated_at") VALUES ($1, $2, 'Someone', now())`, [user, `paged-${index}`]);
+      const id = await authorize(user, app, ["api"]);
+      await sql.query(`UPDATE "authorizations" SET "created_at" = now() - make_interval(mins => $2::int) WHERE "id" = $1`, [id, 10 - index]);
+      ids.push(id);
+    }
+    const newestFirst = [...ids].reverse();
+    const page = async (offset: number) => listAuthorizations(db, { applicationId: app }, { limit: 2, offset });
+    expect(await page(0)).toMatchObject({ items: newestFirst.slice(0, 2).map((id) => ({ id })), hasMore: true });
+    expect(await page(2)).toMatchObject({ items: newestFirst.slice(2, 4).map((id) => ({ id })), hasMore: true });
+    expect(await page(4)).toMatchObject({ items: newestFirst.slice(4).map((id) => ({ id })), hasMore: false });
+    expect((await page(6)).items).toEqual([]);
+  });
+
   it("leave out other users' and other clients' rows, revoked authorizations, and ad-hoc ones with nothing live", async () => {
     const bobs = await authorize(BOB, APP, ["api"]);
     const revoked = await authorize(ALICE, OTHER_APP, ["api"]);

@@ -134,4 +134,37 @@ describe("rotateSigningKeys", () => {
     await ring.signingKey("RS256"); // a stale ring serves while the reload runs
     await expect.poll(async () => (await ring.signingKey("RS256")).kid).toBe(newKid);
   });
+
+  it("a rotation in this process (invalidate) wins over a background reload that read the store before it", async () => {
+    const store = new InMemorySigningKeyStore();
+    await ensureSigningKeys(store, encryption);
+    // The next read of the store answers with what it held at that moment, but only when released.
+    let release: () => void = () => undefined;
+    let gateNext = false;
+    const gated: InMemorySigningKeyStore = Object.create(store);
+    gated.listPublishedSigningKeys = async () => {
+      const snapshot = await store.listPublishedSigningKeys();
+      if (gateNext) {
+        gateNext = false;
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return snapshot;
+    };
+    let now = T0;
+    const ring = new KeyRing(gated, encryption, 1_000, () => now);
+    const oldKid = (await ring.signingKey("RS256")).kid;
+
+    now += 1_500; // stale: the next read starts a background reload, which stalls on the old keys
+    gateNext = true;
+    expect((await ring.signingKey("RS256")).kid).toBe(oldKid);
+    const report = await rotateSigningKeys(store, encryption, { retireAfter: new Date(T0 + 3_600_000), now: new Date(now) });
+    ring.invalidate();
+    const newKid = report.created.find((key) => key.alg === "RS256")!.kid;
+    expect((await ring.signingKey("RS256")).kid).toBe(newKid);
+
+    release(); // the stalled reload finishes with the old keys: they must not come back
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await ring.signingKey("RS256")).kid).toBe(newKid);
+    expect((await ring.publicKeys()).keys.map((key) => key.kid)).toContain(newKid);
+  });
 });

@@ -7,7 +7,7 @@ import { pageNumber } from "@/components/ui/Pagination";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { findGrantClient } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";
-import { GrantsPageContent } from "../../../grants/GrantsPageContent";
+import { AUTHORIZATIONS_PAGE_PARAM, GrantsPageContent, TOKENS_PAGE_PARAM } from "../../../grants/GrantsPageContent";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Client grants" };
@@ -23,7 +23,8 @@ export default async function ClientGrantsPage({
   const session = await requireAdminPage(clientGrantsPath(encodeURIComponent(id)));
   const client = await findGrantClient((await getGatehouse()).db, id);
   if (!client) notFound();
-  const page = pageNumber((await searchParams).page);
+  const query = await searchParams;
+  const pages = { authorizations: pageNumber(query[AUTHORIZATIONS_PAGE_PARAM]), tokens: pageNumber(query[TOKENS_PAGE_PARAM]) };
   return (
     <AppShell
       user={session}
@@ -38,7 +39,7 @@ export default async function ClientGrantsPage({
         </>
       }
     >
-      <GrantsPageContent owner={{ ownerType: "client", ownerId: client.id }} path={clientGrantsPath(client.id)} page={page} />
+      <GrantsPageContent owner={{ ownerType: "client", ownerId: client.id }} path={clientGrantsPath(client.id)} pages={pages} />
     </AppShell>
   );
 }

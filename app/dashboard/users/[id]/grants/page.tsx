@@ -7,7 +7,7 @@ import { pageNumber } from "@/components/ui/Pagination";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { findGrantUser } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";
-import { GrantsPageContent } from "../../../grants/GrantsPageContent";
+import { AUTHORIZATIONS_PAGE_PARAM, GrantsPageContent, TOKENS_PAGE_PARAM } from "../../../grants/GrantsPageContent";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "User grants" };
@@ -23,7 +23,8 @@ export default async function UserGrantsPage({
   const session = await requireAdminPage(userGrantsPath(encodeURIComponent(id)));
   const user = await findGrantUser((await getGatehouse()).db, id);
   if (!user) notFound();
-  const page = pageNumber((await searchParams).page);
+  const query = await searchParams;
+  const pages = { authorizations: pageNumber(query[AUTHORIZATIONS_PAGE_PARAM]), tokens: pageNumber(query[TOKENS_PAGE_PARAM]) };
   return (
     <AppShell
       user={session}
@@ -38,7 +39,7 @@ export default async function UserGrantsPage({
         </>
       }
     >
-      <GrantsPageContent owner={{ ownerType: "user", ownerId: user.id }} path={userGrantsPath(user.id)} page={page} />
+      <GrantsPageContent owner={{ ownerType: "user", ownerId: user.id }} path={userGrantsPath(user.id)} pages={pages} />
     </AppShell>
   );
 }
