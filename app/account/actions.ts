@@ -2,7 +2,7 @@
 // /account's server actions. Each one works on the signed-in user's own rows
 // only: the user id comes from the session (ctx.session), never from the form,
 // and ids that do come from the page are matched against that user in SQL.
-import { accountAction, actionError, actionOk } from "@/lib/auth/guards";
+import { accountAction, actionError, actionOk, type ActionContext } from "@/lib/auth/guards";
 import { checkCurrentPassword } from "@/lib/auth/currentPassword";
 import { signOutCurrentSession } from "@/lib/auth/next";
 import { hashPassword } from "@/lib/auth/passwords";
@@ -13,7 +13,19 @@ import { CURRENT_PASSWORD_REFUSED, passwordFormSchema } from "@/lib/forms/passwo
 import { EMAIL_TAKEN, PASSWORD_FOR_EMAIL_CHANGE, profileFormSchema } from "@/lib/forms/profileForm";
 
 const ACCOUNT_GONE = "Your account no longer exists.";
-const NO_PASSWORD = "Your account has no password to confirm this with; ask an administrator.";
+
+/**
+ * Re-checks the signed-in user's current password (throttled like sign-in).
+ * Null when it is right; otherwise the refusal to answer with, audited as `refusedKind`.
+ */
+async function refuseWrongCurrentPassword(ctx: ActionContext, password: string, refusedKind: string, noPasswordMessage: string) {
+  const { userId, username } = ctx.session;
+  const check = await checkCurrentPassword(ctx.gatehouse.db.sql, { userId, username }, password, ctx.ip);
+  if (check.ok) return null;
+  await ctx.audit({ kind: refusedKind, userId, reason: check.reason });
+  if (check.reason === "no_password") return actionError(400, noPasswordMessage);
+  return actionError(400, CURRENT_PASSWORD_REFUSED, { currentPassword: [CURRENT_PASSWORD_REFUSED] });
+}
 
 /**
  * The profile. Changing the email address needs the current password, because
@@ -23,19 +35,18 @@ const NO_PASSWORD = "Your account has no password to confirm this with; ask an a
  * an address change unless it was.
  */
 export const updateProfile = accountAction(profileFormSchema, async (input, ctx) => {
-  const { userId, username } = ctx.session;
-  const { sql } = ctx.gatehouse.db;
-  let emailChangeAllowed = false;
-  if (input.currentPassword !== "") {
-    const check = await checkCurrentPassword(sql, { userId, username }, input.currentPassword, ctx.ip);
-    if (!check.ok) {
-      await ctx.audit({ kind: "account.profile_update_refused", userId, reason: check.reason });
-      if (check.reason === "no_password") return actionError(400, NO_PASSWORD);
-      return actionError(400, CURRENT_PASSWORD_REFUSED, { currentPassword: [CURRENT_PASSWORD_REFUSED] });
-    }
-    emailChangeAllowed = true;
+  const { userId } = ctx.session;
+  const emailChangeAllowed = input.currentPassword !== "";
+  if (emailChangeAllowed) {
+    const refusal = await refuseWrongCurrentPassword(
+      ctx,
+      input.currentPassword,
+      "account.profile_update_refused",
+      "Your account has no password to confirm this with; ask an administrator.",
+    );
+    if (refusal) return refusal;
   }
-  const result = await updateAccountProfile(sql, userId, { name: input.name, email: input.email === "" ? null : input.email }, { emailChangeAllowed });
+  const result = await updateAccountProfile(ctx.gatehouse.db.sql, userId, { name: input.name, email: input.email === "" ? null : input.email }, { emailChangeAllowed });
   if (result.status === "email_change_not_allowed") return actionError(400, PASSWORD_FOR_EMAIL_CHANGE, { currentPassword: [PASSWORD_FOR_EMAIL_CHANGE] });
   if (result.status === "email_taken") return actionError(409, EMAIL_TAKEN, { email: [EMAIL_TAKEN] });
   if (result.status === "not_found") return actionError(404, ACCOUNT_GONE);
@@ -46,15 +57,15 @@ export const updateProfile = accountAction(profileFormSchema, async (input, ctx)
 });
 
 export const changePassword = accountAction(passwordFormSchema, async (input, ctx) => {
-  const { userId, username, sessionId } = ctx.session;
-  const { sql } = ctx.gatehouse.db;
-  const check = await checkCurrentPassword(sql, { userId, username }, input.currentPassword, ctx.ip);
-  if (!check.ok) {
-    await ctx.audit({ kind: "account.password_change_refused", userId, reason: check.reason });
-    if (check.reason === "no_password") return actionError(400, "Your account has no password to change; ask an administrator to set one.");
-    return actionError(400, CURRENT_PASSWORD_REFUSED, { currentPassword: [CURRENT_PASSWORD_REFUSED] });
-  }
-  const changed = await changeAccountPassword(sql, userId, await hashPassword(input.newPassword), sessionId);
+  const { userId, sessionId } = ctx.session;
+  const refusal = await refuseWrongCurrentPassword(
+    ctx,
+    input.currentPassword,
+    "account.password_change_refused",
+    "Your account has no password to change; ask an administrator to set one.",
+  );
+  if (refusal) return refusal;
+  const changed = await changeAccountPassword(ctx.gatehouse.db.sql, userId, await hashPassword(input.newPassword), sessionId);
   if (!changed) return actionError(404, ACCOUNT_GONE);
   await ctx.audit({ kind: "account.password_changed", userId, details: { endedSessions: changed.endedSessions } });
   return actionOk({ endedSessions: changed.endedSessions });

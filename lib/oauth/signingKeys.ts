@@ -105,6 +105,15 @@ export async function rotateSigningKeys(
   return { created: keys.map(({ alg, kid }) => ({ alg, kid })), ...result, retireAfter: options.retireAfter };
 }
 
+/**
+ * Whether a stored key is still published and trusted at `at` (epoch ms): active keys are, and
+ * retiring keys until their retireAfter, whatever the stored status says until the next rotation.
+ */
+export function isPublishedKey(key: { status: string; retireAfter?: Date | null }, at: number): boolean {
+  if (key.status === "active") return true;
+  return key.status === "retiring" && (!key.retireAfter || key.retireAfter.getTime() > at);
+}
+
 interface KeyRingState {
   active: Map<SigningAlgorithm, ActiveSigningKey>;
   /** Active and retiring keys by kid. */
@@ -211,10 +220,7 @@ export class KeyRing {
   private async load(): Promise<KeyRingState> {
     const generation = this.generation;
     const loadedAt = this.now();
-    // A retiring key past its retire_after is no longer published or trusted, whatever the store still says.
-    const stored = (await this.store.listPublishedSigningKeys()).filter(
-      (key) => !(key.status === "retiring" && key.retireAfter && key.retireAfter.getTime() <= loadedAt),
-    );
+    const stored = (await this.store.listPublishedSigningKeys()).filter((key) => isPublishedKey(key, loadedAt));
     const active = new Map<SigningAlgorithm, ActiveSigningKey>();
     for (const key of stored) {
       // Newest first: the first active key per algorithm signs.

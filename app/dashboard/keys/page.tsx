@@ -7,15 +7,17 @@ import { Cell, Table } from "@/components/ui/Table";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { listSigningKeys, type SigningKeySummary } from "@/lib/db/keyRotation";
 import { getGatehouse } from "@/lib/gatehouse";
+import { isPublishedKey } from "@/lib/oauth/signingKeys";
 import { rotateSigningKeysAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Signing keys" };
 
-/** What a key does now; a retiring key past its date is no longer published, even before the next rotation marks it retired. */
+/** What a key does now (a retiring key past its date is no longer published, as the key ring sees it). */
 function keyState(key: SigningKeySummary, now: Date): { label: string; detail: ReactNode } {
+  if (!isPublishedKey(key, now.getTime())) return { label: "Retired", detail: "No longer published or trusted" };
   if (key.status === "active") return { label: "Active", detail: "Signs new tokens; published" };
-  if (key.status === "retiring" && key.retireAfter && key.retireAfter > now) {
+  if (key.retireAfter) {
     return {
       label: "Retiring",
       detail: (

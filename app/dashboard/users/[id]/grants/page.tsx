@@ -3,11 +3,10 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
 import { userGrantsPath } from "@/components/grants/GrantTables";
-import { pageNumber } from "@/components/ui/Pagination";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { findGrantUser } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";
-import { AUTHORIZATIONS_PAGE_PARAM, GrantsPageContent, TOKENS_PAGE_PARAM } from "../../../grants/GrantsPageContent";
+import { GrantsPageContent } from "../../../grants/GrantsPageContent";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "User grants" };
@@ -23,8 +22,6 @@ export default async function UserGrantsPage({
   const session = await requireAdminPage(userGrantsPath(encodeURIComponent(id)));
   const user = await findGrantUser((await getGatehouse()).db, id);
   if (!user) notFound();
-  const query = await searchParams;
-  const pages = { authorizations: pageNumber(query[AUTHORIZATIONS_PAGE_PARAM]), tokens: pageNumber(query[TOKENS_PAGE_PARAM]) };
   return (
     <AppShell
       user={session}
@@ -39,7 +36,7 @@ export default async function UserGrantsPage({
         </>
       }
     >
-      <GrantsPageContent owner={{ ownerType: "user", ownerId: user.id }} path={userGrantsPath(user.id)} pages={pages} />
+      <GrantsPageContent owner={{ ownerType: "user", ownerId: user.id }} path={userGrantsPath(user.id)} query={await searchParams} />
     </AppShell>
   );
 }
