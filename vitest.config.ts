@@ -26,6 +26,18 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // Long fault and load tests (kill -9, fuzzing, two instances): `npm run test:faults`, also run by .ci/run.
+          name: "faults",
+          include: ["tests/faults/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "interop",
           include: ["tests/interop/**/*.test.ts"],
           environment: "node",
