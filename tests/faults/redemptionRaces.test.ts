@@ -27,7 +27,7 @@ import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { startServer, type Backend, type RunningServer, type TestStore } from "../helpers/server";
 
 const RACERS = 20;
-const ROUNDS = 12;
+const ROUNDS = 25;
 const SCOPE = "openid offline_access api";
 
 interface RaceAnswer {
