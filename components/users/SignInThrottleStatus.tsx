@@ -8,15 +8,30 @@ function plural(n: number, one: string, many: string) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+function At({ date }: { date: Date }) {
+  return <time dateTime={date.toISOString()}>{date.toISOString().replace("T", " ").slice(0, 19)} UTC</time>;
+}
+
 export function SignInThrottleStatus({ state, username, clearButton }: { state: AccountThrottleState; username: string; clearButton: ReactNode }) {
   const counted = state.failures > 0 || state.unknownAddressFailures > 0 || state.waitingAddresses > 0;
   return (
     <div className="space-y-2 text-sm text-slate-700" data-testid="sign-in-throttle">
-      {state.throttledUntil ? (
+      {state.throttledUntil || state.slowedUntil ? (
         <p>
-          <strong className="text-slate-900">Throttled</strong>: sign-in attempts for {username} from addresses they have not signed in from before wait
-          until <time dateTime={state.throttledUntil.toISOString()}>{state.throttledUntil.toISOString().replace("T", " ").slice(0, 19)} UTC</time>. Addresses
-          they have signed in from are not affected.
+          <strong className="text-slate-900">Throttled</strong> for addresses {username} has not signed in from:{" "}
+          {state.throttledUntil ? (
+            <>
+              attempts from them wait until <At date={state.throttledUntil} />
+            </>
+          ) : (
+            <>each attempt from one starts a wait of {plural(state.nextWaitSeconds, "second", "seconds")}</>
+          )}
+          {state.slowedUntil ? (
+            <>
+              , and the failures are counted until <At date={state.slowedUntil} />
+            </>
+          ) : null}
+          . Addresses {username} has signed in from are not affected.
         </p>
       ) : (
         <p>

@@ -65,16 +65,22 @@ export interface ThrottleStore {
 }
 
 export interface AccountThrottleCounters {
-  /** Failures counted from addresses the account had not signed in from, and their wait. */
-  account: { failures: number; waitUntil: Date | null } | null;
+  /** Failures counted from addresses the account had not signed in from, until when, and their wait. */
+  account: { failures: number; countedUntil: Date | null; waitUntil: Date | null } | null;
   /** One entry per address with live failures (known addresses included). */
   pairs: { failures: number; waitUntil: Date | null }[];
 }
 
 /** What the dashboard shows about an account's sign-in throttle. */
 export interface AccountThrottleState {
-  /** Attempts from new addresses must wait until then (null: not throttled). */
+  /** Attempts from new addresses must wait until then (null: no wait running). */
   throttledUntil: Date | null;
+  /**
+   * Past the free failures from new addresses: each attempt from one starts a wait of
+   * `nextWaitSeconds`, until the failures are forgotten at this time (null: not slowed).
+   */
+  slowedUntil: Date | null;
+  nextWaitSeconds: number;
   /** Failures from addresses the account had not signed in from, in the current window. */
   unknownAddressFailures: number;
   /** Failed attempts counted over all addresses, and from how many. */
@@ -173,9 +179,13 @@ export class SignInThrottle {
     const counters = await this.store.inspectAccount(accountPart({ userId, identifier: "" }));
     const live = (until: Date | null) => (until !== null && until > now ? until : null);
     const throttledUntil = live(counters.account?.waitUntil ?? null);
+    const unknownAddressFailures = counters.account?.failures ?? 0;
+    const nextWaitSeconds = delayFor(this.policy.account, unknownAddressFailures + 1);
     return {
       throttledUntil,
-      unknownAddressFailures: counters.account?.failures ?? 0,
+      slowedUntil: nextWaitSeconds > 0 ? live(counters.account?.countedUntil ?? null) : null,
+      nextWaitSeconds,
+      unknownAddressFailures,
       failures: counters.pairs.reduce((sum, pair) => sum + pair.failures, 0),
       addresses: counters.pairs.filter((pair) => pair.failures > 0).length,
       waitingAddresses: counters.pairs.filter((pair) => live(pair.waitUntil) !== null).length,

@@ -86,7 +86,13 @@ export function createSignInThrottleStore(sql: SqlExecutor, options: SignInThrot
       const accountFailures = byKey.get(`${FAILURES}:account:${account}`);
       const pairPrefix = `${FAILURES}:pair:${account}:`;
       return {
-        account: accountFailures ? { failures: accountFailures.points, waitUntil: waitOf(`${TURNS}:account:${account}`) } : null,
+        account: accountFailures
+          ? {
+              failures: accountFailures.points,
+              countedUntil: accountFailures.expire === null ? null : new Date(accountFailures.expire),
+              waitUntil: waitOf(`${TURNS}:account:${account}`),
+            }
+          : null,
         pairs: rows
           .filter((row) => row.key.startsWith(pairPrefix))
           .map((row) => ({ failures: row.points, waitUntil: waitOf(`${TURNS}:pair:${account}:${row.key.slice(pairPrefix.length)}`) })),

@@ -63,7 +63,10 @@ class MemoryThrottleStore implements ThrottleStore {
       .filter(([key, row]) => key.startsWith(`pair:${account}:`) && live(row))
       .map(([key, row]) => ({ failures: row.points, waitUntil: live(this.turns.get(key)) ? new Date(this.turns.get(key)!.expire) : null }));
     const turn = live(this.turns.get(`account:${account}`));
-    return { account: accountRow ? { failures: accountRow.points, waitUntil: turn ? new Date(turn.expire) : null } : null, pairs };
+    return {
+      account: accountRow ? { failures: accountRow.points, countedUntil: new Date(accountRow.expire), waitUntil: turn ? new Date(turn.expire) : null } : null,
+      pairs,
+    };
   }
   async clearAccount(account: string) {
     let cleared = 0;
@@ -213,11 +216,18 @@ describe("the administrator's view", () => {
     for (let i = 0; i < 12; i++) await attempt(ALICE, `198.51.100.${i}`, "fail");
     await attempt(ALICE, "203.0.113.50", "fail");
     const state = await throttle.accountState(ALICE.userId, new Date(clock));
-    expect(state).toMatchObject({ unknownAddressFailures: 10, failures: 11, addresses: 11, waitingAddresses: 0 });
+    expect(state).toMatchObject({ unknownAddressFailures: 10, failures: 11, addresses: 11, waitingAddresses: 0, nextWaitSeconds: 4 });
     expect(state.throttledUntil?.getTime()).toBe(clock + 2000);
+    expect(state.slowedUntil?.getTime()).toBe(T0 + 3600_000);
+    // Once the wait has run out the account is still slowed: the next attempt from a new address starts one.
+    const later = await throttle.accountState(ALICE.userId, new Date(clock + 3000));
+    expect(later).toMatchObject({ throttledUntil: null, nextWaitSeconds: 4 });
+    expect(later.slowedUntil).not.toBeNull();
     expect(await throttle.clearAccount(ALICE.userId)).toBeGreaterThan(0);
     expect(await throttle.accountState(ALICE.userId, new Date(clock))).toEqual({
       throttledUntil: null,
+      slowedUntil: null,
+      nextWaitSeconds: 0,
       unknownAddressFailures: 0,
       failures: 0,
       addresses: 0,
