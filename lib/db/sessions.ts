@@ -181,6 +181,11 @@ export async function readSignInLimits(sql: SqlExecutor, keys: string[], prefixe
   return rows.map((row) => ({ key: row.key, points: Number(row.points), expire: row.expire === null ? null : Number(row.expire) }));
 }
 
+/** Deletes the row `key` if its count is back to zero (or below); a concurrent count keeps it. */
+export async function deleteEmptySignInLimit(sql: SqlExecutor, key: string): Promise<void> {
+  await sql.query(`DELETE FROM "sign_in_limits" WHERE "key" = $1 AND "points" <= 0`, [key]);
+}
+
 /** Deletes those rows in one statement; returns how many of them were live. */
 export async function clearSignInLimits(sql: SqlExecutor, keys: string[], prefixes: string[], nowMs: number): Promise<number> {
   const rows = await sql.query<{ live: boolean }>(

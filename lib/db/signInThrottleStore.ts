@@ -13,7 +13,7 @@ import { createHmac } from "node:crypto";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
 import type { AccountThrottleCounters, ThrottleStore } from "../auth/throttle";
 import type { SqlExecutor } from "./client";
-import { clearSignInLimits, findKnownSignInAddress, readSignInLimits, rememberKnownSignInAddress, SIGN_IN_LIMITS_TABLE } from "./sessions";
+import { clearSignInLimits, deleteEmptySignInLimit, findKnownSignInAddress, readSignInLimits, rememberKnownSignInAddress, SIGN_IN_LIMITS_TABLE } from "./sessions";
 
 /** Key prefixes of the two limiters (rate-limiter-flexible stores "<prefix>:<key>"). */
 const FAILURES = "signin-fail";
@@ -60,7 +60,9 @@ export function createSignInThrottleStore(sql: SqlExecutor, options: SignInThrot
       return (await failures.penalty(key, 1, { customDuration: windowSeconds })).consumedPoints;
     },
     async uncount(key, windowSeconds) {
-      await failures.reward(key, 1, { customDuration: windowSeconds });
+      const left = await failures.reward(key, 1, { customDuration: windowSeconds });
+      // A refused attempt under a fresh name leaves no row behind (no storage for nothing).
+      if (left.consumedPoints <= 0) await deleteEmptySignInLimit(sql, `${FAILURES}:${key}`);
     },
     async claimTurn(key, seconds) {
       // The first penalty after a wait has run out resets the row to 1 with a new expiry: that caller has the turn.

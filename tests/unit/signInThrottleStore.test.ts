@@ -83,6 +83,11 @@ describe.each([
     const msLeft = Number(row!.expire) - Date.now();
     expect(msLeft).toBeGreaterThan(3_000_000);
     expect(msLeft).toBeLessThanOrEqual(3_600_000);
+    // Taking back the only count of a key leaves no row behind.
+    const fresh = `pair:test:${randomUUID()}`;
+    expect(await store.count(fresh, 3600)).toBe(1);
+    await store.uncount(fresh, 3600);
+    expect(await backend.sql.query(`SELECT 1 FROM "sign_in_limits" WHERE "key" = $1`, [`signin-fail:${fresh}`])).toEqual([]);
   });
 
   it.runIf(run)("gives exactly one of many concurrent claims the turn; the others learn the time left", async () => {
