@@ -6,6 +6,7 @@ import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./auth/clientAddress";
 import { createPortalAuth, parseCookieHeader, type PortalAuth, type SessionCookie } from "./auth/portalAuth";
+import { SignInThrottle } from "./auth/throttle";
 import {
   createAuthorizationCodeStore,
   createAuthorizationStore,
@@ -18,6 +19,7 @@ import {
   createUserStore,
 } from "./db/repositories";
 import { createAuditLog } from "./db/audit";
+import { createSignInThrottleStore } from "./db/signInThrottleStore";
 import { rotateKeys } from "./db/keyRotation";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
@@ -44,6 +46,8 @@ export interface Gatehouse {
   sessionSecret: string;
   /** Portal sign-in sessions (lib/auth/portalAuth.ts); `auth.readSession` is a SessionReader. */
   auth: PortalAuth;
+  /** The sign-in throttle: /login, /account's password check, and the dashboard's view of it. */
+  signInThrottle: SignInThrottle;
   config: OAuthServerConfig;
   db: Database;
   keys: KeyRing;
@@ -118,12 +122,14 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const tokenStates = createTokenStateStore(db);
     const audit = createAuditLog(db.sql);
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
-    const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret });
+    const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
+    const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
     return {
       settings,
       sessionSecret,
       auth,
+      signInThrottle,
       config,
       db,
       keys,

@@ -20,7 +20,7 @@ const ACCOUNT_GONE = "Your account no longer exists.";
  */
 async function refuseWrongCurrentPassword(ctx: ActionContext, password: string, refusedKind: string, noPasswordMessage: string) {
   const { userId, username } = ctx.session;
-  const check = await checkCurrentPassword(ctx.gatehouse.db.sql, { userId, username }, password, ctx.ip);
+  const check = await checkCurrentPassword(ctx.gatehouse.db.sql, ctx.gatehouse.signInThrottle, { userId, username }, password, ctx.ip);
   if (check.ok) return null;
   await ctx.audit({ kind: refusedKind, userId, reason: check.reason });
   if (check.reason === "no_password") return actionError(400, noPasswordMessage);

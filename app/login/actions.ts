@@ -4,7 +4,7 @@ import { cookies, headers } from "next/headers";
 import { redirect, RedirectType } from "next/navigation";
 import { requestClientAddress } from "@/lib/auth/next";
 import { postSignInLocation } from "@/lib/auth/returnTo";
-import { SIGN_IN_REFUSED, signInFieldsSchema, type SignInFieldErrors, type SignInState } from "@/lib/auth/signInForm";
+import { SIGN_IN_REFUSED, signInFieldsSchema, signInThrottledMessage, type SignInFieldErrors, type SignInState } from "@/lib/auth/signInForm";
 import { getGatehouse } from "@/lib/gatehouse";
 
 function text(value: FormDataEntryValue | null): string {
@@ -39,7 +39,13 @@ export async function signIn(_previous: SignInState, formData: FormData): Promis
     clientAddress: await requestClientAddress(),
     userAgent: requestHeaders.get("user-agent"),
   });
-  if (!result.ok) return { status: "refused", username: parsed.data.username, message: SIGN_IN_REFUSED };
+  if (!result.ok) {
+    // A throttled attempt is answered at once with the wait, never by holding the request.
+    if (result.retryAfterSeconds !== undefined) {
+      return { status: "refused", username: parsed.data.username, message: signInThrottledMessage(result.retryAfterSeconds), retryAfterSeconds: result.retryAfterSeconds };
+    }
+    return { status: "refused", username: parsed.data.username, message: SIGN_IN_REFUSED };
+  }
 
   const store = await cookies();
   for (const cookie of result.cookies) store.set(cookie.name, cookie.value, cookie.options);

@@ -1,29 +1,29 @@
 // Re-checking the password of a signed-in user before a sensitive change
-// (/account's password form). The attempt counts against the same failed
-// sign-in limits as /login (lib/auth/throttle.ts): a stolen session cannot be
-// used to guess the password any faster than the sign-in form allows.
+// (/account's password form). The attempt goes through the same sign-in
+// throttle as /login (lib/auth/throttle.ts): a stolen session cannot be used
+// to guess the password any faster than the sign-in form allows.
 import type { SqlExecutor } from "../db/client";
 import { readPasswordHash } from "../db/account";
-import { createSignInThrottleStore } from "../db/signInThrottleStore";
 import { verifyPassword } from "./passwords";
-import { DEFAULT_THROTTLE_POLICY, SignInThrottle, type ThrottlePolicy } from "./throttle";
+import type { SignInThrottle } from "./throttle";
 
-export type CurrentPasswordCheck = { ok: true } | { ok: false; reason: "bad_password" | "no_password" | "throttled" };
+export type CurrentPasswordCheck =
+  | { ok: true }
+  | { ok: false; reason: "bad_password" | "no_password" }
+  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
 export async function checkCurrentPassword(
   sql: SqlExecutor,
+  throttle: SignInThrottle,
   user: { userId: string; username: string },
   password: string,
   clientAddress: string | null,
-  policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
 ): Promise<CurrentPasswordCheck> {
-  const attempt = await new SignInThrottle(createSignInThrottleStore(sql), policy).begin(user.username, clientAddress);
+  const attempt = await throttle.begin({ userId: user.userId, identifier: user.username }, clientAddress);
+  if (attempt.refused) return { ok: false, reason: "throttled", retryAfterSeconds: attempt.retryAfterSeconds };
   const passwordHash = await readPasswordHash(sql, user.userId);
-  const ok = !attempt.refused && passwordHash !== null && (await verifyPassword(passwordHash, password));
-  if (ok) {
-    await attempt.succeeded();
-    return { ok: true };
-  }
-  await attempt.failed();
-  return { ok: false, reason: attempt.refused ? "throttled" : passwordHash === null ? "no_password" : "bad_password" };
+  if (passwordHash === null) return { ok: false, reason: "no_password" };
+  if (!(await verifyPassword(passwordHash, password))) return { ok: false, reason: "bad_password" };
+  await attempt.succeeded();
+  return { ok: true };
 }

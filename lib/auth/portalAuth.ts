@@ -1,7 +1,7 @@
 // End-user sessions of the portal with @auth/core (without next-auth).
 //
 // Sign-in: the Credentials provider checks the password (argon2id), under the
-// failed-sign-in throttle, and creates a row in "sessions". The session cookie
+// sign-in throttle (lib/auth/throttle.ts), and creates a row in "sessions". The session cookie
 // is Auth.js's encrypted JWT (JWE) and carries only that row's id (`sid`).
 // Every read of the cookie — the jwt callback behind /api/auth/session, and
 // readSession for the authorization endpoint and the pages — checks the row:
@@ -20,12 +20,11 @@ import {
   recordSignInEvent,
   type ActiveSessionRow,
 } from "../db/sessions";
-import { createSignInThrottleStore } from "../db/signInThrottleStore";
 import type { EndUserSession } from "../oauth/ports";
 import { hashPassword, verifyPassword } from "./passwords";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./clientAddress";
 import { MAX_IDENTIFIER_LENGTH, MAX_PASSWORD_LENGTH } from "./signInForm";
-import { DEFAULT_THROTTLE_POLICY, SignInThrottle, type ThrottlePolicy } from "./throttle";
+import type { SignInThrottle } from "./throttle";
 
 export const AUTH_BASE_PATH = "/api/auth";
 /** Absolute lifetime of a portal session: a new sign-in is needed 12 hours after the last one. */
@@ -68,7 +67,16 @@ export interface PasswordSignIn {
 
 export type PasswordSignInResult =
   | { ok: true; session: PortalSession; cookies: SessionCookie[] }
-  | { ok: false };
+  /** Refused; `retryAfterSeconds` when the throttle refused it before the password was checked. */
+  | { ok: false; retryAfterSeconds?: number };
+
+/** authorize's refusal by the throttle: a CredentialsSignin (quiet, passed through by Auth's raw mode) with the wait. */
+class SignInThrottled extends CredentialsSignin {
+  code = "throttled";
+  constructor(readonly retryAfterSeconds: number) {
+    super("sign-in throttled");
+  }
+}
 
 export interface PortalAuth {
   /** Reads and validates the portal session of a Web request (its Cookie header): a SessionReader. */
@@ -93,7 +101,8 @@ export interface PortalAuthOptions {
   issuer: string;
   /** Secret for the session JWE (an array allows rotation: the first one encrypts). */
   secret: string | string[];
-  throttlePolicy?: ThrottlePolicy;
+  /** The sign-in throttle (lib/auth/throttle.ts), shared with /account's password check. */
+  throttle: SignInThrottle;
   now?: () => Date;
   /** Where log lines go; tests pass a spy. */
   log?: Pick<Console, "error" | "warn">;
@@ -162,10 +171,11 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
   const useSecureCookies = issuer.startsWith("https:");
   const sessionCookieName = `${useSecureCookies ? "__Secure-" : ""}${sessionCookieBaseName}`;
   const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
-  const throttle = new SignInThrottle(createSignInThrottleStore(sql), options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY, now);
+  const { throttle } = options;
 
-  // Unknown users, users without a password and refused attempts still cost
-  // one argon2 verification, so the answer's timing does not tell them apart.
+  // Unknown users, disabled users and users without a password still cost one
+  // argon2 verification, so the answer's timing does not tell them apart.
+  // Throttled attempts cost none: they are refused before any password check.
   let dummyHash: Promise<string> | undefined;
   const dummyVerify = async (password: string) => {
     dummyHash ??= hashPassword(`gatehouse-dummy-${crypto.randomUUID()}`);
@@ -193,16 +203,19 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
       return null;
     }
     const user = await findUserBySignInIdentifier(sql, identifier);
-    // One counter per account whichever name it was reached by; unknown names count by themselves.
-    const attempt = await throttle.begin(user ? user.username : identifier, ip);
+    // One set of counters per account whichever name it was reached by; unknown names count by themselves.
+    const attempt = await throttle.begin({ userId: user?.id ?? null, identifier }, ip);
+    if (attempt.refused) {
+      await audit("signin.failed", user?.id ?? null, ip, "throttled");
+      throw new SignInThrottled(attempt.retryAfterSeconds);
+    }
     const usable = user !== null && user.enabled && user.passwordHash !== null;
     let passwordOk = false;
-    if (usable && !attempt.refused) passwordOk = await verifyPassword(user.passwordHash!, password);
+    if (usable) passwordOk = await verifyPassword(user.passwordHash!, password);
     else await dummyVerify(password);
 
     if (!passwordOk || !user) {
-      await attempt.failed();
-      const reason = attempt.refused ? "throttled" : !user ? "unknown_user" : !user.enabled ? "disabled" : !user.passwordHash ? "no_password" : "bad_password";
+      const reason = !user ? "unknown_user" : !user.enabled ? "disabled" : !user.passwordHash ? "no_password" : "bad_password";
       await audit("signin.failed", user?.id ?? null, ip, reason);
       return null;
     }
@@ -316,6 +329,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
         // sets them; `skipCSRFCheck`: Next.js's own origin check guards server actions.
         result = await Auth(request, { ...config, raw, skipCSRFCheck });
       } catch (error) {
+        if (error instanceof SignInThrottled) return { ok: false, retryAfterSeconds: error.retryAfterSeconds };
         if (error instanceof CredentialsSignin) return { ok: false };
         throw error;
       }

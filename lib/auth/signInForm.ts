@@ -2,8 +2,20 @@
 // (react-hook-form) and in the server action. Safe to import from client code.
 import { z } from "zod";
 
-/** The one message for every refused sign-in: it never says which part was wrong. */
-export const SIGN_IN_REFUSED = "Incorrect username or password, or too many attempts — try again later.";
+/** The one message for every refused password: it never says which part was wrong. */
+export const SIGN_IN_REFUSED = "Incorrect username or password.";
+
+/**
+ * The answer to an attempt the throttle refused before any password check (so
+ * it says nothing about the password): when to try again.
+ */
+export function signInThrottledMessage(retryAfterSeconds: number): string {
+  const wait =
+    retryAfterSeconds < 90
+      ? `${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"}`
+      : `${Math.ceil(retryAfterSeconds / 60)} minutes`;
+  return `Too many failed sign-ins. Try again in ${wait}.`;
+}
 
 export const MAX_IDENTIFIER_LENGTH = 320;
 /** Long enough for any passphrase; bounds the work one request can cause. */
@@ -30,5 +42,5 @@ export type SignInFieldErrors = Partial<Record<keyof SignInFields, string>>;
 export type SignInState =
   | { status: "idle" }
   | { status: "invalid"; username: string; fieldErrors: SignInFieldErrors }
-  | { status: "refused"; username: string; message: string }
+  | { status: "refused"; username: string; message: string; retryAfterSeconds?: number }
   | { status: "signed-in"; redirectTo: string };

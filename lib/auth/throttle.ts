@@ -1,90 +1,199 @@
-// Failed sign-in limits, shared by every instance through the
-// sign_in_throttles table: one counter per account and one per client address.
+// The sign-in throttle (OWASP Authentication Cheat Sheet, NIST SP 800-63B
+// §5.2.2): growing waits instead of a lock, so no stranger can lock an owner out.
+//
+// Three counters, each "a few free failures, then waits that double up to a cap":
+// - pair (account, address): every attempt. The only one that judges an
+//   attempt from an address the account has signed in from before ("known").
+// - account: attempts from addresses the account has NOT signed in from, so
+//   guesses spread over many addresses slow down, but never the owner at home.
+// - address: attempts from that address for accounts that have not signed in
+//   from it, with a much higher threshold: a NAT or proxy full of honest users
+//   keeps working, and its known users are never judged by it.
 //
 // An attempt is counted BEFORE the password is checked (one atomic upsert per
-// key), so a burst of concurrent guesses cannot slip past the limit while the
-// first ones are still being verified. A successful sign-in takes its attempt
-// back: it clears the account's counter and uncounts itself from the address.
-// When an attempt fails and its count has reached the limit, the key is locked;
-// while locked, every attempt is refused, even with the right password.
+// counter), and one past the free failures must take the counter's "turn": a
+// wait that starts with that attempt and blocks the next one until it ends.
+// A burst of concurrent guesses therefore gets exactly one turn. A refused
+// attempt is answered at once with the time left (never by holding the
+// request) and is taken back: waiting out a throttle does not make it longer.
+// A success clears its pair, takes itself back from the other counters and
+// records its address as known.
+import { createHash } from "node:crypto";
 
-export interface ThrottleRule {
-  /** Failures allowed in one window; the one that reaches it locks the key. */
-  maxFailures: number;
+export interface BackoffRule {
+  /** Failures within the window that need no wait. */
+  freeFailures: number;
+  /** The wait after the last free failure; it doubles with each further one. */
+  firstDelaySeconds: number;
+  maxDelaySeconds: number;
+  /** Failures are remembered this long from the first one of a window. */
   windowSeconds: number;
-  lockSeconds: number;
 }
 
 export interface ThrottlePolicy {
-  account: ThrottleRule;
-  address: ThrottleRule;
+  pair: BackoffRule;
+  account: BackoffRule;
+  address: BackoffRule;
 }
 
 export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
-  account: { maxFailures: 5, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
-  address: { maxFailures: 20, windowSeconds: 15 * 60, lockSeconds: 15 * 60 },
+  pair: { freeFailures: 5, firstDelaySeconds: 2, maxDelaySeconds: 15 * 60, windowSeconds: 24 * 60 * 60 },
+  account: { freeFailures: 10, firstDelaySeconds: 2, maxDelaySeconds: 15 * 60, windowSeconds: 24 * 60 * 60 },
+  address: { freeFailures: 100, firstDelaySeconds: 1, maxDelaySeconds: 5 * 60, windowSeconds: 60 * 60 },
 };
 
-/** What the throttle needs from storage (lib/db/sessions.ts implements it with SQL). */
+/** What the throttle needs from storage (lib/db/signInThrottleStore.ts implements it). */
 export interface ThrottleStore {
-  countAttempt(key: string, now: Date, windowSeconds: number): Promise<{ failures: number; lockedUntil: Date | null }>;
-  lock(key: string, now: Date, until: Date): Promise<void>;
-  uncount(key: string): Promise<void>;
+  /** Counts one attempt on `key` (a window of `windowSeconds` starts with the first); returns the count, this one included. */
+  count(key: string, windowSeconds: number): Promise<number>;
+  /** Takes one counted attempt back. */
+  uncount(key: string, windowSeconds: number): Promise<void>;
+  /** Starts a wait of `seconds` on `key` unless one is running: null when this call started it, else the milliseconds left. */
+  claimTurn(key: string, seconds: number): Promise<number | null>;
+  /** Ends the wait on `key` (one this attempt started). */
+  releaseTurn(key: string): Promise<void>;
+  /** Forgets the counter and the wait of `key`. */
   clear(key: string): Promise<void>;
+  /** Whether `userId` has signed in successfully from `address` (recently enough to count). */
+  isKnownAddress(userId: string, address: string): Promise<boolean>;
+  /** Records (or refreshes) `address` as one `userId` signs in from; keeps a bounded number per user. */
+  rememberAddress(userId: string, address: string): Promise<void>;
+  /** The live counters of `account` (an account part, see accountPart), for administrators. */
+  inspectAccount(account: string): Promise<AccountThrottleCounters>;
+  /** Forgets every counter and wait of `account`; returns how many were live. */
+  clearAccount(account: string): Promise<number>;
 }
 
-export interface ThrottledAttempt {
-  /** True when the attempt must be refused whatever the password. */
-  readonly refused: boolean;
-  /** The attempt failed (wrong password, unknown user, or refused): lock keys that reached their limit. */
-  failed(): Promise<void>;
-  /** The attempt succeeded: reset the account, uncount the address. */
-  succeeded(): Promise<void>;
+export interface AccountThrottleCounters {
+  /** Failures counted from addresses the account had not signed in from, until when, and their wait. */
+  account: { failures: number; countedUntil: Date | null; waitUntil: Date | null } | null;
+  /** One entry per address with live failures (known addresses included). */
+  pairs: { failures: number; waitUntil: Date | null }[];
 }
 
-export function accountKey(identifier: string): string {
-  return `account:${identifier.trim().toLowerCase()}`;
+/** What the dashboard shows about an account's sign-in throttle. */
+export interface AccountThrottleState {
+  /** Attempts from new addresses must wait until then (null: no wait running). */
+  throttledUntil: Date | null;
+  /**
+   * Past the free failures from new addresses: each attempt from one starts a wait of
+   * `nextWaitSeconds`, until the failures are forgotten at this time (null: not slowed).
+   */
+  slowedUntil: Date | null;
+  nextWaitSeconds: number;
+  /** Failures from addresses the account had not signed in from, in the current window. */
+  unknownAddressFailures: number;
+  /** Failed attempts counted over all addresses, and from how many. */
+  failures: number;
+  addresses: number;
+  /** Addresses that must wait before their next attempt. */
+  waitingAddresses: number;
 }
 
-export function addressKey(address: string): string {
-  return `address:${address}`;
+export type ThrottledAttempt =
+  | { refused: true; retryAfterSeconds: number }
+  | {
+      refused: false;
+      /** The password was right: clear the pair, take the attempt back elsewhere, remember the address. */
+      succeeded(): Promise<void>;
+    };
+
+/** Who is signing in: the user the identifier names, or only the identifier (unknown names are throttled too). */
+export interface ThrottleSubject {
+  userId: string | null;
+  identifier: string;
+}
+
+/** The account part of counter keys: the user id (stable across renames), else a digest of the lowercased name. */
+export function accountPart(subject: ThrottleSubject): string {
+  if (subject.userId) return `u.${subject.userId}`;
+  return `n.${createHash("sha256").update(subject.identifier.trim().toLowerCase()).digest("base64url")}`;
+}
+
+/** The wait that the `n`-th counted attempt starts (0: still free). */
+export function delayFor(rule: BackoffRule, n: number): number {
+  if (n < rule.freeFailures) return 0;
+  const doublings = Math.min(n - rule.freeFailures, 30);
+  return Math.min(rule.firstDelaySeconds * 2 ** doublings, rule.maxDelaySeconds);
+}
+
+interface Counter {
+  key: string;
+  rule: BackoffRule;
 }
 
 export class SignInThrottle {
   constructor(
     private readonly store: ThrottleStore,
     private readonly policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
-    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
-   * Counts an attempt on `account` (a lowercased username or email) and, when
-   * known, the client `address`. Without an address (only under `next dev`,
-   * where no server sets the header) only the account is limited.
+   * Counts an attempt of `subject` from `address` and decides whether the
+   * password may be checked at all. Without an address (only under `next dev`,
+   * where no server sets it) the attempt counts as one from an unknown address.
    */
-  async begin(account: string, address: string | null): Promise<ThrottledAttempt> {
-    const now = this.now();
-    const keys: { key: string; rule: ThrottleRule; kind: "account" | "address" }[] = [
-      { key: accountKey(account), rule: this.policy.account, kind: "account" },
-    ];
-    if (address) keys.push({ key: addressKey(address), rule: this.policy.address, kind: "address" });
-    const counters = await Promise.all(keys.map(({ key, rule }) => this.store.countAttempt(key, now, rule.windowSeconds)));
-    const refused = counters.some(
-      (counter, i) => (counter.lockedUntil !== null && counter.lockedUntil > now) || counter.failures > keys[i]!.rule.maxFailures,
-    );
+  async begin(subject: ThrottleSubject, address: string | null): Promise<ThrottledAttempt> {
+    const account = accountPart(subject);
+    const known = subject.userId !== null && address !== null && (await this.store.isKnownAddress(subject.userId, address));
+    const counters: Counter[] = [{ key: `pair:${account}:${address ?? "-"}`, rule: this.policy.pair }];
+    if (!known) {
+      counters.push({ key: `account:${account}`, rule: this.policy.account });
+      if (address) counters.push({ key: `address:${address}`, rule: this.policy.address });
+    }
     const { store } = this;
+    const counts = await Promise.all(counters.map(({ key, rule }) => store.count(key, rule.windowSeconds)));
+    const turns = await Promise.all(
+      counters.map(({ key, rule }, i) => {
+        const delay = delayFor(rule, counts[i]!);
+        return delay > 0 ? store.claimTurn(key, delay).then((msLeft) => ({ claimed: msLeft === null, msLeft: msLeft ?? 0 })) : { claimed: false, msLeft: 0 };
+      }),
+    );
+    const claimed = counters.filter((_, i) => turns[i]!.claimed);
+    const msLeft = Math.max(0, ...turns.map((turn) => turn.msLeft));
+    if (msLeft > 0) {
+      // Refused: this attempt neither counts nor keeps a turn it took on another counter.
+      await Promise.all([
+        ...counters.map(({ key, rule }) => store.uncount(key, rule.windowSeconds)),
+        ...claimed.map(({ key }) => store.releaseTurn(key)),
+      ]);
+      return { refused: true, retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)) };
+    }
     return {
-      refused,
-      async failed() {
-        await Promise.all(
-          keys.map(({ key, rule }, i) =>
-            counters[i]!.failures >= rule.maxFailures ? store.lock(key, now, new Date(now.getTime() + rule.lockSeconds * 1000)) : undefined,
-          ),
-        );
-      },
+      refused: false,
       async succeeded() {
-        await Promise.all(keys.map(({ key, kind }) => (kind === "account" ? store.clear(key) : store.uncount(key))));
+        const [pair, ...others] = counters;
+        await Promise.all([
+          store.clear(pair!.key),
+          ...others.map(({ key, rule }) => store.uncount(key, rule.windowSeconds)),
+          // A success is no failure: it makes nobody wait.
+          ...claimed.filter((counter) => counter !== pair).map(({ key }) => store.releaseTurn(key)),
+          subject.userId && address ? store.rememberAddress(subject.userId, address) : undefined,
+        ]);
       },
     };
+  }
+
+  /** The account's throttle as an administrator sees it. */
+  async accountState(userId: string, now: Date = new Date()): Promise<AccountThrottleState> {
+    const counters = await this.store.inspectAccount(accountPart({ userId, identifier: "" }));
+    const live = (until: Date | null) => (until !== null && until > now ? until : null);
+    const throttledUntil = live(counters.account?.waitUntil ?? null);
+    const unknownAddressFailures = counters.account?.failures ?? 0;
+    const nextWaitSeconds = delayFor(this.policy.account, unknownAddressFailures + 1);
+    return {
+      throttledUntil,
+      slowedUntil: nextWaitSeconds > 0 ? live(counters.account?.countedUntil ?? null) : null,
+      nextWaitSeconds,
+      unknownAddressFailures,
+      failures: counters.pairs.reduce((sum, pair) => sum + pair.failures, 0),
+      addresses: counters.pairs.filter((pair) => pair.failures > 0).length,
+      waitingAddresses: counters.pairs.filter((pair) => live(pair.waitUntil) !== null).length,
+    };
+  }
+
+  /** Forgets every counter of the account (the dashboard's "clear sign-in throttle"); returns how many were live. */
+  clearAccount(userId: string): Promise<number> {
+    return this.store.clearAccount(accountPart({ userId, identifier: "" }));
   }
 }

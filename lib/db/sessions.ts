@@ -1,5 +1,5 @@
 // The queries behind the portal's sign-in: user lookup, session rows and the
-// failed-sign-in counters. Raw SQL on the driver (Database.sql), one statement
+// sign-in throttle's tables. Raw SQL on the driver (Database.sql), one statement
 // each: the session check runs on every authorization request, and the
 // throttle updates must be atomic across instances. Column names follow the
 // @map attributes in prisma/schema.prisma.
@@ -157,55 +157,78 @@ export async function endSessionRow(sql: SqlExecutor, sessionId: string, now: Da
   ]);
 }
 
-// ---------------------------------------------------------------- failed sign-in counters
+// ---------------------------------------------------------------- sign-in throttle
 
-export interface ThrottleCounter {
-  /** Attempts counted in the current window, this one included. */
-  failures: number;
-  lockedUntil: Date | null;
+/** rate-limiter-flexible's table (lib/db/signInThrottleStore.ts writes it through the library). */
+export const SIGN_IN_LIMITS_TABLE = "sign_in_limits";
+
+export interface SignInLimitRow {
+  key: string;
+  points: number;
+  /** Epoch milliseconds; null never expires. */
+  expire: number | null;
 }
 
-/** Restart condition for countSignInAttempt ($2 = now, $3 = window in seconds). */
-const RESTART = `(CASE WHEN t."locked_until" IS NOT NULL THEN t."locked_until" <= $2::timestamptz
-                       ELSE t."window_start" <= $2::timestamptz - make_interval(secs => $3::int) END)`;
+/** The live rows (not expired at `nowMs`) with one of `keys` or a key starting with one of `prefixes`. */
+export async function readSignInLimits(sql: SqlExecutor, keys: string[], prefixes: string[], nowMs: number): Promise<SignInLimitRow[]> {
+  const rows = await sql.query<{ key: string; points: number; expire: string | number | null }>(
+    `SELECT "key", "points", "expire" FROM "sign_in_limits"
+      WHERE ("key" = ANY($1::text[]) OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(prefix) WHERE starts_with("key", p.prefix)))
+        AND ("expire" IS NULL OR "expire" > $3::bigint)
+      ORDER BY "key"`,
+    [keys, prefixes, nowMs],
+  );
+  return rows.map((row) => ({ key: row.key, points: Number(row.points), expire: row.expire === null ? null : Number(row.expire) }));
+}
+
+/** Deletes the row `key` if its count is back to zero (or below); a concurrent count keeps it. */
+export async function deleteEmptySignInLimit(sql: SqlExecutor, key: string): Promise<void> {
+  await sql.query(`DELETE FROM "sign_in_limits" WHERE "key" = $1 AND "points" <= 0`, [key]);
+}
+
+/** Deletes those rows in one statement; returns how many of them were live. */
+export async function clearSignInLimits(sql: SqlExecutor, keys: string[], prefixes: string[], nowMs: number): Promise<number> {
+  const rows = await sql.query<{ live: boolean }>(
+    `DELETE FROM "sign_in_limits"
+      WHERE "key" = ANY($1::text[]) OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(prefix) WHERE starts_with("key", p.prefix))
+      RETURNING ("expire" IS NULL OR "expire" > $3::bigint) AS "live"`,
+    [keys, prefixes, nowMs],
+  );
+  return rows.filter((row) => row.live).length;
+}
+
+/** Whether `userId` signed in successfully from the address with this hash since `since`. */
+export async function findKnownSignInAddress(sql: SqlExecutor, userId: string, addressHash: string, since: Date): Promise<boolean> {
+  if (!isUuid(userId)) return false;
+  const rows = await sql.query(
+    `SELECT 1 FROM "known_sign_in_addresses" WHERE "user_id" = $1::uuid AND "address_hash" = $2 AND "last_success_at" > $3::timestamptz`,
+    [userId, addressHash, since.toISOString()],
+  );
+  return rows.length > 0;
+}
 
 /**
- * Counts one sign-in attempt against `key`, atomically (one upsert, so
- * concurrent attempts on any instance each get their own number). The window
- * restarts when it has run out without a lock, or when a lock has expired.
+ * Records a successful sign-in of `userId` from the address with this hash
+ * and keeps only the `keep` most recent addresses of the user, in one
+ * statement (the DELETE sees the rows as they were before the upsert, so it
+ * keeps `keep - 1` others besides this one).
  */
-export async function countSignInAttempt(sql: SqlExecutor, key: string, now: Date, windowSeconds: number): Promise<ThrottleCounter> {
-  const rows = await sql.query<{ failures: number; locked_until: Date | string | null }>(
-    `INSERT INTO "sign_in_throttles" AS t ("key", "failures", "window_start", "locked_until")
-     VALUES ($1, 1, $2::timestamptz, NULL)
-     ON CONFLICT ("key") DO UPDATE SET
-       "failures"     = CASE WHEN ${RESTART} THEN 1 ELSE t."failures" + 1 END,
-       "window_start" = CASE WHEN ${RESTART} THEN $2::timestamptz ELSE t."window_start" END,
-       "locked_until" = CASE WHEN ${RESTART} THEN NULL ELSE t."locked_until" END
-     RETURNING "failures", "locked_until"`,
-    [key, now.toISOString(), windowSeconds],
-  );
-  const row = rows[0]!;
-  return { failures: Number(row.failures), lockedUntil: row.locked_until === null ? null : new Date(row.locked_until) };
-}
-
-/** Locks `key` until `until`, unless a lock is already running (a lock is never extended). */
-export async function lockSignInKey(sql: SqlExecutor, key: string, now: Date, until: Date): Promise<void> {
+export async function rememberKnownSignInAddress(sql: SqlExecutor, userId: string, addressHash: string, at: Date, keep: number): Promise<void> {
   await sql.query(
-    `UPDATE "sign_in_throttles" SET "locked_until" = $3::timestamptz
-      WHERE "key" = $1 AND ("locked_until" IS NULL OR "locked_until" <= $2::timestamptz)`,
-    [key, now.toISOString(), until.toISOString()],
+    `WITH remembered AS (
+       INSERT INTO "known_sign_in_addresses" ("user_id", "address_hash", "last_success_at")
+       VALUES ($1::uuid, $2, $3::timestamptz)
+       ON CONFLICT ("user_id", "address_hash") DO UPDATE SET "last_success_at" = GREATEST("known_sign_in_addresses"."last_success_at", EXCLUDED."last_success_at")
+       RETURNING 1
+     )
+     DELETE FROM "known_sign_in_addresses" k
+      WHERE k."user_id" = $1::uuid AND k."address_hash" <> $2
+        AND k."address_hash" NOT IN (
+          SELECT "address_hash" FROM "known_sign_in_addresses"
+           WHERE "user_id" = $1::uuid AND "address_hash" <> $2
+           ORDER BY "last_success_at" DESC LIMIT $4::int)`,
+    [userId, addressHash, at.toISOString(), Math.max(keep - 1, 0)],
   );
-}
-
-/** Takes back one counted attempt (a successful sign-in on a shared counter). */
-export async function uncountSignInAttempt(sql: SqlExecutor, key: string): Promise<void> {
-  await sql.query(`UPDATE "sign_in_throttles" SET "failures" = GREATEST("failures" - 1, 0) WHERE "key" = $1`, [key]);
-}
-
-/** Forgets `key`'s counter (a successful sign-in resets its account). */
-export async function clearSignInKey(sql: SqlExecutor, key: string): Promise<void> {
-  await sql.query(`DELETE FROM "sign_in_throttles" WHERE "key" = $1`, [key]);
 }
 
 // ---------------------------------------------------------------- audit

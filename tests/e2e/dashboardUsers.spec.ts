@@ -11,7 +11,7 @@ import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 // One administrator's session walks through the pages in order; a later step builds on an earlier one.
 test.describe.configure({ mode: "serial" });
 
-const REFUSED = "Incorrect username or password, or too many attempts — try again later.";
+const REFUSED = "Incorrect username or password.";
 const CAROL = { username: "carol", name: "Carol Jones", email: "carol@example.com", password: "carol-first-password", newPassword: "carol-second-password" };
 
 let env: Awaited<ReturnType<typeof startSeededServer>>;

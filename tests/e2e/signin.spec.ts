@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { expect, test, type Page, type Response } from "@playwright/test";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
-const REFUSED = "Incorrect username or password, or too many attempts — try again later.";
+const REFUSED = "Incorrect username or password.";
+const THROTTLED = /Too many failed sign-ins\. Try again in (\d+) (?:second|seconds|minutes)\./;
 const SESSION_COOKIE = "authjs.session-token";
 
 let env: Awaited<ReturnType<typeof startSeededServer>>;
@@ -129,19 +130,33 @@ test.describe("with JavaScript", () => {
     expect(await sessionWith(page, cookie.value)).toBeNull();
   });
 
-  test("locks the account after five failures: even the right password gets the generic message", async ({ page }) => {
+  test("throttles the account after five failures: the page says when to try again, even for the right password", async ({ page }) => {
     await page.goto(`${base}/login`);
     for (let i = 0; i < 5; i++) {
       await fillAndSubmit(page, "admin", `wrong-${i}`);
       await expect(page.getByText(REFUSED)).toBeVisible();
       await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
     }
+    // Grow the wait to a few seconds (sleeping out the shorter ones), so the next attempt is well inside it.
+    let retryAfter = 0;
+    for (let i = 0; i < 10 && retryAfter < 4; i++) {
+      if (retryAfter > 0) await page.waitForTimeout(retryAfter * 1000);
+      const answered = page.waitForResponse((response) => response.request().method() === "POST");
+      await fillAndSubmit(page, "admin", `wrong-again-${i}`);
+      await answered;
+      await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+      const message = page.getByText(THROTTLED).or(page.getByText(REFUSED));
+      await expect(message).toBeVisible();
+      retryAfter = Number(((await message.textContent()) ?? "").match(THROTTLED)?.[1] ?? 0);
+    }
+    expect(retryAfter).toBeGreaterThanOrEqual(4);
     await page.getByLabel("Password").fill(TEST_ADMIN_PASSWORD);
     const answered = page.waitForResponse((response) => response.request().method() === "POST");
     await page.getByRole("button", { name: "Sign in" }).click();
     await answered;
     await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
-    await expect(page.getByText(REFUSED)).toBeVisible();
+    await expect(page.getByText(THROTTLED)).toBeVisible();
+    await expect(page.getByText(REFUSED)).toHaveCount(0);
     expect(page.url()).toContain("/login");
     expect(await sessionCookie(page)).toBeUndefined();
   });

@@ -6,7 +6,8 @@ import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkCurrentPassword } from "@/lib/auth/currentPassword";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
-import type { ThrottlePolicy } from "@/lib/auth/throttle";
+import { SignInThrottle, type ThrottlePolicy } from "@/lib/auth/throttle";
+import { createSignInThrottleStore } from "@/lib/db/signInThrottleStore";
 import {
   changeAccountPassword,
   endSessionOfUser,
@@ -149,31 +150,31 @@ describe("sessions", () => {
 
 describe("checkCurrentPassword", () => {
   const policy: ThrottlePolicy = {
-    account: { maxFailures: 3, windowSeconds: 900, lockSeconds: 900 },
-    address: { maxFailures: 100, windowSeconds: 900, lockSeconds: 900 },
+    pair: { freeFailures: 3, firstDelaySeconds: 60, maxDelaySeconds: 600, windowSeconds: 900 },
+    account: { freeFailures: 3, firstDelaySeconds: 60, maxDelaySeconds: 600, windowSeconds: 900 },
+    address: { freeFailures: 100, firstDelaySeconds: 1, maxDelaySeconds: 60, windowSeconds: 900 },
   };
+  const throttle = () => new SignInThrottle(createSignInThrottleStore(sql, { addressKey: "unit-test", purgeExpired: false }), policy);
 
-  it("accepts the right password and clears the account's failure count", async () => {
+  it("accepts the right password and clears the failures counted from this address", async () => {
     const user = await addUser({ password: "right-password" });
-    const check = (password: string) => checkCurrentPassword(sql, { userId: user.id, username: user.username }, password, "192.0.2.7", policy);
+    const check = (password: string) => checkCurrentPassword(sql, throttle(), { userId: user.id, username: user.username }, password, "192.0.2.7");
     expect(await check("wrong")).toEqual({ ok: false, reason: "bad_password" });
     expect(await check("right-password")).toEqual({ ok: true });
-    const rows = await sql.query(`SELECT 1 FROM "sign_in_throttles" WHERE "key" = $1`, [`account:${user.username}`]);
+    const rows = await sql.query(`SELECT 1 FROM "sign_in_limits" WHERE "key" LIKE $1 AND "points" > 0`, [`signin-fail:pair:u.${user.id}:%`]);
     expect(rows).toHaveLength(0);
   });
 
-  it("counts wrong passwords against the sign-in limit: once locked, even the right one is refused", async () => {
+  it("counts wrong passwords against the sign-in throttle: past the free ones, even the right one waits", async () => {
     const user = await addUser({ password: "right-password" });
-    const check = (password: string) => checkCurrentPassword(sql, { userId: user.id, username: user.username }, password, null, policy);
+    const check = (password: string) => checkCurrentPassword(sql, throttle(), { userId: user.id, username: user.username }, password, null);
     for (let i = 0; i < 3; i++) expect(await check(`wrong-${i}`)).toEqual({ ok: false, reason: "bad_password" });
-    expect(await check("right-password")).toEqual({ ok: false, reason: "throttled" });
-    const [row] = await sql.query<{ locked_until: Date | null }>(`SELECT "locked_until" FROM "sign_in_throttles" WHERE "key" = $1`, [`account:${user.username}`]);
-    expect(row!.locked_until).not.toBeNull();
+    expect(await check("right-password")).toMatchObject({ ok: false, reason: "throttled", retryAfterSeconds: 60 });
   });
 
   it("refuses when the account has no password", async () => {
     const user = await addUser({ password: null });
-    expect(await checkCurrentPassword(sql, { userId: user.id, username: user.username }, "anything", null, policy)).toEqual({ ok: false, reason: "no_password" });
+    expect(await checkCurrentPassword(sql, throttle(), { userId: user.id, username: user.username }, "anything", null)).toEqual({ ok: false, reason: "no_password" });
   });
 });
 

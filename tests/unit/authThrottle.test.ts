@@ -1,141 +1,238 @@
-// The failed sign-in throttle: the policy (lib/auth/throttle.ts) over the real
-// SQL (lib/db/sessions.ts) on an in-memory PGlite with the project's migrations.
-import type { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SqlExecutor } from "@/lib/db/client";
-import { clearSignInKey, countSignInAttempt, lockSignInKey, uncountSignInAttempt } from "@/lib/db/sessions";
-import { accountKey, addressKey, SignInThrottle, type ThrottlePolicy } from "@/lib/auth/throttle";
-import { openMemoryPglite } from "../helpers/memoryDatabase";
+// The sign-in throttle's policy (lib/auth/throttle.ts) on an in-memory store
+// with an injected clock: fast, and exact about every wait. The same store
+// contract on PGlite and PostgreSQL is tests/unit/signInThrottleStore.test.ts.
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  accountPart,
+  delayFor,
+  SignInThrottle,
+  type AccountThrottleCounters,
+  type ThrottlePolicy,
+  type ThrottleStore,
+} from "@/lib/auth/throttle";
 
-let pg: PGlite;
-let sql: SqlExecutor;
-let clock: Date;
-const T0 = new Date("2026-11-26T10:00:00.000Z");
-const minutes = (n: number) => new Date(clock.getTime() + n * 60_000);
-const advance = (n: number) => {
-  clock = minutes(n);
+let clock: number;
+const T0 = Date.parse("2026-12-07T10:00:00.000Z");
+const advance = (seconds: number) => {
+  clock += seconds * 1000;
 };
+
+/** ThrottleStore in memory, on `clock`: the semantics of rate-limiter-flexible's penalty/reward/delete. */
+class MemoryThrottleStore implements ThrottleStore {
+  counters = new Map<string, { points: number; expire: number }>();
+  turns = new Map<string, { points: number; expire: number }>();
+  known = new Map<string, number>();
+
+  private bump(map: Map<string, { points: number; expire: number }>, key: string, by: number, seconds: number) {
+    const row = map.get(key);
+    if (!row || row.expire <= clock) {
+      const fresh = { points: by, expire: clock + seconds * 1000 };
+      map.set(key, fresh);
+      return fresh;
+    }
+    row.points += by;
+    return row;
+  }
+  async count(key: string, windowSeconds: number) {
+    return this.bump(this.counters, key, 1, windowSeconds).points;
+  }
+  async uncount(key: string, windowSeconds: number) {
+    this.bump(this.counters, key, -1, windowSeconds);
+  }
+  async claimTurn(key: string, seconds: number) {
+    const turn = this.bump(this.turns, key, 1, seconds);
+    return turn.points === 1 ? null : turn.expire - clock;
+  }
+  async releaseTurn(key: string) {
+    this.turns.delete(key);
+  }
+  async clear(key: string) {
+    this.counters.delete(key);
+    this.turns.delete(key);
+  }
+  async isKnownAddress(userId: string, address: string) {
+    return this.known.has(`${userId}|${address}`);
+  }
+  async rememberAddress(userId: string, address: string) {
+    this.known.set(`${userId}|${address}`, clock);
+  }
+  async inspectAccount(account: string): Promise<AccountThrottleCounters> {
+    const live = <R extends { expire: number }>(row: R | undefined) => (row && row.expire > clock ? row : undefined);
+    const accountRow = live(this.counters.get(`account:${account}`));
+    const pairs = [...this.counters.entries()]
+      .filter(([key, row]) => key.startsWith(`pair:${account}:`) && live(row))
+      .map(([key, row]) => ({ failures: row.points, waitUntil: live(this.turns.get(key)) ? new Date(this.turns.get(key)!.expire) : null }));
+    const turn = live(this.turns.get(`account:${account}`));
+    return {
+      account: accountRow ? { failures: accountRow.points, countedUntil: new Date(accountRow.expire), waitUntil: turn ? new Date(turn.expire) : null } : null,
+      pairs,
+    };
+  }
+  async clearAccount(account: string) {
+    let cleared = 0;
+    for (const map of [this.counters, this.turns]) {
+      for (const key of [...map.keys()]) {
+        if (key === `account:${account}` || key.startsWith(`pair:${account}:`)) {
+          map.delete(key);
+          cleared++;
+        }
+      }
+    }
+    return cleared;
+  }
+}
 
 const policy: ThrottlePolicy = {
-  account: { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 },
-  address: { maxFailures: 20, windowSeconds: 900, lockSeconds: 900 },
+  pair: { freeFailures: 5, firstDelaySeconds: 2, maxDelaySeconds: 60, windowSeconds: 3600 },
+  account: { freeFailures: 10, firstDelaySeconds: 2, maxDelaySeconds: 60, windowSeconds: 3600 },
+  address: { freeFailures: 30, firstDelaySeconds: 1, maxDelaySeconds: 30, windowSeconds: 600 },
 };
 
-function throttle() {
-  return new SignInThrottle(
-    {
-      countAttempt: (key, now, windowSeconds) => countSignInAttempt(sql, key, now, windowSeconds),
-      lock: (key, now, until) => lockSignInKey(sql, key, now, until),
-      uncount: (key) => uncountSignInAttempt(sql, key),
-      clear: (key) => clearSignInKey(sql, key),
-    },
-    policy,
-    () => clock,
-  );
+let store: MemoryThrottleStore;
+let throttle: SignInThrottle;
+const ALICE = { userId: "11111111-1111-4111-8111-111111111111", identifier: "alice" };
+const BOB = { userId: "22222222-2222-4222-8222-222222222222", identifier: "bob" };
+
+/** One attempt: the throttle's answer, and for an admitted attempt the password's outcome. */
+async function attempt(subject: { userId: string | null; identifier: string }, address: string | null, outcome: "fail" | "succeed") {
+  const started = await throttle.begin(subject, address);
+  if (started.refused) return { refused: true as const, retryAfterSeconds: started.retryAfterSeconds };
+  if (outcome === "succeed") await started.succeeded();
+  return { refused: false as const };
 }
 
-/** One attempt that fails (wrong password) or succeeds; returns whether it was refused up front. */
-async function attempt(account: string, address: string | null, outcome: "fail" | "succeed") {
-  const started = await throttle().begin(account, address);
-  if (outcome === "succeed" && !started.refused) await started.succeeded();
-  else await started.failed();
-  return started.refused;
-}
-
-async function row(key: string) {
-  const rows = await sql.query<{ failures: number; locked_until: Date | null }>(
-    `SELECT "failures", "locked_until" FROM "sign_in_throttles" WHERE "key" = $1`,
-    [key],
-  );
-  return rows[0] ?? null;
-}
-
-beforeAll(async () => {
-  ({ pg, sql } = await openMemoryPglite());
-}, 60_000);
-afterAll(async () => {
-  await pg?.close();
-});
-beforeEach(async () => {
+beforeEach(() => {
   clock = T0;
-  await pg.exec(`DELETE FROM "sign_in_throttles"`);
+  store = new MemoryThrottleStore();
+  throttle = new SignInThrottle(store, policy);
 });
 
-describe("keys", () => {
-  it("lowercase the account and prefix both kinds", () => {
-    expect(accountKey("  Alice@Example.COM ")).toBe("account:alice@example.com");
-    expect(addressKey("203.0.113.9")).toBe("address:203.0.113.9");
+describe("delayFor", () => {
+  it("is free below the threshold, then doubles from the first delay up to the cap", () => {
+    const rule = policy.pair;
+    expect([1, 2, 3, 4].map((n) => delayFor(rule, n))).toEqual([0, 0, 0, 0]);
+    expect([5, 6, 7, 8, 9, 10, 11].map((n) => delayFor(rule, n))).toEqual([2, 4, 8, 16, 32, 60, 60]);
+    expect(delayFor(rule, 10_000)).toBe(60);
   });
 });
 
-describe("per account", () => {
-  it("allows five failures, then refuses even the right password for 15 minutes", async () => {
-    for (let i = 0; i < 5; i++) expect(await attempt("alice", "10.0.0.1", "fail")).toBe(false);
-    expect((await row("account:alice"))?.locked_until?.toISOString()).toBe(minutes(15).toISOString());
-    expect(await attempt("alice", "10.0.0.2", "succeed")).toBe(true);
-    advance(14);
-    expect(await attempt("alice", "10.0.0.3", "succeed")).toBe(true);
-    advance(1);
-    // The lock is over: a new window starts and the right password works.
-    expect(await attempt("alice", "10.0.0.4", "succeed")).toBe(false);
-    expect(await row("account:alice")).toBeNull();
+describe("per (account, address)", () => {
+  it("allows five failures at once, then answers at once with growing waits instead of a lock", async () => {
+    await attempt(ALICE, "198.51.100.1", "succeed"); // a known address
+    for (let i = 0; i < 5; i++) expect(await attempt(ALICE, "198.51.100.1", "fail")).toEqual({ refused: false });
+    // The fifth failure started a 2 s wait; the sixth attempt inside it is refused, with the time left.
+    expect(await attempt(ALICE, "198.51.100.1", "succeed")).toEqual({ refused: true, retryAfterSeconds: 2 });
+    advance(1.5);
+    expect(await attempt(ALICE, "198.51.100.1", "fail")).toEqual({ refused: true, retryAfterSeconds: 1 });
+    advance(0.5);
+    expect(await attempt(ALICE, "198.51.100.1", "fail")).toEqual({ refused: false });
+    // The refused attempts did not count: the next wait is 4 s, not more.
+    expect(await attempt(ALICE, "198.51.100.1", "fail")).toEqual({ refused: true, retryAfterSeconds: 4 });
+    advance(4);
+    expect(await attempt(ALICE, "198.51.100.1", "succeed")).toEqual({ refused: false });
+    // Success clears the pair: five free failures again.
+    for (let i = 0; i < 5; i++) expect(await attempt(ALICE, "198.51.100.1", "fail")).toEqual({ refused: false });
   });
 
-  it("does not extend a running lock with further attempts", async () => {
-    for (let i = 0; i < 5; i++) await attempt("alice", null, "fail");
-    advance(10);
-    expect(await attempt("alice", null, "fail")).toBe(true);
-    expect((await row("account:alice"))?.locked_until?.toISOString()).toBe(new Date(T0.getTime() + 15 * 60_000).toISOString());
+  it("keeps pairs apart: failures from one address do not slow another known address", async () => {
+    for (const address of ["198.51.100.1", "198.51.100.2"]) await attempt(ALICE, address, "succeed");
+    for (let i = 0; i < 5; i++) await attempt(ALICE, "198.51.100.1", "fail");
+    expect((await attempt(ALICE, "198.51.100.1", "succeed")).refused).toBe(true);
+    expect(await attempt(ALICE, "198.51.100.2", "succeed")).toEqual({ refused: false });
   });
 
-  it("forgets failures once the window has passed without a lock", async () => {
-    for (let i = 0; i < 4; i++) await attempt("alice", null, "fail");
-    advance(15);
-    expect(await attempt("alice", null, "fail")).toBe(false);
-    expect((await row("account:alice"))?.failures).toBe(1);
-    expect((await row("account:alice"))?.locked_until).toBeNull();
-  });
-
-  it("resets the account on success", async () => {
-    for (let i = 0; i < 4; i++) await attempt("alice", "10.0.0.1", "fail");
-    expect(await attempt("alice", "10.0.0.1", "succeed")).toBe(false);
-    expect(await row("account:alice")).toBeNull();
-    // Four more failures are allowed again before the lock.
-    for (let i = 0; i < 4; i++) expect(await attempt("alice", "10.0.0.1", "fail")).toBe(false);
-    expect((await row("account:alice"))?.locked_until).toBeNull();
-  });
-
-  it("keeps accounts apart", async () => {
-    for (let i = 0; i < 5; i++) await attempt("alice", null, "fail");
-    expect(await attempt("bob", null, "succeed")).toBe(false);
-  });
-
-  it("counts concurrent attempts one by one: a burst cannot get past the limit", async () => {
-    const burst = await Promise.all(Array.from({ length: 12 }, () => throttle().begin("alice", null)));
+  it("gives a burst of concurrent guesses past the free ones exactly one turn", async () => {
+    await attempt(ALICE, "198.51.100.1", "succeed");
+    const burst = await Promise.all(Array.from({ length: 12 }, () => throttle.begin(ALICE, "198.51.100.1")));
     expect(burst.filter((a) => !a.refused)).toHaveLength(5);
-    await Promise.all(burst.map((a) => a.failed()));
-    expect((await row("account:alice"))?.locked_until).not.toBeNull();
+    expect(store.counters.get(`pair:${accountPart(ALICE)}:198.51.100.1`)?.points).toBe(5);
+  });
+
+  it("forgets failures once the window has passed", async () => {
+    await attempt(ALICE, "198.51.100.1", "succeed");
+    for (let i = 0; i < 5; i++) await attempt(ALICE, "198.51.100.1", "fail");
+    advance(3600);
+    for (let i = 0; i < 4; i++) expect(await attempt(ALICE, "198.51.100.1", "fail")).toEqual({ refused: false });
   });
 });
 
-describe("per address", () => {
-  it("locks an address after twenty failures, across accounts", async () => {
-    for (let i = 0; i < 20; i++) expect(await attempt(`user${i}`, "198.51.100.7", "fail")).toBe(false);
-    expect(await attempt("alice", "198.51.100.7", "succeed")).toBe(true);
-    // Other addresses are not affected.
-    expect(await attempt("alice", "198.51.100.8", "succeed")).toBe(false);
-    advance(15);
-    expect(await attempt("alice", "198.51.100.7", "succeed")).toBe(false);
+describe("per account, from addresses it has not signed in from", () => {
+  it("slows an attack spread over many addresses, but never the owner at an address she signed in from before", async () => {
+    await attempt(ALICE, "203.0.113.50", "succeed"); // alice's home
+    let refused = 0;
+    for (let i = 0; i < 100; i++) {
+      const result = await attempt(ALICE, `198.51.100.${i}`, "fail");
+      if (result.refused) refused++;
+      advance(1);
+    }
+    // Ten free failures, then waits: most of the hundred were refused without a password check.
+    expect(refused).toBeGreaterThan(80);
+    expect(await attempt(ALICE, "198.51.100.200", "succeed")).toMatchObject({ refused: true });
+    // Home is judged only by its own pair: in at once.
+    expect(await attempt(ALICE, "203.0.113.50", "succeed")).toEqual({ refused: false });
+    const state = await throttle.accountState(ALICE.userId, new Date(clock));
+    expect(state.throttledUntil).not.toBeNull();
+    expect(state.unknownAddressFailures).toBeGreaterThanOrEqual(10);
   });
 
-  it("does not count successful sign-ins against the address", async () => {
-    for (let i = 0; i < 30; i++) expect(await attempt("alice", "198.51.100.9", "succeed")).toBe(false);
-    expect((await row("address:198.51.100.9"))?.failures).toBe(0);
+  it("counts an unknown user name by itself, and the same way", async () => {
+    const nobody = { userId: null, identifier: "Nobody" };
+    for (let i = 0; i < 10; i++) expect((await attempt(nobody, `198.51.100.${i}`, "fail")).refused).toBe(false);
+    expect((await attempt({ userId: null, identifier: " nobody " }, "198.51.100.99", "fail")).refused).toBe(true);
+    expect((await attempt(BOB, "198.51.100.99", "fail")).refused).toBe(false);
   });
 
-  it("is skipped when the address is unknown", async () => {
-    await attempt("alice", null, "fail");
-    const rows = await sql.query(`SELECT "key" FROM "sign_in_throttles" ORDER BY "key"`);
-    expect(rows).toEqual([{ key: "account:alice" }]);
+  it("without a client address, counts the attempt as one from an unknown address", async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(ALICE, null, "fail")).refused).toBe(false);
+      advance(61); // past the pair's waits: only the account counter is tested here
+    }
+    advance(-61);
+    expect((await attempt(ALICE, `198.51.100.7`, "succeed")).refused).toBe(true);
+  });
+});
+
+describe("per address (a NAT or proxy)", () => {
+  it("slows new accounts after many failures, never refuses a user who signed in from it before", async () => {
+    const NAT = "192.0.2.1";
+    await attempt(BOB, NAT, "succeed");
+    for (let i = 0; i < 30; i++) expect((await attempt({ userId: null, identifier: `user${i}` }, NAT, "fail")).refused).toBe(false);
+    // A first sign-in of alice from behind the NAT waits its turn…
+    expect(await attempt(ALICE, NAT, "succeed")).toEqual({ refused: true, retryAfterSeconds: 1 });
+    // …bob, who signed in from it before, does not.
+    expect(await attempt(BOB, NAT, "succeed")).toEqual({ refused: false });
+    advance(1);
+    expect(await attempt(ALICE, NAT, "succeed")).toEqual({ refused: false });
+    // A success takes itself back and makes nobody wait.
+    expect(await attempt(BOB, NAT, "succeed")).toEqual({ refused: false });
+    expect((await attempt({ userId: null, identifier: "carol" }, NAT, "fail")).refused).toBe(false);
+  });
+});
+
+describe("the administrator's view", () => {
+  it("shows failures, addresses and the wait, and clearing forgets them", async () => {
+    await attempt(ALICE, "203.0.113.50", "succeed");
+    // Ten count (the tenth starts a 2 s wait), the two refused inside it do not.
+    for (let i = 0; i < 12; i++) await attempt(ALICE, `198.51.100.${i}`, "fail");
+    await attempt(ALICE, "203.0.113.50", "fail");
+    const state = await throttle.accountState(ALICE.userId, new Date(clock));
+    expect(state).toMatchObject({ unknownAddressFailures: 10, failures: 11, addresses: 11, waitingAddresses: 0, nextWaitSeconds: 4 });
+    expect(state.throttledUntil?.getTime()).toBe(clock + 2000);
+    expect(state.slowedUntil?.getTime()).toBe(T0 + 3600_000);
+    // Once the wait has run out the account is still slowed: the next attempt from a new address starts one.
+    const later = await throttle.accountState(ALICE.userId, new Date(clock + 3000));
+    expect(later).toMatchObject({ throttledUntil: null, nextWaitSeconds: 4 });
+    expect(later.slowedUntil).not.toBeNull();
+    expect(await throttle.clearAccount(ALICE.userId)).toBeGreaterThan(0);
+    expect(await throttle.accountState(ALICE.userId, new Date(clock))).toEqual({
+      throttledUntil: null,
+      slowedUntil: null,
+      nextWaitSeconds: 0,
+      unknownAddressFailures: 0,
+      failures: 0,
+      addresses: 0,
+      waitingAddresses: 0,
+    });
+    expect((await attempt(ALICE, "198.51.100.77", "fail")).refused).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import {
   createUser,
   disableUser,
   enableUser,
+  findUserForAdmin,
   resetUserPassword,
   setAdminRole,
   updateUserProfile,
@@ -100,5 +101,13 @@ export const removeAdminAction = adminAction(userIdSchema, async ({ id }, { audi
   const result = await setAdminRole(gatehouse.db, { userId: id, actorId: session.userId, admin: false });
   if (result.status !== "changed" && result.status !== "unchanged") return refusalError(result, "demote");
   if (result.status === "changed") await audit({ kind: "admin.user.role_removed", userId: id, details: { username: result.username, role: "admin" } });
+  return actionOk(null);
+});
+
+export const clearSignInThrottleAction = adminAction(userIdSchema, async ({ id }, { audit, gatehouse }) => {
+  const user = await findUserForAdmin(gatehouse.db, id);
+  if (!user) return actionError(404, GONE);
+  const cleared = await gatehouse.signInThrottle.clearAccount(id);
+  await audit({ kind: "admin.user.sign_in_throttle_cleared", userId: id, details: { username: user.username, counters: cleared } });
   return actionOk(null);
 });

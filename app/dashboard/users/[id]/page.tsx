@@ -5,11 +5,12 @@ import type { ReactNode } from "react";
 import { AppShell } from "@/components/AppShell";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
+import { SignInThrottleStatus } from "@/components/users/SignInThrottleStatus";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { ADMIN_ROLE, findUserForAdmin } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../../flash";
-import { disableUserAction, enableUserAction, grantAdminAction, removeAdminAction } from "../actions";
+import { clearSignInThrottleAction, disableUserAction, enableUserAction, grantAdminAction, removeAdminAction } from "../actions";
 import { EditUserForm, ResetPasswordForm } from "../UserForms";
 
 export const dynamic = "force-dynamic";
@@ -35,9 +36,10 @@ export default async function UserPage({
 }) {
   const { id } = await params;
   const session = await requireAdminPage(`/dashboard/users/${id}`);
-  const { db } = await getGatehouse();
+  const { db, signInThrottle } = await getGatehouse();
   const user = await findUserForAdmin(db, id);
   if (!user) notFound();
+  const throttle = await signInThrottle.accountState(user.id);
   const created = flashText((await searchParams).created);
   const isAdmin = user.roles.includes(ADMIN_ROLE);
   const isSelf = user.id === session.userId;
@@ -68,6 +70,20 @@ export default async function UserPage({
       <Section id="user-password" title="Password">
         <p className="text-sm text-slate-700">Setting a new password signs the user out of every browser.</p>
         <ResetPasswordForm id={user.id} username={user.username} />
+      </Section>
+      <Section id="user-sign-in-throttle" title="Sign-in throttle">
+        <SignInThrottleStatus
+          state={throttle}
+          username={user.username}
+          clearButton={
+            <ActionButton
+              action={clearSignInThrottleAction}
+              input={{ id: user.id }}
+              label="Clear sign-in throttle"
+              confirm={`Forget the failed sign-ins counted for ${user.username}? Attempts from any address can start again without waiting.`}
+            />
+          }
+        />
       </Section>
       <Section id="user-role" title="Administrator role">
         <p className="text-sm text-slate-700">
