@@ -14,6 +14,8 @@ function req(peer: string | undefined, forwardedFor?: string | string[]): Incomi
   } as unknown as IncomingMessage;
 }
 
+const env = (vars: Record<string, string>) => ({ NODE_ENV: "test", GATEHOUSE_ROOT: "/tmp", ...vars }) as NodeJS.ProcessEnv;
+
 const address = (trust: string | undefined, peer: string | undefined, forwardedFor?: string | string[]) =>
   clientAddressOf(req(peer, forwardedFor), parseTrustedProxies(trust));
 
@@ -117,9 +119,9 @@ describe("malformed entries", () => {
 
 describe("GATEHOUSE_TRUST_PROXY is parsed once, with a clear error", () => {
   it("reads hop counts, lists and nothing", () => {
-    expect(readSettings({ GATEHOUSE_ROOT: "/tmp" }).trustedProxies).toEqual(TRUST_NO_PROXY);
-    expect(readSettings({ GATEHOUSE_ROOT: "/tmp", GATEHOUSE_TRUST_PROXY: "2" }).trustedProxies).toEqual({ kind: "hops", hops: 2 });
-    const list = readSettings({ GATEHOUSE_ROOT: "/tmp", GATEHOUSE_TRUST_PROXY: "10.0.0.0/8,::1" }).trustedProxies;
+    expect(readSettings(env({})).trustedProxies).toEqual(TRUST_NO_PROXY);
+    expect(readSettings(env({ GATEHOUSE_TRUST_PROXY: "2" })).trustedProxies).toEqual({ kind: "hops", hops: 2 });
+    const list = readSettings(env({ GATEHOUSE_TRUST_PROXY: "10.0.0.0/8,::1" })).trustedProxies;
     expect(list).toMatchObject({ kind: "addresses", description: "10.0.0.0/8, ::1" });
   });
 
@@ -135,7 +137,7 @@ describe("GATEHOUSE_TRUST_PROXY is parsed once, with a clear error", () => {
     ["100", /not plausible/],
     ["fe80::1%eth0", /not an IPv4 or IPv6 address/],
   ])("%s is refused", (value, message) => {
-    expect(() => readSettings({ GATEHOUSE_ROOT: "/tmp", GATEHOUSE_TRUST_PROXY: value })).toThrow(/GATEHOUSE_TRUST_PROXY/);
+    expect(() => readSettings(env({ GATEHOUSE_TRUST_PROXY: value }))).toThrow(/GATEHOUSE_TRUST_PROXY/);
     expect(() => parseTrustedProxies(value)).toThrow(message);
   });
 });
