@@ -13,6 +13,7 @@
 //   So is a refusal made before any client was identified, so that a browser
 //   app can read why it failed; such an answer carries no client's data.
 // Never "*", never credentials.
+import { OAuthError, logUnexpectedError, oauthErrorResponse } from "./errors";
 import type { ClientRecord } from "./ports";
 
 /** The origin a redirect URI's responses arrive at, for http(s) URIs; null for private-use schemes and garbage. */
@@ -130,13 +131,29 @@ function addVaryOrigin(headers: Headers): void {
   else if (!/(^|,)\s*origin\s*(,|$)/i.test(vary)) headers.set("Vary", `${vary}, Origin`);
 }
 
+/** For a refusal that is already decided: a store failure only means its answer stays unreadable cross-origin. */
+async function isRegisteredOriginOrFalse(deps: CorsDeps, origin: string): Promise<boolean> {
+  try {
+    return deps.origins !== undefined && (await deps.origins.isRegisteredOrigin(origin));
+  } catch {
+    return false;
+  }
+}
+
 /** The OPTIONS answer: a CORS preflight from a registered origin, a refusal for others, or a plain Allow. */
 async function answerOptions(request: Request, deps: CorsDeps, options: CorsOptions): Promise<Response> {
   const allow = [...options.methods, "OPTIONS"].join(", ");
   const origin = request.headers.get("origin");
   if (origin === null) return new Response(null, { status: 204, headers: { Allow: allow } });
   const allowed = requestOrigin(request);
-  if (allowed !== null && deps.origins && (await deps.origins.isRegisteredOrigin(allowed))) {
+  let registered: boolean;
+  try {
+    registered = allowed !== null && deps.origins !== undefined && (await deps.origins.isRegisteredOrigin(allowed));
+  } catch (error) {
+    logUnexpectedError(error, request);
+    return oauthErrorResponse(new OAuthError("temporarily_unavailable", "The registered origins could not be read; retry the request."));
+  }
+  if (registered && allowed !== null) {
     return new Response(null, {
       status: 204,
       headers: {
@@ -181,7 +198,7 @@ export function withClientCors(
     if (origin === null) return response;
     const allowed = identity.client
       ? clientRegistersOrigin(identity.client, origin)
-      : response.status >= 400 && deps.origins !== undefined && (await deps.origins.isRegisteredOrigin(origin));
+      : response.status >= 400 && (await isRegisteredOriginOrFalse(deps, origin));
     if (allowed) {
       response.headers.set("Access-Control-Allow-Origin", origin);
       if (options.exposeHeaders) response.headers.set("Access-Control-Expose-Headers", options.exposeHeaders.join(", "));

@@ -129,6 +129,18 @@ describe("withClientCors", () => {
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it("a store failure: the preflight is a 503 JSON error, an already decided refusal just stays unreadable", async () => {
+    const failing = withClientCors(async () => new Response("{}", { status: 400 }), {
+      origins: { isRegisteredOrigin: async () => { throw new Error("database down"); } },
+    }, { methods: ["POST"] });
+    const preflight = await call(failing, "https://a.example.test", "OPTIONS");
+    expect(preflight.status).toBe(503);
+    expect(((await preflight.json()) as { error: string }).error).toBe("temporarily_unavailable");
+    const refusal = await call(failing, "https://a.example.test");
+    expect(refusal.status).toBe(400);
+    expect(refusal.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("without a registered-origin source nothing is allowed at the preflight", async () => {
     const bare = withClientCors(async () => new Response(null), {}, { methods: ["POST"] });
     expect((await call(bare, "https://a.example.test", "OPTIONS")).status).toBe(403);
