@@ -31,8 +31,6 @@ async function main() {
     [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],
   ]);
   const origin = new URL(settings.issuer).origin;
-  // Behind a reverse proxy that sets X-Forwarded-For, the client address is its first entry.
-  const trustProxy = process.env.GATEHOUSE_TRUST_PROXY === "1";
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
@@ -41,12 +39,12 @@ async function main() {
     if (handler) {
       if (isNextRouterFetch(req)) answerNextRouterFetch(res);
       else {
-        stampClientAddress(req, trustProxy); // the protocol endpoints' audit events carry it
+        stampClientAddress(req, settings.trustedProxies); // the protocol endpoints' audit events carry it
         void serveWebHandler(handler, origin, req, res);
       }
     }
     else if (!guardServerActionOrigin(req, res)) {
-      stampClientAddress(req, trustProxy); // pages and server actions read x-gatehouse-client-ip
+      stampClientAddress(req, settings.trustedProxies); // pages and server actions read x-gatehouse-client-ip
       void handleWithNext(req, res);
     }
   });

@@ -20,6 +20,7 @@ import {
 } from "./db/repositories";
 import { createAuditLog } from "./db/audit";
 import { createSignInThrottleStore } from "./db/signInThrottleStore";
+import { createRedirectUriSource } from "./db/redirectOrigins";
 import { rotateKeys } from "./db/keyRotation";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
@@ -27,6 +28,7 @@ import type { OAuthServerConfig } from "./oauth/config";
 import type { ClientAddressReader } from "./oauth/audit";
 import type { AuditLog, SigningAlgorithm } from "./oauth/ports";
 import type { ConsentDeps } from "./oauth/consent";
+import { RegisteredOriginCache } from "./oauth/cors";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
 import { createIntrospectionEndpoint } from "./oauth/introspect";
 import { createJwksEndpoint } from "./oauth/jwks";
@@ -36,6 +38,7 @@ import { createRevocationEndpoint } from "./oauth/revoke";
 import { KeyRing, type KeyRotationReport } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
+import { createClientRateLimiter } from "./server/clientRateLimiter";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
 
 export type WebHandler = (request: Request) => Promise<Response>;
@@ -121,6 +124,9 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const interactions = createInteractionStore(db);
     const tokenStates = createTokenStateStore(db);
     const audit = createAuditLog(db.sql);
+    // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
+    const limiter = createClientRateLimiter(settings.clientLimits);
+    const origins = new RegisteredOriginCache(createRedirectUriSource(db));
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
     const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
@@ -171,10 +177,12 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
           refreshTokens: createRefreshTokenStore(db),
           audit,
           clientAddress: readClientAddress,
+          limiter,
+          origins,
         }),
         discovery: createDiscoveryEndpoint({ config, scopes }),
         jwks: createJwksEndpoint(keys),
-        userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users }),
+        userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users, origins }),
         revoke: createRevocationEndpoint({
           config,
           keys,
@@ -183,8 +191,10 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
           revocations: createTokenRevocationStore(db),
           audit,
           clientAddress: readClientAddress,
+          limiter,
+          origins,
         }),
-        introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, clients }),
+        introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, clients, limiter, clientAddress: readClientAddress }),
         logout: createLogoutEndpoint({
           config,
           clients,

@@ -2,7 +2,9 @@
 import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { parseTrustedProxies, type TrustedProxies } from "./auth/clientAddress";
 import { validateIssuer } from "./oauth/config";
+import type { ClientLimits } from "./oauth/clientRateLimit";
 import type { SigningAlgorithm } from "./oauth/ports";
 
 export interface Settings {
@@ -19,6 +21,14 @@ export interface Settings {
   poolSize: number;
   /** How often each process reloads the signing keys from the database (GATEHOUSE_KEY_REFRESH_SECONDS, default 60). */
   keyRefreshSeconds: number;
+  /** Which X-Forwarded-For entries name the client (GATEHOUSE_TRUST_PROXY; lib/auth/clientAddress.ts). */
+  trustedProxies: TrustedProxies;
+  /**
+   * Per-instance limits at the token, introspection and revocation endpoints
+   * (GATEHOUSE_CLIENT_RATE_LIMIT, GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT,
+   * GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT; 0 disables one).
+   */
+  clientLimits: ClientLimits;
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
@@ -26,6 +36,33 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer; got "${value}".`);
   return parsed;
+}
+
+function nonNegativeInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name} must be a whole number (0 disables it); got "${value}".`);
+  return parsed;
+}
+
+/** "<requests>" (per second) or "<requests>/<seconds>"; 0 disables the limit. */
+function requestRate(name: string, value: string | undefined, fallback: { points: number; seconds: number }) {
+  if (value === undefined || value === "") return fallback;
+  const match = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/.exec(value);
+  const points = match ? Number(match[1]) : NaN;
+  const seconds = match?.[2] !== undefined ? Number(match[2]) : 1;
+  if (!match || !Number.isSafeInteger(points) || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new Error(`${name} must be requests per second ("5000") or requests per window of seconds ("600/60"), 0 to disable; got "${value}".`);
+  }
+  return { points, seconds };
+}
+
+function trustedProxies(value: string | undefined): TrustedProxies {
+  try {
+    return parseTrustedProxies(value);
+  } catch (error) {
+    throw new Error(`${(error as Error).message} Got "${value}".`);
+  }
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -45,6 +82,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
     poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
     keyRefreshSeconds: positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", env.GATEHOUSE_KEY_REFRESH_SECONDS, 60),
+    trustedProxies: trustedProxies(env.GATEHOUSE_TRUST_PROXY),
+    clientLimits: {
+      requests: requestRate("GATEHOUSE_CLIENT_RATE_LIMIT", env.GATEHOUSE_CLIENT_RATE_LIMIT, { points: 10_000, seconds: 1 }),
+      failuresPerAddress: nonNegativeInteger("GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT", env.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT, 10),
+      failuresPerClient: nonNegativeInteger(
+        "GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT",
+        env.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT,
+        100,
+      ),
+    },
   };
 }
 

@@ -17,6 +17,7 @@ interface TokenStateRow {
   status: string;
   grant_revoked: boolean;
   client_enabled: boolean;
+  client_redirect_uris: string[] | null;
   created_at: Date;
   expires_at: Date;
 }
@@ -38,6 +39,7 @@ function toTokenState(row: TokenStateRow): StoredTokenState {
     status: toStatus(row.status),
     grantRevoked: row.grant_revoked === true,
     clientEnabled: row.client_enabled === true,
+    clientRedirectUris: row.client_redirect_uris ?? [],
     createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
     expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at),
   };
@@ -52,7 +54,7 @@ const SELECT_WITH_GRANT = `
   SELECT t."id", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
          t."scopes", t."audiences", t."status", t."created_at", t."expires_at",
          COALESCE(g."status" = 'revoked', false) AS "grant_revoked",
-         a."enabled" AS "client_enabled"
+         a."enabled" AS "client_enabled", a."redirect_uris" AS "client_redirect_uris"
     FROM "tokens" t
     JOIN "applications" a ON a."id" = t."application_id"
     LEFT JOIN "tokens" g ON g."id" = t."grant_id"`;

@@ -1,6 +1,7 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3): exactly one
 // method per request. client_secret_basic, client_secret_post, or — for
 // public clients only — none (client_id alone).
+import { tooManyRequests, type ClientRateLimiter } from "./clientRateLimit";
 import { OAuthError } from "./errors";
 import type { FormParameters } from "./http";
 import type { ClientRecord, ClientStore } from "./ports";
@@ -90,12 +91,43 @@ export function readPresentedCredentials(headers: Headers, form: FormParameters)
   return { method: "none", clientId: bodyClientId };
 }
 
+/** The limits to apply while authenticating, and the address they are keyed by. */
+export interface AuthenticationLimits {
+  limiter?: ClientRateLimiter;
+  address: string | null;
+}
+
+/**
+ * Authenticates the client of a request, within the limits when given: a
+ * (client_id, address) locked out by failures is refused with 429 before its
+ * secret is even checked (so guessing stops), each invalid_client is counted,
+ * and an authenticated request is counted against the client's request budget.
+ */
 export async function authenticateClient(
   headers: Headers,
   form: FormParameters,
   clients: ClientStore,
+  limits?: AuthenticationLimits,
 ): Promise<AuthenticatedClient> {
   const presented = readPresentedCredentials(headers, form);
+  const limiter = limits?.limiter;
+  if (!limiter) return verifyClient(presented, clients);
+  const address = limits.address;
+  const locked = await limiter.checkAuthentication(presented.clientId, address);
+  if (locked) throw tooManyRequests(locked, presented.clientId);
+  let authenticated: AuthenticatedClient;
+  try {
+    authenticated = await verifyClient(presented, clients);
+  } catch (error) {
+    if (error instanceof OAuthError && error.code === "invalid_client") await limiter.recordAuthenticationFailure(presented.clientId, address);
+    throw error;
+  }
+  const overBudget = await limiter.admitAuthenticatedRequest(authenticated.client.clientId, address);
+  if (overBudget) throw tooManyRequests(overBudget, authenticated.client.clientId);
+  return authenticated;
+}
+
+async function verifyClient(presented: PresentedCredentials, clients: ClientStore): Promise<AuthenticatedClient> {
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   const fail = (description: string) => new OAuthError("invalid_client", description, { headers: challenge });
 

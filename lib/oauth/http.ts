@@ -112,27 +112,3 @@ export function jsonResponse(
     },
   });
 }
-
-/**
- * Opens an endpoint to browser apps on other origins (RFC 9700 §2.6 allows
- * CORS on token, userinfo and revocation, never on the authorization endpoint):
- * answers the preflight and adds the headers to every response.
- */
-export function withCors(
-  handler: (request: Request) => Promise<Response>,
-  options: { methods: string[]; exposeHeaders?: string[] },
-): (request: Request) => Promise<Response> {
-  const headers: Record<string, string> = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": options.methods.join(", "),
-    "Access-Control-Allow-Headers": "Authorization, Content-Type",
-    "Access-Control-Max-Age": "600",
-    ...(options.exposeHeaders ? { "Access-Control-Expose-Headers": options.exposeHeaders.join(", ") } : {}),
-  };
-  return async (request) => {
-    if (request.method === "OPTIONS") return new Response(null, { status: 204, headers });
-    const response = await handler(request);
-    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-    return response;
-  };
-}

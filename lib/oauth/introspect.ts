@@ -4,15 +4,19 @@
 // hash). Anything else — unknown, expired, revoked, rotated, another client's —
 // is exactly {"active":false}: no hint about why (RFC 7662 §2.2).
 import { looksLikeJwt, validateAccessToken, type BearerDeps, type ValidAccessToken } from "./bearer";
+import type { ClientAddressReader } from "./audit";
 import { authenticateClient } from "./clientAuthentication";
+import type { ClientLimitDeps } from "./clientRateLimit";
 import { OAuthError, withOAuthErrors } from "./errors";
 import { jsonResponse, readFormBody, requireMethod } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore } from "./ports";
 import { hashOpaqueValue } from "./secrets";
 
-export interface IntrospectionDeps extends BearerDeps {
+export interface IntrospectionDeps extends BearerDeps, ClientLimitDeps {
   clients: ClientStore;
+  /** The address the limits are keyed by (none in unit tests). */
+  clientAddress?: ClientAddressReader;
 }
 
 export type IntrospectionResponse =
@@ -96,7 +100,10 @@ export function createIntrospectionEndpoint(deps: IntrospectionDeps): (request: 
   return withOAuthErrors(async (request) => {
     requireMethod(request, ["POST"]);
     const form = await readFormBody(request);
-    const { client } = await authenticateClient(request.headers, form, deps.clients);
+    const { client } = await authenticateClient(request.headers, form, deps.clients, {
+      limiter: deps.limiter,
+      address: deps.clientAddress?.(request) ?? null,
+    });
     if (client.clientType === "public") {
       throw new OAuthError(
         "invalid_client",

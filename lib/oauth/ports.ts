@@ -253,6 +253,8 @@ export interface StoredTokenState {
   grantRevoked: boolean;
   /** Whether the client it was issued to is still enabled: a disabled client's tokens are not honoured. */
   clientEnabled: boolean;
+  /** The redirect URIs of that client (CORS at userinfo: its origins); absent from stores that do not read them. */
+  clientRedirectUris?: string[];
   /** When the row was written (the token's iat). */
   createdAt: Date;
   expiresAt: Date;

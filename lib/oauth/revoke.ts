@@ -5,13 +5,15 @@
 import { AuditKinds, requestAddress, type AuditDeps } from "./audit";
 import { looksLikeJwt, validateAccessToken, type BearerDeps } from "./bearer";
 import { authenticateClient } from "./clientAuthentication";
-import { OAuthError, noStoreHeaders, withOAuthErrors } from "./errors";
-import { readFormBody, requireMethod, withCors } from "./http";
+import type { ClientLimitDeps } from "./clientRateLimit";
+import { withClientCors, type CorsDeps, type CorsIdentity } from "./cors";
+import { OAuthError, asOAuthError, noStoreHeaders, oauthErrorResponse } from "./errors";
+import { readFormBody, requireMethod } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, StoredTokenState, TokenRevocationStore } from "./ports";
 import { hashOpaqueValue } from "./secrets";
 
-export interface RevocationDeps extends BearerDeps, AuditDeps {
+export interface RevocationDeps extends BearerDeps, AuditDeps, ClientLimitDeps, CorsDeps {
   clients: ClientStore;
   revocations: TokenRevocationStore;
 }
@@ -76,11 +78,15 @@ export async function revokeToken(deps: RevocationDeps, caller: ClientRecord, va
 }
 
 export function createRevocationEndpoint(deps: RevocationDeps): (request: Request) => Promise<Response> {
-  const endpoint = withOAuthErrors(async (request) => {
+  async function revoke(request: Request, identity: CorsIdentity): Promise<Response> {
     requireMethod(request, ["POST"]);
     const form = await readFormBody(request);
     // Public clients authenticate with client_id alone and may revoke their own tokens.
-    const { client } = await authenticateClient(request.headers, form, deps.clients);
+    const { client } = await authenticateClient(request.headers, form, deps.clients, {
+      limiter: deps.limiter,
+      address: requestAddress(deps, request),
+    });
+    identity.client = client;
     if (!hasPermission(client, Permissions.endpoint.revocation)) {
       throw new OAuthError(
         "unauthorized_client",
@@ -108,6 +114,13 @@ export function createRevocationEndpoint(deps: RevocationDeps): (request: Reques
       });
     }
     return new Response(null, { status: 200, headers: { ...noStoreHeaders } });
-  });
-  return withCors(endpoint, { methods: ["POST"] });
+  }
+  const endpoint = async (request: Request, identity: CorsIdentity): Promise<Response> => {
+    try {
+      return await revoke(request, identity);
+    } catch (error) {
+      return oauthErrorResponse(asOAuthError(error, request));
+    }
+  };
+  return withClientCors(endpoint, deps, { methods: ["POST"], exposeHeaders: ["Retry-After", "WWW-Authenticate"] });
 }

@@ -4,15 +4,18 @@
 // OAuth error code) for a refusal — recorded before the answer leaves.
 import { AuditKinds, clipDetail, requestAddress, type AuditDeps } from "./audit";
 import { authenticateClient, readPresentedCredentials } from "./clientAuthentication";
+import { isThrottleRefusal, type ClientLimitDeps } from "./clientRateLimit";
+import { withClientCors, type CorsDeps, type CorsIdentity } from "./cors";
 import { OAuthError, asOAuthError, logUnexpectedError, oauthErrorResponse, type ErrorLog } from "./errors";
-import { FormParameters, jsonResponse, readFormBody, requireMethod, withCors } from "./http";
+import { FormParameters, jsonResponse, readFormBody, requireMethod } from "./http";
 import { authorizationCodeGrant, type AuthorizationCodeDeps } from "./grants/authorizationCode";
 import { clientCredentialsGrant, type ClientCredentialsDeps, type GrantContext, type GrantResult } from "./grants/clientCredentials";
 import { refreshTokenGrant, type RefreshTokenDeps } from "./grants/refreshToken";
 import { Permissions, hasPermission } from "./permissions";
 import type { AuditEventInput, ClientRecord, ClientStore } from "./ports";
 
-export interface TokenEndpointDeps extends ClientCredentialsDeps, AuthorizationCodeDeps, RefreshTokenDeps, AuditDeps {
+export interface TokenEndpointDeps
+  extends ClientCredentialsDeps, AuthorizationCodeDeps, RefreshTokenDeps, AuditDeps, ClientLimitDeps, CorsDeps {
   clients: ClientStore;
   log?: ErrorLog;
 }
@@ -81,7 +84,7 @@ function refusedEvent(attempt: TokenAttempt, refusal: OAuthError): AuditEventInp
 
 export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request) => Promise<Response> {
   const log = deps.log ?? logUnexpectedError;
-  async function issue(request: Request, attempt: TokenAttempt): Promise<Response> {
+  async function issue(request: Request, attempt: TokenAttempt, identity: CorsIdentity): Promise<Response> {
     requireMethod(request, ["POST"]);
     const form = await readFormBody(request);
     attempt.form = form;
@@ -94,8 +97,9 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
         `The grant type '${grantType}' is not supported here; supported: ${SUPPORTED_GRANT_TYPES.join(", ")}.`,
       );
     }
-    const { client } = await authenticateClient(request.headers, form, deps.clients);
+    const { client } = await authenticateClient(request.headers, form, deps.clients, { limiter: deps.limiter, address: attempt.ip });
     attempt.clientId = client.clientId;
+    identity.client = client;
     if (!hasPermission(client, Permissions.endpoint.token)) {
       throw new OAuthError("unauthorized_client", `The client '${client.clientId}' is not permitted to use the token endpoint.`);
     }
@@ -112,12 +116,15 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
     return jsonResponse(result.body, { noStore: true });
   }
 
-  const endpoint = async (request: Request): Promise<Response> => {
+  const endpoint = async (request: Request, identity: CorsIdentity): Promise<Response> => {
     const attempt: TokenAttempt = { ip: requestAddress(deps, request), form: null, grantType: null, clientId: null };
     try {
-      return await issue(request, attempt);
+      return await issue(request, attempt, identity);
     } catch (error) {
       const refusal = asOAuthError(error, request, log);
+      // A throttled request is answered without a record each: the refusals that led to the
+      // lockout are on the log, and a flood of throttled requests must not become a flood of writes.
+      if (isThrottleRefusal(refusal)) return oauthErrorResponse(refusal);
       // Refused before (or while) authenticating: the client_id the request presented.
       attempt.clientId ??= presentedClientId(request.headers, attempt.form ?? undefined);
       // A refusal hands nothing out: if its record cannot be written, the answer stands and the log says so.
@@ -125,5 +132,5 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
       return oauthErrorResponse(refusal);
     }
   };
-  return withCors(endpoint, { methods: ["POST"] });
+  return withClientCors(endpoint, deps, { methods: ["POST"], exposeHeaders: ["Retry-After", "WWW-Authenticate"] });
 }

@@ -5,18 +5,17 @@
 import { validateAccessToken, type BearerDeps } from "./bearer";
 import { userClaimValue } from "./claims";
 import { OAuthError, sanitizeErrorDescription, withOAuthErrors, noStoreHeaders, type OAuthErrorCode } from "./errors";
-import { jsonResponse, readFormBody, requireMethod, withCors } from "./http";
+import { withClientCors, type CorsDeps, type CorsIdentity } from "./cors";
+import { jsonResponse, readFormBody, requireMethod } from "./http";
 import type { ScopeStore, UserStore } from "./ports";
 import { StandardScopes } from "./scopes";
 
-export interface UserinfoDeps extends BearerDeps {
+export interface UserinfoDeps extends BearerDeps, CorsDeps {
   scopes: ScopeStore;
   users: UserStore;
 }
 
 export const BEARER_REALM = "gatehouse";
-
-/** Browser apps read userinfo from another origin, challenges included. */
 
 /** RFC 6750 §3: the challenge; with no error attribute when no credentials were sent (§3.1). */
 export function bearerChallenge(error?: { code: OAuthErrorCode; description: string; scope?: string }): string {
@@ -83,7 +82,7 @@ async function readAccessToken(request: Request): Promise<string | null> {
 }
 
 export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) => Promise<Response> {
-  const endpoint = withOAuthErrors(async (request) => {
+  const endpoint = (request: Request, identity: CorsIdentity) => withOAuthErrors(async () => {
     requireMethod(request, ["GET", "POST"]);
     let presented: string | null;
     try {
@@ -106,6 +105,8 @@ export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) =
     const check = await validateAccessToken(deps, presented);
     if (!check.active) throw bearerError("invalid_token", check.description);
     const { token } = check;
+    // CORS: the origins of the client the token was issued to (read with the token's row).
+    identity.client = { redirectUris: token.record.clientRedirectUris ?? [] };
     if (token.subjectType === "client") {
       throw bearerError(
         "invalid_token",
@@ -138,7 +139,8 @@ export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) =
       }
     }
     return jsonResponse(claims, { noStore: true });
-  });
+  })(request);
 
-  return withCors(endpoint, { methods: ["GET", "POST"], exposeHeaders: ["WWW-Authenticate"] });
+  // Browser apps read userinfo from another origin, challenges included.
+  return withClientCors(endpoint, deps, { methods: ["GET", "POST"], exposeHeaders: ["WWW-Authenticate"] });
 }

@@ -243,13 +243,13 @@ describe("concurrency and CORS", () => {
     }
   });
 
-  test("the token endpoint answers a CORS preflight with 204 and allows any origin", async () => {
+  test("the token endpoint answers a CORS preflight from the SPA's redirect URI origin with 204 and that origin (never *)", async () => {
     const preflight = await fetch(tokenUrl, {
       method: "OPTIONS",
       headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     expect(preflight.headers.get("access-control-allow-methods")).toMatch(/POST/);
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
   });
@@ -260,10 +260,10 @@ describe("concurrency and CORS", () => {
     const headers = { Origin: "http://localhost:5173" };
     const ok = await postForm(tokenUrl, { headers, body });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("access-control-allow-origin")).toBe("*");
+    expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     const replay = await postForm(tokenUrl, { headers, body });
     expect(replay.status).toBe(400);
-    expect(replay.headers.get("access-control-allow-origin")).toBe("*");
+    expect(replay.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     expect(decodeJwt(((await ok.json()) as TokenSuccess).access_token).client_id).toBe("spa");
   });
 });

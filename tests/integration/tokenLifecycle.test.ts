@@ -205,18 +205,24 @@ describe("userinfo (UI-01..UI-04)", () => {
     await expectBearerError(response, 403, "insufficient_scope");
   });
 
-  test("a browser app can call userinfo: preflight 204, Access-Control-Allow-Origin on answers and challenges", async () => {
+  test("a browser app can call userinfo: preflight 204, its client's origin on answers and challenges (never *)", async () => {
     const preflight = await fetch(endpoints.userinfo, {
       method: "OPTIONS",
       headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
-    const ok = await userinfoGet({ ...bearer(tokens.access_token), Origin: "http://localhost:5173" });
-    expect(ok.headers.get("access-control-allow-origin")).toBe("*");
+    const spaTokens = await userTokens(DEMO_SPA, "openid");
+    const ok = await userinfoGet({ ...bearer(spaTokens.access_token), Origin: "http://localhost:5173" });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+    // postman's token: its client registers no redirect URI at the SPA's origin.
+    const postmans = await userinfoGet({ ...bearer(tokens.access_token), Origin: "http://localhost:5173" });
+    expect(postmans.status).toBe(200);
+    expect(postmans.headers.get("access-control-allow-origin")).toBeNull();
     const refused = await userinfoGet({ Origin: "http://localhost:5173" });
-    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    expect(refused.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
     expect(refused.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/i);
   });
 });
@@ -433,7 +439,7 @@ describe("revocation (RV-01..RV-05)", () => {
       headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
   });
 
   test("GET on revocation and introspection is a JSON 405, never a 404 or 5xx", async () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { isPossibleServerActionPost, judgeServerActionOrigin } from "@/lib/auth/crossOriginGuard";
-import { clientAddressOf, normalizeClientAddress, stampClientAddress } from "@/lib/auth/clientAddress";
+import { TRUST_NO_PROXY, clientAddressOf, normalizeClientAddress, parseTrustedProxies, stampClientAddress } from "@/lib/auth/clientAddress";
 
 function req(headers: Record<string, string>, method = "POST", remoteAddress = "127.0.0.1"): IncomingMessage {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -66,16 +66,16 @@ describe("client address", () => {
     expect(normalizeClientAddress("9".repeat(65))).toBeNull();
   });
 
-  it("uses the socket address unless the proxy is trusted, then the first X-Forwarded-For entry", () => {
+  it("uses the socket address unless proxies are trusted, then X-Forwarded-For read from the right (more in clientAddress.test.ts)", () => {
     const request = req({ "x-forwarded-for": "203.0.113.5, 10.0.0.1" }, "GET", "::ffff:10.0.0.1");
-    expect(clientAddressOf(request, false)).toBe("10.0.0.1");
-    expect(clientAddressOf(request, true)).toBe("203.0.113.5");
-    expect(clientAddressOf(req({}, "GET", "10.0.0.2"), true)).toBe("10.0.0.2");
+    expect(clientAddressOf(request, TRUST_NO_PROXY)).toBe("10.0.0.1");
+    expect(clientAddressOf(request, parseTrustedProxies("2"))).toBe("203.0.113.5");
+    expect(clientAddressOf(req({}, "GET", "10.0.0.2"), parseTrustedProxies("1"))).toBe("10.0.0.2");
   });
 
   it("overwrites whatever the client sent in x-gatehouse-client-ip", () => {
     const request = req({ "X-Gatehouse-Client-IP": "1.1.1.1", host: "h" }, "GET", "192.0.2.7");
-    stampClientAddress(request, false);
+    stampClientAddress(request, TRUST_NO_PROXY);
     expect(request.headers["x-gatehouse-client-ip"]).toBe("192.0.2.7");
     expect(request.rawHeaders).toEqual(["host", "h", "x-gatehouse-client-ip", "192.0.2.7"]);
   });

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { accessTokenClaimsFor, userClaimValue } from "@/lib/oauth/claims";
+import { RegisteredOriginCache } from "@/lib/oauth/cors";
 import { createJwksEndpoint } from "@/lib/oauth/jwks";
 import { KeyEncryption } from "@/lib/oauth/keyEncryption";
 import { hashOpaqueValue } from "@/lib/oauth/secrets";
@@ -62,7 +63,10 @@ const esApp = () =>
 function setup() {
   const fx = createAuthorizeFixture({ extraClients: [esApp()] });
   const tokens = new InMemoryTokenStore();
-  const token = tokenEndpointFor(fx, keys, { tokens });
+  const token = tokenEndpointFor(fx, keys, {
+    tokens,
+    origins: new RegisteredOriginCache(fx.clients),
+  });
   fx.signIn();
   return { ...fx, tokens, token };
 }
@@ -92,7 +96,8 @@ async function expectTokenError(response: Response, status: number, error: strin
   expect(response.status).toBe(status);
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
   expect(response.headers.get("cache-control")).toBe("no-store");
-  expect(response.headers.get("access-control-allow-origin")).toBe("*");
+  // No Origin, no CORS: and never "*" (docs/decisions/0012).
+  expect(response.headers.get("access-control-allow-origin")).toBeNull();
   const body = (await response.json()) as Record<string, string>;
   expect(Object.keys(body).sort()).toEqual(["error", "error_description"]);
   expect(body.error).toBe(error);
@@ -551,30 +556,56 @@ describe("authorization_code grant: refusals", () => {
   });
 });
 
-describe("token endpoint: CORS for browser apps", () => {
-  it("OPTIONS is a 204 preflight allowing any origin to POST", async () => {
-    const s = setup();
-    const response = await s.token(
+describe("token endpoint: CORS for browser apps (origins of registered redirect URIs only)", () => {
+  const SPA_ORIGIN = new URL(SPA_CALLBACK).origin;
+  const preflight = (s: Setup, origin: string) =>
+    s.token(
       new Request(`${ISSUER}/connect/token`, {
         method: "OPTIONS",
-        headers: { Origin: "https://spa.example.test", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+        headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
       }),
     );
+  const withOrigin = (request: Request, origin: string) => {
+    const headers = new Headers(request.headers);
+    headers.set("Origin", origin);
+    return new Request(request, { headers });
+  };
+
+  it("OPTIONS from a registered redirect URI's origin is a 204 preflight naming that origin, never *", async () => {
+    const s = setup();
+    const response = await preflight(s, SPA_ORIGIN);
     expect(response.status).toBe(204);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-origin")).toBe(SPA_ORIGIN);
+    expect(response.headers.get("vary")).toMatch(/Origin/);
     expect(response.headers.get("access-control-allow-methods")).toContain("POST");
     expect(response.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
+    expect(response.headers.get("access-control-max-age")).toMatch(/^\d+$/);
     expect(response.headers.get("access-control-allow-credentials")).toBeNull();
   });
 
-  it("successful and failed token responses carry Access-Control-Allow-Origin", async () => {
+  it("OPTIONS from an origin no client registered is refused without any Access-Control header", async () => {
     const s = setup();
-    const ok = await s.token(spaRedeem(await spaCode(s)));
+    for (const origin of ["https://evil.example.test", "null", "https://spa.example.test.evil.test"]) {
+      const response = await preflight(s, origin);
+      expect(response.status).toBe(403);
+      expect([...response.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+    }
+  });
+
+  it("the SPA's success and its refusals carry its origin; another origin gets no Access-Control-Allow-Origin", async () => {
+    const s = setup();
+    const ok = await s.token(withOrigin(spaRedeem(await spaCode(s)), SPA_ORIGIN));
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("access-control-allow-origin")).toBe("*");
-    const failed = await s.token(spaRedeem("A".repeat(43)));
+    expect(ok.headers.get("access-control-allow-origin")).toBe(SPA_ORIGIN);
+    expect(ok.headers.get("vary")).toMatch(/Origin/);
+    const failed = await s.token(withOrigin(spaRedeem("A".repeat(43)), SPA_ORIGIN));
     expect(failed.status).toBe(400);
-    expect(failed.headers.get("access-control-allow-origin")).toBe("*");
+    expect(failed.headers.get("access-control-allow-origin")).toBe(SPA_ORIGIN);
+    // The web app's own origin is registered, but not by the SPA: the SPA's answer is not readable there.
+    const elsewhere = await s.token(withOrigin(spaRedeem(await spaCode(s)), new URL(WEB_CALLBACK).origin));
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull();
+    expect(elsewhere.headers.get("vary")).toMatch(/Origin/);
   });
 });
 

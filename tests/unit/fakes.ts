@@ -98,6 +98,11 @@ export class InMemoryClientStore implements ClientStore {
     if (this.failWith) throw this.failWith;
     return structuredClone(this.clients.get(clientId) ?? null);
   }
+
+  /** RedirectUriSource (lib/oauth/cors.ts), like lib/db/redirectOrigins.ts. */
+  async listEnabledRedirectUris(): Promise<string[]> {
+    return [...this.clients.values()].filter((client) => client.enabled).flatMap((client) => client.redirectUris);
+  }
 }
 
 export class InMemoryScopeStore implements ScopeStore {
@@ -531,6 +536,8 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
   readonly lookups: string[] = [];
   /** Database ids of clients disabled in the dashboard (the applications join in lib/db). */
   readonly disabledApplications = new Set<string>();
+  /** Redirect URIs by client database id (the applications join in lib/db reads them for CORS). */
+  readonly redirectUrisOf = new Map<string, string[]>();
   failWith: Error | null = null;
 
   async recordAccessToken(token: NewAccessTokenRecord): Promise<void> {
@@ -589,6 +596,7 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
       ...state,
       grantRevoked: root?.status === "revoked",
       clientEnabled: !this.disabledApplications.has(row.applicationId),
+      clientRedirectUris: this.redirectUrisOf.get(row.applicationId) ?? [],
     });
   }
 

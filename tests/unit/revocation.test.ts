@@ -1,6 +1,7 @@
 // POST /connect/revoke (RFC 7009). CONFORMANCE.md section 10 (RV-01..RV-05).
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateAccessToken } from "@/lib/oauth/bearer";
+import { RegisteredOriginCache } from "@/lib/oauth/cors";
 import { createIntrospectionEndpoint } from "@/lib/oauth/introspect";
 import { REVOCATION_SCOPE, createRevocationEndpoint } from "@/lib/oauth/revoke";
 import { hashOpaqueValue } from "@/lib/oauth/secrets";
@@ -31,14 +32,22 @@ const audit = new InMemoryAuditLog();
 const alice = makeUser();
 const webApp = makeClient({ clientId: "web-app", secret: SECRET, permissions: ["ept:token", "ept:revocation", "ept:introspection"] });
 const otherApp = makeClient({ clientId: "other-app", secret: SECRET, permissions: ["ept:token", "ept:revocation", "ept:introspection"] });
-const spa = makeClient({ clientId: "spa", clientType: "public", permissions: ["ept:token", "ept:revocation"] });
+const SPA_ORIGIN = "https://spa.example.test";
+const spa = makeClient({ clientId: "spa", clientType: "public", permissions: ["ept:token", "ept:revocation"], redirectUris: [`${SPA_ORIGIN}/cb`] });
 const noPermission = makeClient({ clientId: "no-revocation", secret: SECRET, permissions: ["ept:token"] });
 
 beforeAll(async () => {
   fx = await createTokenFixture();
   const clients = new InMemoryClientStore([webApp, otherApp, spa, noPermission]);
   const bearer = { config: fx.config, keys: fx.keys, tokens: fx.tokens, now: fx.clock.now };
-  revoke = createRevocationEndpoint({ ...bearer, clients, revocations: fx.tokens, audit, clientAddress: testClientAddress });
+  revoke = createRevocationEndpoint({
+    ...bearer,
+    clients,
+    revocations: fx.tokens,
+    audit,
+    clientAddress: testClientAddress,
+    origins: new RegisteredOriginCache(clients),
+  });
   introspect = createIntrospectionEndpoint({ ...bearer, clients });
   userinfo = createUserinfoEndpoint({ ...bearer, scopes: new InMemoryScopeStore(authorizationScopes()), users: new InMemoryUserStore([alice]) });
 });
@@ -227,13 +236,33 @@ describe("RV-05: refusals", () => {
 });
 
 describe("CORS", () => {
-  it("a browser app can revoke: preflight 204 and Access-Control-Allow-Origin on answers", async () => {
-    const preflight = await revoke(new Request(`https://id.example.test${PATH}`, { method: "OPTIONS" }));
+  it("a browser app can revoke from its redirect URI's origin: preflight 204 and its origin on the answer, never *", async () => {
+    const preflight = await revoke(
+      new Request(`https://id.example.test${PATH}`, { method: "OPTIONS", headers: { Origin: SPA_ORIGIN, "Access-Control-Request-Method": "POST" } }),
+    );
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(SPA_ORIGIN);
     expect(preflight.headers.get("access-control-allow-methods")).toMatch(/POST/);
     const issued = await issueFor(spa);
-    const response = await revoke(clientFormRequest(PATH, { token: issued.accessToken, client_id: "spa" }));
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    const response = await revoke(clientFormRequest(PATH, { token: issued.accessToken, client_id: "spa" }, { headers: { Origin: SPA_ORIGIN } }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe(SPA_ORIGIN);
+    expect(response.headers.get("vary")).toMatch(/Origin/);
+  });
+
+  it("another origin is refused at the preflight and gets no Access-Control-Allow-Origin on the answer", async () => {
+    const evil = "https://evil.example.test";
+    const preflight = await revoke(new Request(`https://id.example.test${PATH}`, { method: "OPTIONS", headers: { Origin: evil } }));
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const issued = await issueFor(spa);
+    const response = await revoke(clientFormRequest(PATH, { token: issued.accessToken, client_id: "spa" }, { headers: { Origin: evil } }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    // The web app registers no redirect URI at the SPA's origin: its answers are not readable there.
+    const own = await issueFor(webApp);
+    const webAnswer = await revoke(clientFormRequest(PATH, { token: own.accessToken }, { basic: ["web-app", SECRET], headers: { Origin: SPA_ORIGIN } }));
+    expect(webAnswer.status).toBe(200);
+    expect(webAnswer.headers.get("access-control-allow-origin")).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 // GET/POST /connect/userinfo (OIDC Core §5.3, RFC 6750). CONFORMANCE.md section 6 (UI-01..UI-04).
 import { beforeAll, describe, expect, it } from "vitest";
+import { RegisteredOriginCache } from "@/lib/oauth/cors";
 import { createUserinfoEndpoint } from "@/lib/oauth/userinfo";
 import {
+  InMemoryClientStore,
   InMemoryScopeStore,
   InMemoryUserStore,
   authorizationScopes,
@@ -18,7 +20,8 @@ let fx: TokenFixture;
 let endpoint: (request: Request) => Promise<Response>;
 let users: InMemoryUserStore;
 let scopes: InMemoryScopeStore;
-const client = makeClient({ clientId: "web-app" });
+const WEB_ORIGIN = "https://app.example.test";
+const client = makeClient({ clientId: "web-app", redirectUris: [`${WEB_ORIGIN}/callback`] });
 const alice = makeUser({ updatedAt: new Date("2026-03-04T05:06:07Z") });
 const bob = makeUser({ username: "bob", email: null, emailVerified: false, name: "" });
 
@@ -26,7 +29,9 @@ beforeAll(async () => {
   fx = await createTokenFixture();
   users = new InMemoryUserStore([alice, bob]);
   scopes = new InMemoryScopeStore(authorizationScopes());
-  endpoint = createUserinfoEndpoint({ config: fx.config, keys: fx.keys, tokens: fx.tokens, scopes, users, now: fx.clock.now });
+  fx.tokens.redirectUrisOf.set(client.id, client.redirectUris);
+  const origins = new RegisteredOriginCache(new InMemoryClientStore([client]));
+  endpoint = createUserinfoEndpoint({ config: fx.config, keys: fx.keys, tokens: fx.tokens, scopes, users, now: fx.clock.now, origins });
 });
 
 async function tokenFor(user = alice, scopeNames = ["openid", "profile", "email"]) {
@@ -60,7 +65,7 @@ function challenge(response: Response): Record<string, string> {
 async function expectBearerError(response: Response, status: number, error: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get("cache-control")).toMatch(/no-store/);
-  expect(response.headers.get("access-control-allow-origin")).toBe("*");
+  expect(response.headers.get("access-control-allow-origin")).toBeNull(); // no Origin sent; never "*"
   const attributes = challenge(response);
   expect(attributes).toMatchObject({ realm: "gatehouse", error });
   expect(attributes.error_description).toMatch(ERROR_CHARS);
@@ -75,7 +80,7 @@ async function expectClaims(response: Response) {
   expect(response.status, text).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
   expect(response.headers.get("cache-control")).toMatch(/no-store/);
-  expect(response.headers.get("access-control-allow-origin")).toBe("*");
+  expect(response.headers.get("access-control-allow-origin")).toBeNull(); // no Origin sent; never "*"
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -144,7 +149,7 @@ describe("UI-04: refusals", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="gatehouse"');
       expect(response.headers.get("cache-control")).toMatch(/no-store/);
-      expect(response.headers.get("access-control-allow-origin")).toBe("*");
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
       expect(await response.text()).toBe("");
     }
   });
@@ -241,14 +246,33 @@ describe("UI-04: refusals", () => {
 });
 
 describe("HTTP surface", () => {
-  it("answers a CORS preflight with 204 and allows any origin, the Authorization header and reading the challenge", async () => {
-    const response = await endpoint(new Request(URL_, { method: "OPTIONS", headers: { Origin: "https://spa.example.test" } }));
+  it("answers a CORS preflight from a registered redirect URI's origin with 204, that origin (never *) and the Authorization header", async () => {
+    const response = await endpoint(new Request(URL_, { method: "OPTIONS", headers: { Origin: WEB_ORIGIN } }));
     expect(response.status).toBe(204);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
     expect(response.headers.get("access-control-allow-methods")).toMatch(/GET/);
     expect(response.headers.get("access-control-allow-methods")).toMatch(/POST/);
     expect(response.headers.get("access-control-allow-headers")).toMatch(/Authorization/);
-    expect(response.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/);
+    const refused = await endpoint(new Request(URL_, { method: "OPTIONS", headers: { Origin: "https://evil.example.test" } }));
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("the answer carries the token's client's origin and exposes the challenge; another origin gets nothing", async () => {
+    const token = await tokenFor();
+    const ok = await get({ ...bearer(token), Origin: WEB_ORIGIN });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+    expect(ok.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/);
+    expect(ok.headers.get("vary")).toMatch(/Origin/);
+    const elsewhere = await get({ ...bearer(token), Origin: "https://evil.example.test" });
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.headers.get("access-control-allow-origin")).toBeNull();
+    // A refusal before any client is known: readable from a registered origin only.
+    const challenged = await get({ Origin: WEB_ORIGIN });
+    expect(challenged.status).toBe(401);
+    expect(challenged.headers.get("access-control-allow-origin")).toBe(WEB_ORIGIN);
+    expect((await get({ Origin: "https://evil.example.test" })).headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("other methods are 405 with Allow", async () => {
