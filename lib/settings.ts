@@ -19,6 +19,14 @@ export interface Settings {
   poolSize: number;
   /** How often each process reloads the signing keys from the database (GATEHOUSE_KEY_REFRESH_SECONDS, default 60). */
   keyRefreshSeconds: number;
+  /** GATEHOUSE_DEMO=1: demo data allowed on a non-loopback issuer (warned about on every start). */
+  demo: boolean;
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new Error(`${name} must be 1 or 0; got "${value}".`);
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
@@ -45,6 +53,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
     poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
     keyRefreshSeconds: positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", env.GATEHOUSE_KEY_REFRESH_SECONDS, 60),
+    demo: flag("GATEHOUSE_DEMO", env.GATEHOUSE_DEMO),
   };
 }
 
