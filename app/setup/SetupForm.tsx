@@ -4,11 +4,13 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
 import { startTransition, useActionState, useEffect, useRef, useState } from "react";
 import { useForm } from "react-hook-form";
-import { MIN_ADMIN_PASSWORD_LENGTH, setupFormSchema, type SetupFormFields, type SetupFormInput, type SetupState } from "@/lib/forms/setupForm";
+import { MIN_ADMIN_PASSWORD_LENGTH, SETUP_LINK_REFUSED, setupFormSchema, type SetupFormFields, type SetupFormInput, type SetupState } from "@/lib/forms/setupForm";
 
 interface SetupFormProps {
   action: (previous: SetupState, formData: FormData) => Promise<SetupState>;
   token: string;
+  /** Whether the link was usable when the page was rendered. */
+  linkUsable: boolean;
 }
 
 const inputClass =
@@ -44,7 +46,7 @@ const FIELDS: readonly FieldSpec[] = [
  * renders its answer. With JavaScript, react-hook-form checks the fields with
  * the same zod schema first.
  */
-export function SetupForm({ action, token }: SetupFormProps) {
+export function SetupForm({ action, token, linkUsable }: SetupFormProps) {
   const [state, formAction, pending] = useActionState(action, { status: "idle" } as SetupState);
   const formRef = useRef<HTMLFormElement>(null);
   const [hydrated, setHydrated] = useState(false);
@@ -74,11 +76,18 @@ export function SetupForm({ action, token }: SetupFormProps) {
       </div>
     );
   }
-  if (state.status === "link_refused") {
+  if (state.status === "link_refused" || !linkUsable) {
     return (
-      <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-        {state.message}
-      </p>
+      <div className="space-y-4">
+        <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          {state.status === "link_refused" ? state.message : SETUP_LINK_REFUSED}
+        </p>
+        <p className="text-sm">
+          <Link href="/login" className="font-medium text-indigo-700 underline">
+            Sign in
+          </Link>
+        </p>
+      </div>
     );
   }
 

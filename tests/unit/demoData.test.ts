@@ -65,10 +65,11 @@ describe("the demo data rule at start", () => {
   });
 
   it("reads GATEHOUSE_DEMO as 1/0 and refuses anything else clearly", () => {
-    expect(readSettings({ GATEHOUSE_DEMO: "1" }).demo).toBe(true);
-    expect(readSettings({ GATEHOUSE_DEMO: "0" }).demo).toBe(false);
-    expect(readSettings({}).demo).toBe(false);
-    expect(() => readSettings({ GATEHOUSE_DEMO: "yes please" })).toThrow(/GATEHOUSE_DEMO must be 1 or 0/);
+    const env = (values: Record<string, string>) => ({ NODE_ENV: "test", ...values }) as NodeJS.ProcessEnv;
+    expect(readSettings(env({ GATEHOUSE_DEMO: "1" })).demo).toBe(true);
+    expect(readSettings(env({ GATEHOUSE_DEMO: "0" })).demo).toBe(false);
+    expect(readSettings(env({})).demo).toBe(false);
+    expect(() => readSettings(env({ GATEHOUSE_DEMO: "yes please" }))).toThrow(/GATEHOUSE_DEMO must be 1 or 0/);
   });
 });
 
