@@ -78,7 +78,13 @@ describe("demo data outside loopback", () => {
     );
     expect(refused).toMatch(/exited with 1/);
     for (const text of ["client postman", "client spa", "user alice", "GATEHOUSE_DEMO", PUBLIC_ISSUER]) expect(refused).toContain(text);
-  }, 120_000);
+
+    // The same database on a loopback issuer (the tutorial's case) starts, without a warning, and shows the demo credentials.
+    const local = await start(store);
+    expect(local.output()).not.toContain("WARNING");
+    expect((await clientCredentials(local.url)).status).toBe(200);
+    expect(await (await fetch(local.url + "/")).text()).toContain("postman-secret");
+  }, 180_000);
 
   test("with GATEHOUSE_DEMO=1 it starts, warns on every start, and the demo credentials work and are shown", async () => {
     const store = await freshStore();
@@ -90,7 +96,7 @@ describe("demo data outside loopback", () => {
       expect(await (await fetch(server.url + "/")).text()).toContain("postman-secret");
       await server.stop();
     }
-  }, 120_000);
+  }, 180_000);
 
   test("a fresh non-loopback start seeds nothing: the demo client is unknown and the home page shows no credentials", async () => {
     const store = await freshStore();
@@ -100,7 +106,7 @@ describe("demo data outside loopback", () => {
     const home = await (await fetch(server.url + "/")).text();
     expect(home).not.toContain("postman-secret");
     expect(home).not.toContain("alice-password");
-  }, 120_000);
+  }, 180_000);
 });
 
 describe("the first administrator without a default password", () => {
