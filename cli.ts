@@ -6,7 +6,7 @@ import { openDatabase, describeDatabase, type DatabaseOptions } from "./lib/db/c
 import { bootstrapDatabase, migrateDatabase } from "./lib/db/bootstrap";
 import { rotateKeys } from "./lib/db/keyRotation";
 import { DataDirectoryLockedError } from "./lib/db/lock";
-import { DEMO, seedDemoData } from "./lib/db/seed";
+import { DEMO, demoDataAllowed, seedDemoData } from "./lib/db/seed";
 import { createAdministrator } from "./lib/db/userAdmin";
 import { adminAccountSchema } from "./lib/forms/setupForm";
 import { KeyEncryption } from "./lib/oauth/keyEncryption";
@@ -164,6 +164,9 @@ async function main(command: string | undefined, args: string[]) {
         const result = await seedDemoData(db, { adminPassword: settings.adminPassword });
         console.log(result.created.length ? `${target}: created ${result.created.join(", ")}.` : `${target}: demo data already present.`);
         if (result.adminPassword) console.log(`administrator: ${DEMO.admin.username} / ${result.adminPassword}   (shown once; keep it)`);
+        if (!demoDataAllowed(settings)) {
+          console.log(`${settings.issuer} is not a loopback issuer: the server starts with this demo data only with GATEHOUSE_DEMO=1.`);
+        }
       } finally {
         await db.close();
       }
