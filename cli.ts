@@ -1,9 +1,14 @@
-// Maintenance commands: `node dist/cli.js migrate | seed-demo | keys:rotate [--alg RS256|ES256]`.
-import { openDatabase, describeDatabase } from "./lib/db/client";
+// Maintenance commands: `node dist/cli.js migrate | seed-demo | create-admin | keys:rotate [--alg RS256|ES256]`.
+import readline from "node:readline";
+import { hashPassword } from "./lib/auth/passwords";
+import { insertAuditEvents } from "./lib/db/audit";
+import { openDatabase, describeDatabase, type DatabaseOptions } from "./lib/db/client";
 import { bootstrapDatabase, migrateDatabase } from "./lib/db/bootstrap";
 import { rotateKeys } from "./lib/db/keyRotation";
 import { DataDirectoryLockedError } from "./lib/db/lock";
-import { DEMO, seedDemoData } from "./lib/db/seed";
+import { DEMO, demoDataAllowed, seedDemoData } from "./lib/db/seed";
+import { createAdministrator } from "./lib/db/userAdmin";
+import { adminAccountSchema } from "./lib/forms/setupForm";
 import { KeyEncryption } from "./lib/oauth/keyEncryption";
 import type { SigningAlgorithm } from "./lib/oauth/ports";
 import { SUPPORTED_SIGNING_ALGORITHMS } from "./lib/oauth/signingKeys";
@@ -12,6 +17,10 @@ import { readSettings, resolveSecret } from "./lib/settings";
 const usage = `Usage: node dist/cli.js <command>
   migrate     apply pending migrations (also done by every start)
   seed-demo   create the demo clients, scope and users where missing
+  create-admin [--username NAME] [--email ADDRESS] [--name "FULL NAME"]
+              create an administrator; asks for the password on a terminal,
+              otherwise reads it from the first line of stdin.
+              With the embedded database, stop the server first.
   keys:rotate [--alg RS256|ES256]
               new active signing key per algorithm (default: both); the previous
               one stays published as retiring until its tokens have expired.
@@ -31,6 +40,104 @@ function parseAlgs(args: string[]): SigningAlgorithm[] | undefined {
     algs = [...(algs ?? []), value as SigningAlgorithm];
   }
   return algs;
+}
+
+/** --name value or --name=value flags; anything else is a usage error. */
+function parseFlags(args: string[], allowed: readonly string[]): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (!match || !allowed.includes(match[1]!)) throw new UsageError(`Unknown argument "${arg}".`);
+    const value = match[2] ?? args[++i];
+    if (value === undefined) throw new UsageError(`--${match[1]} needs a value.`);
+    flags[match[1]!] = value;
+  }
+  return flags;
+}
+
+/** Reads one line from the terminal; `hidden` echoes nothing (for passwords). */
+async function ask(question: string, hidden = false): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  if (hidden) {
+    // Print the question, then swallow the echo of what is typed.
+    const output = rl as unknown as { _writeToOutput: (text: string) => void };
+    process.stdout.write(question);
+    output._writeToOutput = () => undefined;
+  }
+  try {
+    return await new Promise<string>((resolve) => rl.question(hidden ? "" : question, resolve));
+  } finally {
+    rl.close();
+    if (hidden) process.stdout.write("\n");
+  }
+}
+
+/** The first line of stdin (a pipe or a file), without its line ending. */
+async function readFirstLineOfStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (Buffer.concat(chunks).includes(10)) break;
+  }
+  return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
+}
+
+/** Opens the database for a command that must write; on PGlite, says to stop the server when it holds the directory. */
+async function openForWriting(options: DatabaseOptions, what: string) {
+  return openDatabase(options).catch((error: unknown) => {
+    if (error instanceof DataDirectoryLockedError) {
+      error.message += ` To ${what} on the embedded database: stop the server, run the command, start the server again.`;
+    }
+    throw error;
+  });
+}
+
+async function createAdminCommand(args: string[]): Promise<void> {
+  const flags = parseFlags(args, ["username", "email", "name"]);
+  const interactive = process.stdin.isTTY === true;
+  const username = flags.username ?? (interactive ? await ask("Username: ") : "");
+  const email = flags.email ?? (interactive ? await ask("Email (optional): ") : "");
+  let password: string;
+  if (interactive) {
+    password = await ask("Password (at least 12 characters): ", true);
+    const again = await ask("Password again: ", true);
+    if (again !== password) throw new UsageError("The two passwords do not match.");
+  } else {
+    password = await readFirstLineOfStdin();
+  }
+  const parsed = adminAccountSchema.safeParse({ username, email, name: flags.name ?? "", password });
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`).join("\n"));
+  }
+  const settings = readSettings();
+  const target = describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const db = await openForWriting({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 }, "create an administrator");
+  try {
+    await migrateDatabase(db, settings.projectRoot);
+    const account = parsed.data;
+    const result = await createAdministrator(db, {
+      username: account.username,
+      email: account.email === "" ? null : account.email,
+      name: account.name,
+      emailVerified: false,
+      passwordHash: await hashPassword(account.password),
+      setupToken: null,
+    });
+    if (result.status === "conflict") throw new UsageError(`Another user already has this ${result.field === "username" ? "username" : "email address"}.`);
+    if (result.status !== "created") throw new Error(`could not create the administrator (${result.status})`);
+    await insertAuditEvents(db.sql, [
+      {
+        kind: "admin.user.created",
+        actor: null,
+        userId: result.user.id,
+        details: { username: result.user.username, email: result.user.email, roles: result.user.roles, via: "cli" },
+      },
+    ]);
+    console.log(`${target}: administrator ${result.user.username} created; open setup links closed. Sign in at ${settings.issuer}/login`);
+  } finally {
+    await db.close();
+  }
 }
 
 async function main(command: string | undefined, args: string[]) {
@@ -57,8 +164,21 @@ async function main(command: string | undefined, args: string[]) {
         const result = await seedDemoData(db, { adminPassword: settings.adminPassword });
         console.log(result.created.length ? `${target}: created ${result.created.join(", ")}.` : `${target}: demo data already present.`);
         if (result.adminPassword) console.log(`administrator: ${DEMO.admin.username} / ${result.adminPassword}   (shown once; keep it)`);
+        if (!demoDataAllowed(settings)) {
+          console.log(`${settings.issuer} is not a loopback issuer: the server starts with this demo data only with GATEHOUSE_DEMO=1.`);
+        }
       } finally {
         await db.close();
+      }
+      return;
+    }
+    case "create-admin": {
+      try {
+        await createAdminCommand(args);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        console.error(error.message);
+        process.exitCode = 2;
       }
       return;
     }

@@ -9,7 +9,7 @@ import { answerNextRouterFetch, isNextRouterFetch, serveWebHandler } from "./lib
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
 import { readSettings } from "./lib/settings";
-import { DEMO } from "./lib/db/seed";
+import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
 
 async function main() {
   const settings = readSettings();
@@ -69,6 +69,17 @@ async function main() {
       lines.push(`  administrator: ${DEMO.admin.username} / ${bootstrap.demoSeed.adminPassword}   (shown once; keep it)`);
     }
     lines.push(`  demo client: ${DEMO.postman.clientId} / ${DEMO.postman.secret}`);
+  }
+  if (settings.demo && !isLoopbackIssuer(settings.issuer)) {
+    const present = bootstrap.demoPresent.length ? bootstrap.demoPresent.join(", ") : "none at the moment";
+    console.warn(
+      `WARNING: GATEHOUSE_DEMO=1 on ${settings.issuer}: demo data with published credentials is allowed (present: ${present}). ` +
+        `Anyone can use them. Delete the demo clients and users and unset GATEHOUSE_DEMO before real use.`,
+    );
+  }
+  if (bootstrap.setupToken) {
+    lines.push(`  no administrator yet: create one at ${settings.issuer}/setup?token=${bootstrap.setupToken.token}`);
+    lines.push(`    (works once, until ${bootstrap.setupToken.expiresAt.toISOString()}; or run: npm run gatehouse -- create-admin)`);
   }
   lines.push(`  admin dashboard: ${settings.issuer}/dashboard   account: ${settings.issuer}/account`);
   lines.push(`  discovery: ${settings.issuer}${ENDPOINT_PATHS.openidConfiguration}`);

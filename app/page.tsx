@@ -4,13 +4,19 @@ import { isAdmin } from "@/lib/auth/guards";
 import { currentPortalSession } from "@/lib/auth/next";
 import { signOut } from "./logout/actions";
 import { getGatehouse } from "@/lib/gatehouse";
+import { DEMO, demoDataAllowed, findDemoData } from "@/lib/db/seed";
 import { ENDPOINT_PATHS, endpointUrl } from "@/lib/oauth/config";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
-  const { config } = await getGatehouse();
+  const { config, settings, db } = await getGatehouse();
   const session = await currentPortalSession();
+  // The demo credentials are public: shown only where demo data is in use (loopback issuer or
+  // GATEHOUSE_DEMO=1) and only those still present.
+  const demo = demoDataAllowed(settings) ? await findDemoData(db) : [];
+  const demoClient = demo.includes(`client ${DEMO.postman.clientId}`);
+  const demoUser = demo.includes(`user ${DEMO.alice.username}`);
   const endpoints = [
     ["Discovery (OpenID Connect)", endpointUrl(config, ENDPOINT_PATHS.openidConfiguration)],
     ["Discovery (RFC 8414)", endpointUrl(config, ENDPOINT_PATHS.oauthAuthorizationServer)],
@@ -62,11 +68,19 @@ export default async function HomePage() {
           ))}
         </ul>
       </Card>
-      <Card title="Try it: a client credentials token">
-        <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
-          {`curl -u postman:postman-secret \\\n  -d grant_type=client_credentials -d scope=api \\\n  ${endpointUrl(config, ENDPOINT_PATHS.token)}`}
-        </pre>
-      </Card>
+      {demoClient ? (
+        <Card title="Try it: a client credentials token">
+          <pre className="overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+            {`curl -u ${DEMO.postman.clientId}:${DEMO.postman.secret} \\\n  -d grant_type=client_credentials -d scope=api \\\n  ${endpointUrl(config, ENDPOINT_PATHS.token)}`}
+          </pre>
+          {demoUser ? (
+            <p className="mt-2 text-sm text-slate-700">
+              Demo user: <code className="rounded bg-slate-100 px-1">{DEMO.alice.username}</code> /{" "}
+              <code className="rounded bg-slate-100 px-1">{DEMO.alice.password}</code>
+            </p>
+          ) : null}
+        </Card>
+      ) : null}
     </main>
   );
 }

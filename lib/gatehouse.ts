@@ -4,6 +4,7 @@
 // instance (PGlite allows one opener per directory).
 import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
+import { demoDataAllowed } from "./db/seed";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./auth/clientAddress";
 import { createPortalAuth, parseCookieHeader, type PortalAuth, type SessionCookie } from "./auth/portalAuth";
 import { SignInThrottle } from "./auth/throttle";
@@ -97,7 +98,7 @@ const readClientAddress: ClientAddressReader = (request) => normalizeClientAddre
 const GLOBAL_KEY = Symbol.for("gatehouse.instance");
 type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
 
-async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: boolean }): Promise<Gatehouse> {
+async function createGatehouse(settings: Settings): Promise<Gatehouse> {
   const secret = resolveSecret(settings);
   const encryption = new KeyEncryption(secret);
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: settings.poolSize });
@@ -105,8 +106,11 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const bootstrap = await bootstrapDatabase(db, {
       projectRoot: settings.projectRoot,
       encryption,
-      seedDemoIfEmpty: options.seedDemoIfEmpty,
+      // Demo data only where its public credentials cannot hurt (lib/db/seed.ts); PostgreSQL only by `npm run seed:demo`.
+      seedDemoIfEmpty: !settings.databaseUrl && demoDataAllowed(settings),
       adminPassword: settings.adminPassword,
+      demoPolicy: { issuer: settings.issuer, demo: settings.demo },
+      issueSetupLink: true,
     });
     const config: OAuthServerConfig = {
       issuer: settings.issuer,
@@ -215,12 +219,14 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
 
 /**
  * Starts (or returns) this process's Gatehouse. The embedded default seeds
- * demo data into an empty database; DATABASE_URL never seeds automatically.
+ * demo data into an empty database when demo data is allowed (loopback issuer
+ * or GATEHOUSE_DEMO=1); DATABASE_URL never seeds automatically. Demo data on a
+ * non-loopback issuer without GATEHOUSE_DEMO=1 fails the start.
  */
 export function getGatehouse(settings: Settings = readSettings()): Promise<Gatehouse> {
   const holder = globalThis as GlobalWithGatehouse;
   if (!holder[GLOBAL_KEY]) {
-    const starting = createGatehouse(settings, { seedDemoIfEmpty: !settings.databaseUrl });
+    const starting = createGatehouse(settings);
     holder[GLOBAL_KEY] = starting;
     // A failed start must not leave the process broken for good.
     starting.catch(() => {

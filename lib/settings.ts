@@ -29,6 +29,14 @@ export interface Settings {
    * GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT; 0 disables one).
    */
   clientLimits: ClientLimits;
+  /** GATEHOUSE_DEMO=1: demo data allowed on a non-loopback issuer (warned about on every start). */
+  demo: boolean;
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new Error(`${name} must be 1 or 0; got "${value}".`);
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
@@ -92,6 +100,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
         100,
       ),
     },
+    demo: flag("GATEHOUSE_DEMO", env.GATEHOUSE_DEMO),
   };
 }
 

@@ -67,7 +67,7 @@ export const changePassword = accountAction(passwordFormSchema, async (input, ct
   if (refusal) return refusal;
   const changed = await changeAccountPassword(ctx.gatehouse.db.sql, userId, await hashPassword(input.newPassword), sessionId);
   if (!changed) return actionError(404, ACCOUNT_GONE);
-  await ctx.audit({ kind: "account.password_changed", userId, details: { endedSessions: changed.endedSessions } });
+  await ctx.audit({ kind: "account.password_changed", userId, details: { endedSessions: changed.endedSessions, revokedTokens: changed.revokedTokens } });
   return actionOk({ endedSessions: changed.endedSessions });
 });
 

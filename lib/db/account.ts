@@ -92,10 +92,20 @@ export async function readPasswordHash(sql: SqlExecutor, userId: string): Promis
 }
 
 /**
- * Stores a new password hash and ends every other session of the user (a
- * stolen session must not outlive a password change), in one statement: both
- * happen or neither. `keepSessionId` is the session that made the change.
- * Returns how many sessions were ended, or null when the user does not exist.
+ * Stores a new password hash, ends every other session of the user, and
+ * revokes the tokens obtained in those other sessions, in one statement: all
+ * of it happens or none (a stolen session, and what it obtained, must not
+ * outlive a password change). `keepSessionId` is the session that made the
+ * change; tokens issued in it stay valid.
+ *
+ * Which session a token belongs to: the `sessionId` its grant's root (the
+ * authorization code) recorded, which every access and refresh token of the
+ * grant shares through `grant_id`. A token of the user whose session is not
+ * the kept one, or cannot be told, is revoked, and so is its grant's root:
+ * a refresh rotating at this moment then writes a token of a revoked grant,
+ * which the refresh grant, introspection and userinfo already refuse.
+ * Returns how many sessions were ended and tokens revoked, or null when the
+ * user does not exist.
  */
 export async function changeAccountPassword(
   sql: SqlExecutor,
@@ -103,21 +113,33 @@ export async function changeAccountPassword(
   passwordHash: string,
   keepSessionId: string,
   now: Date = new Date(),
-): Promise<{ endedSessions: number } | null> {
+): Promise<{ endedSessions: number; revokedTokens: number } | null> {
   if (!isUuid(userId)) return null;
-  const rows = await sql.query<{ updated: boolean; ended_sessions: string | number }>(
+  const keptSession = isUuid(keepSessionId) ? keepSessionId.toLowerCase() : "00000000-0000-0000-0000-000000000000";
+  const rows = await sql.query<{ updated: boolean; ended_sessions: string | number; revoked_tokens: string | number }>(
     `WITH updated AS (
        UPDATE "users" SET "password_hash" = $2, "updated_at" = now() WHERE "id" = $1::uuid RETURNING "id"
      ), ended AS (
        UPDATE "sessions" SET "ended_at" = $4::timestamptz
         WHERE "user_id" IN (SELECT "id" FROM updated) AND "id" <> $3::uuid AND "ended_at" IS NULL
         RETURNING "id"
+     ), elsewhere AS (
+       SELECT t."id", t."status", t."grant_id" FROM "tokens" t LEFT JOIN "tokens" g ON g."id" = t."grant_id"
+        WHERE t."subject" = $5 AND t."expires_at" > $4::timestamptz AND EXISTS (SELECT 1 FROM updated)
+          AND COALESCE(g."payload"->>'sessionId', t."payload"->>'sessionId') IS DISTINCT FROM $6
+     ), revoked AS (
+       UPDATE "tokens" SET "status" = 'revoked'
+        WHERE "status" <> 'revoked'
+          AND ("id" IN (SELECT "id" FROM elsewhere WHERE "status" = 'valid')
+            OR "id" IN (SELECT "grant_id" FROM elsewhere WHERE "grant_id" IS NOT NULL))
+        RETURNING "id"
      )
-     SELECT EXISTS (SELECT 1 FROM updated) AS "updated", (SELECT count(*) FROM ended) AS "ended_sessions"`,
-    [userId, passwordHash, isUuid(keepSessionId) ? keepSessionId : "00000000-0000-0000-0000-000000000000", now.toISOString()],
+     SELECT EXISTS (SELECT 1 FROM updated) AS "updated", (SELECT count(*) FROM ended) AS "ended_sessions",
+            (SELECT count(*) FROM revoked) AS "revoked_tokens"`,
+    [userId, passwordHash, keptSession, now.toISOString(), userId, keptSession],
   );
   const row = rows[0]!;
-  return row.updated ? { endedSessions: Number(row.ended_sessions) } : null;
+  return row.updated ? { endedSessions: Number(row.ended_sessions), revokedTokens: Number(row.revoked_tokens) } : null;
 }
 
 // ---------------------------------------------------------------- sessions

@@ -1,7 +1,11 @@
 // Demo data: the tutorial's Postman client, a SPA, a demo API scope, a user
-// and an administrator. Applied on the embedded default when the database is
-// empty, and on demand with `npm run seed:demo`; never automatically against
-// DATABASE_URL.
+// and an administrator. Their credentials are public (the README prints
+// them), so they are used only where that cannot hurt: on a loopback issuer,
+// or when the operator asks for them (GATEHOUSE_DEMO=1, `npm run seed:demo`).
+// Seeded automatically only on the embedded default with an empty database;
+// never automatically against DATABASE_URL. See
+// docs/decisions/0008-demo-data-and-first-admin.md.
+import { isIPv4, isIPv6 } from "node:net";
 import { hashPassword } from "../auth/passwords";
 import { Permissions, Requirements } from "../oauth/permissions";
 import { hashClientSecret, randomTokenValue } from "../oauth/secrets";
@@ -14,6 +18,69 @@ export const DEMO = {
   alice: { username: "alice", password: "alice-password", email: "alice@example.com", name: "Alice Example" },
   admin: { username: "admin" },
 } as const;
+
+/**
+ * Whether the issuer's host is the loopback interface: "localhost",
+ * 127.0.0.0/8 or [::1] (also written as an IPv4-mapped address). Only there
+ * can nobody but this machine's users reach the demo credentials.
+ */
+export function isLoopbackIssuer(issuer: string): boolean {
+  let host: string;
+  try {
+    host = new URL(issuer).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === "localhost") return true;
+  if (isIPv4(host)) return host.split(".")[0] === "127";
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (!isIPv6(bare)) return false;
+  if (bare === "::1") return true;
+  // The URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1: loopback when the mapped address is 127/8.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(bare);
+  return mapped !== null && parseInt(mapped[1]!, 16) >> 8 === 127;
+}
+
+/** Whether demo data may be used: on a loopback issuer, or with GATEHOUSE_DEMO=1. */
+export function demoDataAllowed(settings: { issuer: string; demo: boolean }): boolean {
+  return settings.demo || isLoopbackIssuer(settings.issuer);
+}
+
+/**
+ * The demo records with public credentials that the database holds, as
+ * "client postman", "user alice". The seeded administrator is not one of
+ * them: its password was generated (or given by the operator), never published.
+ */
+export async function findDemoData(db: Database): Promise<string[]> {
+  const rows = await db.sql.query<{ what: string }>(
+    `SELECT 'client ' || "client_id" AS "what" FROM "applications" WHERE "client_id" = ANY($1::text[])
+     UNION ALL
+     SELECT 'user ' || "username" FROM "users" WHERE "username" = ANY($2::text[])
+     ORDER BY 1`,
+    [[DEMO.postman.clientId, DEMO.spa.clientId], [DEMO.alice.username]],
+  );
+  return rows.map((row) => row.what);
+}
+
+/** Thrown at start: a non-loopback issuer, demo data present, and GATEHOUSE_DEMO not set. */
+export class DemoDataRefusedError extends Error {
+  constructor(
+    readonly issuer: string,
+    readonly present: readonly string[],
+  ) {
+    super(
+      `GATEHOUSE_ISSUER ${issuer} is not a loopback address, and the database holds demo data whose credentials are public: ` +
+        `${present.join(", ")}. Delete them (start once with GATEHOUSE_DEMO=1 and remove them in the dashboard), ` +
+        `or set GATEHOUSE_DEMO=1 to run with them anyway.`,
+    );
+    this.name = "DemoDataRefusedError";
+  }
+}
+
+/** The rule at start: refuses present demo data outside loopback unless GATEHOUSE_DEMO=1. */
+export function checkDemoDataPolicy(settings: { issuer: string; demo: boolean }, present: readonly string[]): void {
+  if (present.length > 0 && !demoDataAllowed(settings)) throw new DemoDataRefusedError(settings.issuer, present);
+}
 
 export interface DemoSeedResult {
   /** The generated admin password, when this run created the admin. */

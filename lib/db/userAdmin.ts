@@ -8,6 +8,7 @@ import type { Database } from "./client";
 import type { PrismaClient } from "./generated/client";
 import { isUniqueViolation } from "./errors";
 import { isUuid } from "./sessions";
+import { consumeSetupTokens } from "./setupTokens";
 
 /**
  * The portal's administrator role. Same value as ADMIN_ROLE in
@@ -144,6 +145,44 @@ export async function createUser(
   }
 }
 
+export type CreateAdministratorResult = { status: "created"; user: AdminUserRow } | { status: "invalid_setup_token" } | UserConflict;
+
+/**
+ * Creates an administrator, in one transaction with the setup links: with
+ * `setupToken` (the /setup page) only if that link is open and no enabled
+ * administrator exists yet; with null (the CLI, run by whoever holds the
+ * database) unconditionally, closing every open link. A refused profile
+ * (username or email taken) rolls back, so the link can be used again.
+ */
+export async function createAdministrator(
+  db: Database,
+  input: UserProfile & { passwordHash: string; setupToken: string | null; now?: Date },
+): Promise<CreateAdministratorResult> {
+  const { setupToken, now = new Date(), ...profile } = input;
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const consumed = await consumeSetupTokens(tx, setupToken, now);
+      if (setupToken !== null && !consumed) return { status: "invalid_setup_token" } as const;
+      const conflict = await findProfileConflict(tx, profile, null);
+      if (conflict) throw new ProfileConflict(conflict);
+      const row = await tx.user.create({ data: { ...profile, roles: [ADMIN_ROLE] } });
+      return { status: "created", user: toUserRow(row) } as const;
+    });
+  } catch (error) {
+    if (error instanceof ProfileConflict) return error.conflict;
+    const conflict = conflictFromError(error, profile);
+    if (conflict) return conflict;
+    throw error;
+  }
+}
+
+/** Thrown to roll the transaction back (the setup link stays open), answered as the conflict. */
+class ProfileConflict extends Error {
+  constructor(readonly conflict: UserConflict) {
+    super(`conflict on ${conflict.field}`);
+  }
+}
+
 export async function updateUserProfile(
   db: Database,
   id: string,
@@ -267,11 +306,15 @@ export async function enableUser(
   return existing[0] ? { status: "already_enabled", username: existing[0].username } : { status: "not_found" };
 }
 
-/** Sets a new password and ends the user's sessions (whoever knew the old one is signed out). */
+/**
+ * Sets a new password, ends every session of the user and revokes every live
+ * token (and grant) of theirs, in one transaction: whoever knew the old
+ * password, or holds a session or token obtained with it, is locked out.
+ */
 export async function resetUserPassword(
   db: Database,
   { userId, passwordHash, now = new Date() }: { userId: string; passwordHash: string; now?: Date },
-): Promise<{ status: "reset"; username: string; sessionsEnded: number } | { status: "not_found" }> {
+): Promise<{ status: "reset"; username: string; sessionsEnded: number; tokensRevoked: number } | { status: "not_found" }> {
   if (!isUuid(userId)) return { status: "not_found" };
   return db.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRawUnsafe<{ username: string }[]>(
@@ -282,7 +325,8 @@ export async function resetUserPassword(
     );
     if (!rows[0]) return { status: "not_found" } as const;
     const sessionsEnded = await endSessionsOf(tx, userId, now);
-    return { status: "reset", username: rows[0].username, sessionsEnded } as const;
+    const tokensRevoked = await revokeTokensOf(tx, userId, now);
+    return { status: "reset", username: rows[0].username, sessionsEnded, tokensRevoked } as const;
   });
 }
 

@@ -105,7 +105,7 @@ describe("changeAccountPassword", () => {
     const [current, second, third, othersSession] = [await session(user.id), await session(user.id), await session(user.id), await session(other.id)];
     const newHash = await hashPassword("brand-new-password");
 
-    expect(await changeAccountPassword(sql, user.id, newHash, current)).toEqual({ endedSessions: 2 });
+    expect(await changeAccountPassword(sql, user.id, newHash, current)).toEqual({ endedSessions: 2, revokedTokens: 0 });
     expect(await verifyPassword((await readPasswordHash(sql, user.id))!, "brand-new-password")).toBe(true);
     const now = new Date();
     expect(await findActiveSession(sql, current, now)).not.toBeNull();

@@ -177,7 +177,7 @@ describe("resetUserPassword", () => {
   it("replaces the hash and ends the user's sessions", async () => {
     const alice = await addUser("alice");
     await addSession(alice);
-    expect(await resetUserPassword(db, { userId: alice, passwordHash: "new-hash" })).toEqual({ status: "reset", username: "alice", sessionsEnded: 1 });
+    expect(await resetUserPassword(db, { userId: alice, passwordHash: "new-hash" })).toEqual({ status: "reset", username: "alice", sessionsEnded: 1, tokensRevoked: 0 });
     const [row] = await db.sql.query<{ password_hash: string }>(`SELECT "password_hash" FROM "users" WHERE "id" = $1::uuid`, [alice]);
     expect(row?.password_hash).toBe("new-hash");
     expect(await findUserForAdmin(db, alice)).toMatchObject({ activeSessions: 0 });

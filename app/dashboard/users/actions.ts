@@ -86,7 +86,7 @@ export const enableUserAction = adminAction(userIdSchema, async ({ id }, { audit
 export const resetPasswordAction = adminAction(resetPasswordSchema, async ({ id, password }, { audit, gatehouse }) => {
   const result = await resetUserPassword(gatehouse.db, { userId: id, passwordHash: await hashPassword(password) });
   if (result.status === "not_found") return actionError(404, GONE);
-  await audit({ kind: "admin.user.password_reset", userId: id, details: { username: result.username, sessionsEnded: result.sessionsEnded } });
+  await audit({ kind: "admin.user.password_reset", userId: id, details: { username: result.username, sessionsEnded: result.sessionsEnded, tokensRevoked: result.tokensRevoked } });
   return actionOk(null);
 });
 
