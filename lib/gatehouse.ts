@@ -21,6 +21,7 @@ import { createAuditLog } from "./db/audit";
 import { rotateKeys } from "./db/keyRotation";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
+import { InteractionSealer } from "./oauth/sealedInteraction";
 import type { OAuthServerConfig } from "./oauth/config";
 import type { ClientAddressReader } from "./oauth/audit";
 import type { AuditLog, SigningAlgorithm } from "./oauth/ports";
@@ -149,6 +150,7 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
           users,
           authorizations,
           interactions,
+          interactionSealer: new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1")),
           codes,
           readSession: auth.readSession,
           keys,
