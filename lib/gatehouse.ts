@@ -19,6 +19,7 @@ import {
 } from "./db/repositories";
 import { createAuditLog } from "./db/audit";
 import { rotateKeys } from "./db/keyRotation";
+import { startPurgeSchedule } from "./db/purge";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
 import { InteractionSealer } from "./oauth/sealedInteraction";
@@ -121,6 +122,11 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
+    // Expired rows go on a schedule; the advisory lock inside lets one instance at a time do it (decision 0010).
+    const purge = startPurgeSchedule(db, {
+      intervalSeconds: settings.purgeIntervalSeconds,
+      auditRetentionDays: settings.auditRetentionDays,
+    });
     return {
       settings,
       sessionSecret,
@@ -191,7 +197,10 @@ async function createGatehouse(settings: Settings, options: { seedDemoIfEmpty: b
             auth.clearingCookies(Object.keys(parseCookieHeader(request.headers.get("cookie")))).map(serializeCookie),
         }),
       },
-      close: () => db.close(),
+      async close() {
+        await purge.stop();
+        await db.close();
+      },
     };
   } catch (error) {
     await db.close().catch(() => undefined);

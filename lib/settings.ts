@@ -19,12 +19,29 @@ export interface Settings {
   poolSize: number;
   /** How often each process reloads the signing keys from the database (GATEHOUSE_KEY_REFRESH_SECONDS, default 60). */
   keyRefreshSeconds: number;
+  /** Days the audit log keeps an event (GATEHOUSE_AUDIT_RETENTION_DAYS, default 90); null: forever. */
+  auditRetentionDays: number | null;
+  /** How often expired rows are purged (GATEHOUSE_PURGE_INTERVAL_SECONDS, default 3600). */
+  purgeIntervalSeconds: number;
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer; got "${value}".`);
+  return parsed;
+}
+
+/** GATEHOUSE_AUDIT_RETENTION_DAYS: whole days, or "forever" (0 is refused: it could mean either "keep nothing" or "keep all"). */
+export function auditRetentionDays(value: string | undefined): number | null {
+  if (value === undefined || value === "") return 90;
+  if (value.trim().toLowerCase() === "forever") return null;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0 || parsed > 100 * 365) {
+    throw new Error(
+      `GATEHOUSE_AUDIT_RETENTION_DAYS must be a number of days from 1 to 36500, or "forever" to keep every audit event; got "${value}".`,
+    );
+  }
   return parsed;
 }
 
@@ -45,6 +62,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
     poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
     keyRefreshSeconds: positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", env.GATEHOUSE_KEY_REFRESH_SECONDS, 60),
+    auditRetentionDays: auditRetentionDays(env.GATEHOUSE_AUDIT_RETENTION_DAYS),
+    purgeIntervalSeconds: positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", env.GATEHOUSE_PURGE_INTERVAL_SECONDS, 3600),
   };
 }
 
