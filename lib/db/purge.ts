@@ -17,6 +17,8 @@ export interface PurgeOptions {
   /** Rows per DELETE statement. */
   batchSize?: number;
   now?: () => Date;
+  /** Stops the run between two batches (the server is closing); what is left waits for the next run. */
+  signal?: AbortSignal;
 }
 
 export interface PurgeCounts {
@@ -34,6 +36,11 @@ export type PurgeReport =
   | { status: "skipped"; reason: "locked" | "running" };
 
 const DEFAULT_BATCH_SIZE = 1000;
+
+interface Batching {
+  batchSize: number;
+  signal?: AbortSignal;
+}
 /**
  * An ad-hoc or revoked authorization without tokens is deleted only when it has
  * not changed for this long: a new ad-hoc authorization has no tokens for the
@@ -46,7 +53,7 @@ const AUTHORIZATION_GRACE_SECONDS = 24 * 3600;
  */
 const THROTTLE_IDLE_SECONDS = 24 * 3600;
 
-/** A DELETE of at most $2 rows that returns how many went: `sql` selects the ids ($1 = now). */
+/** A DELETE of at most $2 rows that returns how many went: `selectIds` selects the doomed ids ($1 = a timestamp). */
 function batchDelete(table: string, selectIds: string): string {
   return `WITH doomed AS (${selectIds} LIMIT $2),
           gone AS (DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM doomed) RETURNING 1)
@@ -54,9 +61,11 @@ function batchDelete(table: string, selectIds: string): string {
 }
 
 /** Runs `statement` ($1 = a timestamp, $2 = batch size) until a batch deletes fewer than a full batch. */
-async function deleteInBatches(session: SqlSession, statement: string, at: Date, batchSize: number): Promise<number> {
+async function deleteInBatches(session: SqlSession, statement: string, at: Date, batch: Batching): Promise<number> {
+  const { batchSize, signal } = batch;
   let total = 0;
   for (;;) {
+    if (signal?.aborted) return total;
     const { rows } = await session.query(statement, [at, batchSize]);
     const deleted = Number(rows[0]?.n ?? 0);
     total += deleted;
@@ -67,12 +76,12 @@ async function deleteInBatches(session: SqlSession, statement: string, at: Date,
 }
 
 /** Interactions past their expiry, consumed or not (a consumed row only guards its seal until then). */
-function purgeInteractions(session: SqlSession, now: Date, batchSize: number): Promise<number> {
+function purgeInteractions(session: SqlSession, now: Date, batching: Batching): Promise<number> {
   return deleteInBatches(
     session,
     batchDelete("interactions", `SELECT "id" FROM "interactions" WHERE "expires_at" <= $1`),
     now,
-    batchSize,
+    batching,
   );
 }
 
@@ -83,7 +92,7 @@ function purgeInteractions(session: SqlSession, now: Date, batchSize: number): P
  * still find it. Rotated and revoked rows stay until their own expiry, so reuse
  * detection works for as long as the token could have been used.
  */
-function purgeTokens(session: SqlSession, now: Date, batchSize: number): Promise<number> {
+function purgeTokens(session: SqlSession, now: Date, batching: Batching): Promise<number> {
   return deleteInBatches(
     session,
     batchDelete(
@@ -93,12 +102,12 @@ function purgeTokens(session: SqlSession, now: Date, batchSize: number): Promise
           AND NOT EXISTS (SELECT 1 FROM "tokens" f WHERE f."grant_id" = t."id" AND f."id" <> t."id")`,
     ),
     now,
-    batchSize,
+    batching,
   );
 }
 
 /** One-flow (ad-hoc) and revoked authorizations nothing refers to any more; a user's valid consent stays. */
-function purgeAuthorizations(session: SqlSession, now: Date, batchSize: number): Promise<number> {
+function purgeAuthorizations(session: SqlSession, now: Date, batching: Batching): Promise<number> {
   return deleteInBatches(
     session,
     batchDelete(
@@ -109,13 +118,13 @@ function purgeAuthorizations(session: SqlSession, now: Date, batchSize: number):
           AND NOT EXISTS (SELECT 1 FROM "tokens" t WHERE t."authorization_id" = a."id")`,
     ),
     now,
-    batchSize,
+    batching,
   );
 }
 
 /** Sign-in sessions past their expiry (ended ones included). */
-function purgeSessions(session: SqlSession, now: Date, batchSize: number): Promise<number> {
-  return deleteInBatches(session, batchDelete("sessions", `SELECT "id" FROM "sessions" WHERE "expires_at" <= $1`), now, batchSize);
+function purgeSessions(session: SqlSession, now: Date, batching: Batching): Promise<number> {
+  return deleteInBatches(session, batchDelete("sessions", `SELECT "id" FROM "sessions" WHERE "expires_at" <= $1`), now, batching);
 }
 
 /**
@@ -123,7 +132,7 @@ function purgeSessions(session: SqlSession, now: Date, batchSize: number): Promi
  * the throttle tables are being redesigned (issue #10 items 2–3), and only this
  * function needs to follow them.
  */
-function purgeSignInThrottles(session: SqlSession, now: Date, batchSize: number): Promise<number> {
+function purgeSignInThrottles(session: SqlSession, now: Date, batching: Batching): Promise<number> {
   return deleteInBatches(
     session,
     `WITH doomed AS (
@@ -134,15 +143,15 @@ function purgeSignInThrottles(session: SqlSession, now: Date, batchSize: number)
      gone AS (DELETE FROM "sign_in_throttles" WHERE "key" IN (SELECT "key" FROM doomed) RETURNING 1)
      SELECT count(*)::int AS "n" FROM gone`,
     now,
-    batchSize,
+    batching,
   );
 }
 
 /** Audit events older than the retention (GATEHOUSE_AUDIT_RETENTION_DAYS). */
-function purgeAuditEvents(session: SqlSession, now: Date, retentionDays: number | null, batchSize: number): Promise<number> {
+function purgeAuditEvents(session: SqlSession, now: Date, retentionDays: number | null, batching: Batching): Promise<number> {
   if (retentionDays === null) return Promise.resolve(0);
   const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600 * 1000);
-  return deleteInBatches(session, batchDelete("audit_events", `SELECT "id" FROM "audit_events" WHERE "at" < $1`), cutoff, batchSize);
+  return deleteInBatches(session, batchDelete("audit_events", `SELECT "id" FROM "audit_events" WHERE "at" < $1`), cutoff, batching);
 }
 
 /**
@@ -164,14 +173,14 @@ export async function purgeExpired(db: Database, options: PurgeOptions): Promise
       if (rows[0]?.locked !== true) return { status: "skipped", reason: "locked" } as const;
       try {
         const now = (options.now ?? (() => new Date()))();
-        const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+        const batching: Batching = { batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, signal: options.signal };
         const deleted: PurgeCounts = {
-          interactions: await purgeInteractions(session, now, batchSize),
-          tokens: await purgeTokens(session, now, batchSize),
-          authorizations: await purgeAuthorizations(session, now, batchSize),
-          sessions: await purgeSessions(session, now, batchSize),
-          signInThrottles: await purgeSignInThrottles(session, now, batchSize),
-          auditEvents: await purgeAuditEvents(session, now, options.auditRetentionDays, batchSize),
+          interactions: await purgeInteractions(session, now, batching),
+          tokens: await purgeTokens(session, now, batching),
+          authorizations: await purgeAuthorizations(session, now, batching),
+          sessions: await purgeSessions(session, now, batching),
+          signInThrottles: await purgeSignInThrottles(session, now, batching),
+          auditEvents: await purgeAuditEvents(session, now, options.auditRetentionDays, batching),
         };
         return { status: "purged", deleted } as const;
       } finally {
@@ -201,6 +210,7 @@ export function startPurgeSchedule(
   let timer: NodeJS.Timeout | null = null;
   let current: Promise<void> | null = null;
   let stopped = false;
+  const closing = new AbortController();
 
   const schedule = (seconds: number) => {
     if (stopped) return;
@@ -216,7 +226,7 @@ export function startPurgeSchedule(
 
   async function runOnce(): Promise<void> {
     try {
-      const report = await purgeExpired(db, options);
+      const report = await purgeExpired(db, { ...options, signal: closing.signal });
       if (report.status === "purged") {
         const parts = Object.entries(report.deleted).filter(([, count]) => count > 0).map(([table, count]) => `${count} ${table}`);
         if (parts.length > 0) log(`[gatehouse] purge: deleted ${parts.join(", ")}`);
@@ -230,6 +240,7 @@ export function startPurgeSchedule(
   return {
     async stop() {
       stopped = true;
+      closing.abort();
       if (timer) clearTimeout(timer);
       timer = null;
       await current;

@@ -217,6 +217,17 @@ describe("purgeExpired: one run at a time", () => {
     },
   );
 
+  it("a closing server's signal stops the run between batches; the rest waits for the next run", async () => {
+    for (let i = 0; i < 6; i++) await interaction(`old-${i}`, ago(10));
+    const closing = new AbortController();
+    closing.abort();
+    expect(await purgeExpired(db, { auditRetentionDays: 90, batchSize: 2, now: () => NOW, signal: closing.signal })).toMatchObject({
+      status: "purged",
+      deleted: { interactions: 0 },
+    });
+    expect(await ids("interactions")).toHaveLength(6);
+  });
+
   it("the purge lock is released after a run: the lock can be taken again from another session", async () => {
     await purgeExpired(db, { auditRetentionDays: 90, now: () => NOW });
     await db.withSqlSession(async (session) => {
