@@ -23,8 +23,10 @@ import { createAuditLog } from "./db/audit";
 import { createSignInThrottleStore } from "./db/signInThrottleStore";
 import { createRedirectUriSource } from "./db/redirectOrigins";
 import { rotateKeys } from "./db/keyRotation";
+import { startPurgeSchedule } from "./db/purge";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
+import { InteractionSealer } from "./oauth/sealedInteraction";
 import type { OAuthServerConfig } from "./oauth/config";
 import type { ClientAddressReader } from "./oauth/audit";
 import type { AuditLog, SigningAlgorithm } from "./oauth/ports";
@@ -135,6 +137,11 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
     const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
+    // Expired rows go on a schedule; the advisory lock inside lets one instance at a time do it (decision 0010).
+    const purge = startPurgeSchedule(db, {
+      intervalSeconds: settings.purgeIntervalSeconds,
+      auditRetentionDays: settings.auditRetentionDays,
+    });
     return {
       settings,
       sessionSecret,
@@ -165,6 +172,7 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
           users,
           authorizations,
           interactions,
+          interactionSealer: new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1")),
           codes,
           readSession: auth.readSession,
           keys,
@@ -209,7 +217,10 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
             auth.clearingCookies(Object.keys(parseCookieHeader(request.headers.get("cookie")))).map(serializeCookie),
         }),
       },
-      close: () => db.close(),
+      async close() {
+        await purge.stop();
+        await db.close();
+      },
     };
   } catch (error) {
     await db.close().catch(() => undefined);

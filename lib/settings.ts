@@ -31,6 +31,10 @@ export interface Settings {
   clientLimits: ClientLimits;
   /** GATEHOUSE_DEMO=1: demo data allowed on a non-loopback issuer (warned about on every start). */
   demo: boolean;
+  /** Days the audit log keeps an event (GATEHOUSE_AUDIT_RETENTION_DAYS, default 90); null: forever. */
+  auditRetentionDays: number | null;
+  /** How often expired rows are purged (GATEHOUSE_PURGE_INTERVAL_SECONDS, default 3600). */
+  purgeIntervalSeconds: number;
 }
 
 function flag(name: string, value: string | undefined): boolean {
@@ -73,6 +77,19 @@ function trustedProxies(value: string | undefined): TrustedProxies {
   }
 }
 
+/** GATEHOUSE_AUDIT_RETENTION_DAYS: whole days, or "forever" (0 is refused: it could mean either "keep nothing" or "keep all"). */
+export function auditRetentionDays(value: string | undefined): number | null {
+  if (value === undefined || value === "") return 90;
+  if (value.trim().toLowerCase() === "forever") return null;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0 || parsed > 100 * 365) {
+    throw new Error(
+      `GATEHOUSE_AUDIT_RETENTION_DAYS must be a number of days from 1 to 36500, or "forever" to keep every audit event; got "${value}".`,
+    );
+  }
+  return parsed;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = positiveInteger("PORT", env.PORT, 3000);
   const alg = env.GATEHOUSE_ACCESS_TOKEN_ALG ?? "RS256";
@@ -101,6 +118,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ),
     },
     demo: flag("GATEHOUSE_DEMO", env.GATEHOUSE_DEMO),
+    auditRetentionDays: auditRetentionDays(env.GATEHOUSE_AUDIT_RETENTION_DAYS),
+    purgeIntervalSeconds: positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", env.GATEHOUSE_PURGE_INTERVAL_SECONDS, 3600),
   };
 }
 

@@ -3,13 +3,20 @@
 // Anything else (absolute URLs, scheme-relative "//host", "/\host" which
 // browsers treat like "//host", control characters) falls back to "/".
 
+import { SEALED_INTERACTION } from "../oauth/sealedInteraction";
+
 /** An interaction id: 256 random bits, base64url (43 characters). */
 export const INTERACTION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export const AUTHORIZE_RESUME_PATH = "/connect/authorize";
 
+/**
+ * An interaction reference the login page may carry on: a stored interaction's
+ * id, or a sealed request (base64url, bounded; only the authorization endpoint
+ * can open it). Either is safe to put into the resume URL as it is.
+ */
 export function isInteractionId(value: unknown): value is string {
-  return typeof value === "string" && INTERACTION_ID.test(value);
+  return typeof value === "string" && (INTERACTION_ID.test(value) || SEALED_INTERACTION.test(value));
 }
 
 /**

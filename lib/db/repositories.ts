@@ -14,7 +14,6 @@ import type {
   StoredAuthorizationCode,
   StoredInteraction,
   UserStore,
-  ValidatedAuthorizationRequest,
   ClientRecord,
   ClientStore,
   NewAccessTokenRecord,
@@ -24,6 +23,7 @@ import type {
   StoredSigningKey,
   TokenStore,
 } from "../oauth/ports";
+import { compactRequest, expandRequest } from "../oauth/sealedInteraction";
 import type { Database } from "./client";
 import type { PrismaClient } from "./generated/client";
 
@@ -252,72 +252,86 @@ export function createAuthorizationStore(db: Database): AuthorizationStore {
   };
 }
 
-function toStoredInteraction(row: {
+/** Columns of "interactions" as the driver returns them. */
+interface InteractionRow {
   id: string;
-  applicationId: string;
+  application_id: string;
   request: unknown;
-  userId: string | null;
+  user_id: string | null;
   consent: string | null;
-  grantedScopes: string[];
-  createdAt: Date;
-  expiresAt: Date;
-}): StoredInteraction {
+  granted_scopes: string[] | null;
+  created_at: Date | string;
+  expires_at: Date | string;
+}
+
+const INTERACTION_COLUMNS = `"id", "application_id", "request", "user_id", "consent", "granted_scopes", "created_at", "expires_at"`;
+
+function toStoredInteraction(row: InteractionRow): StoredInteraction | null {
+  const request = expandRequest(jsonColumn(row.request));
+  if (!request) return null;
   return {
     id: row.id,
-    applicationId: row.applicationId,
-    request: row.request as ValidatedAuthorizationRequest,
-    userId: row.userId,
+    applicationId: row.application_id,
+    request,
+    userId: row.user_id,
     consent: row.consent === "granted" || row.consent === "denied" ? row.consent : null,
-    grantedScopes: row.grantedScopes,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
+    grantedScopes: row.granted_scopes ?? [],
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
   };
 }
 
+// Only a signed-in user's consent step writes here (decision 0010); a request
+// waiting for sign-in is sealed into the login URL. The request is stored compactly.
 export function createInteractionStore(db: Database): InteractionStore {
   return {
     async createInteraction(interaction) {
-      await db.prisma.interaction.create({
-        data: {
-          id: interaction.id,
-          applicationId: interaction.applicationId,
-          request: interaction.request as unknown as object,
-          userId: interaction.userId,
-          createdAt: interaction.createdAt,
-          expiresAt: interaction.expiresAt,
-        },
-      });
+      const rows = await db.sql.query(
+        `INSERT INTO "interactions" ("id", "application_id", "request", "user_id", "created_at", "expires_at")
+         VALUES ($1, $2::uuid, $3::jsonb, $4::uuid, $5, $6)
+         ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
+        [
+          interaction.id,
+          interaction.applicationId,
+          JSON.stringify(compactRequest(interaction.request)),
+          interaction.userId,
+          interaction.createdAt,
+          interaction.expiresAt,
+        ],
+      );
+      return rows.length === 1;
     },
     async findInteraction(id) {
-      const row = await db.prisma.interaction.findFirst({ where: { id, expiresAt: { gt: new Date() } } });
-      return row ? toStoredInteraction(row) : null;
+      const rows = await db.sql.query<InteractionRow>(
+        `SELECT ${INTERACTION_COLUMNS} FROM "interactions" WHERE "id" = $1 AND "expires_at" > now() AND "consumed_at" IS NULL`,
+        [id],
+      );
+      return rows[0] ? toStoredInteraction(rows[0]) : null;
     },
     async updateInteraction(id, patch) {
-      await db.prisma.interaction.updateMany({ where: { id }, data: patch });
+      await db.prisma.interaction.updateMany({ where: { id, consumedAt: null }, data: patch });
     },
     async consumeInteraction(id) {
-      const rows = await db.sql.query<{
-        id: string;
-        application_id: string;
-        request: unknown;
-        user_id: string | null;
-        consent: string | null;
-        granted_scopes: string[];
-        created_at: Date;
-        expires_at: Date;
-      }>(`DELETE FROM "interactions" WHERE "id" = $1 AND "expires_at" > now() RETURNING *`, [id]);
-      const row = rows[0];
-      if (!row) return null;
-      return toStoredInteraction({
-        id: row.id,
-        applicationId: row.application_id,
-        request: jsonColumn(row.request),
-        userId: row.user_id,
-        consent: row.consent,
-        grantedScopes: row.granted_scopes ?? [],
-        createdAt: row.created_at,
-        expiresAt: row.expires_at,
-      });
+      // One statement: of concurrent consumers exactly one sees the row updated. The marked row stays
+      // until it expires (then lib/db/purge.ts deletes it), so the seal it came from cannot make it again.
+      const rows = await db.sql.query<InteractionRow>(
+        `UPDATE "interactions" SET "consumed_at" = now()
+          WHERE "id" = $1 AND "consumed_at" IS NULL AND "expires_at" > now()
+          RETURNING ${INTERACTION_COLUMNS}`,
+        [id],
+      );
+      return rows[0] ? toStoredInteraction(rows[0]) : null;
+    },
+    async consumeSealedInteraction(interaction) {
+      // A marker row without the request; a pending row of the same id (a consent page left open) is consumed by it.
+      const rows = await db.sql.query(
+        `INSERT INTO "interactions" ("id", "application_id", "request", "user_id", "created_at", "expires_at", "consumed_at")
+         VALUES ($1, $2::uuid, NULL, $3::uuid, $4, $5, now())
+         ON CONFLICT ("id") DO UPDATE SET "consumed_at" = now() WHERE "interactions"."consumed_at" IS NULL
+         RETURNING "id"`,
+        [interaction.id, interaction.applicationId, interaction.userId, interaction.createdAt, interaction.expiresAt],
+      );
+      return rows.length === 1;
     },
   };
 }

@@ -3,20 +3,22 @@
 // The order matters: client and redirect_uri are checked first, and while
 // either is wrong the user sees an error page and is never redirected. Only
 // then do errors travel back to the client, with state and iss (RFC 9207).
-// A request that needs sign-in or consent is kept server-side as an
-// interaction; the login and consent pages send the browser back here with
-// only its id.
+// A request that needs sign-in travels sealed in the login page's URL (no
+// storage for anonymous requests, decision 0010); one that needs consent is
+// kept server-side as an interaction row. The login and consent pages send the
+// browser back here with only the sealed value or the row's id.
 import { AuditKinds, requestAddress, type AuditDeps } from "./audit";
 import { endpointUrl, type OAuthServerConfig } from "./config";
 import { accessTokenClaimsFor } from "./claims";
 import { idTokenClaimsFor } from "./idTokens";
 import { OAuthError, sanitizeErrorDescription, type OAuthErrorCode } from "./errors";
 import { errorPageResponse, pageSecurityHeaders } from "./errorPage";
-import { readFormBody } from "./http";
+import { checkParameterSize } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import { isValidS256Challenge } from "./pkce";
 import { isRegisteredRedirectUri } from "./redirectUris";
 import { verifyIdTokenHint } from "./idTokenHint";
+import { SEALED_INTERACTION, type InteractionSealer } from "./sealedInteraction";
 import type { KeyRing } from "./signingKeys";
 import type {
   AuthorizationCodeStore,
@@ -43,6 +45,8 @@ export interface AuthorizeEndpointDeps extends AuditDeps {
   users: UserStore;
   authorizations: AuthorizationStore;
   interactions: InteractionStore;
+  /** Seals the request of a user who still has to sign in (decision 0010). */
+  interactionSealer: InteractionSealer;
   codes: AuthorizationCodeStore;
   readSession: SessionReader;
   /** Verifies id_token_hint against the keys we sign with. */
@@ -58,6 +62,12 @@ const INTERACTION_ID = /^[A-Za-z0-9_-]{43}$/;
 const PROMPT_VALUES = new Set(["none", "login", "consent", "select_account"]);
 /** max_age above ten years is a mistake, not a policy. */
 const MAX_AGE_LIMIT = 10 * 365 * 24 * 3600;
+
+/**
+ * An interaction the browser came back with: a row (consent), or a sealed
+ * request (`sealed` is the value from the URL; never stored, userId and consent empty).
+ */
+type ResumedInteraction = StoredInteraction & { sealed?: string };
 
 /** Parameters with every value, so repeats can be detected after the client is known. */
 type RawParameters = Map<string, string[]>;
@@ -176,7 +186,21 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     return true;
   }
 
-  async function startInteraction(client: ClientRecord, request: ValidatedAuthorizationRequest, userId: string | null, page: "login" | "consent") {
+  /** Sends a user who is not (or not the right one, or not freshly) signed in to the login page; writes nothing. */
+  function startSignIn(client: ClientRecord, request: ValidatedAuthorizationRequest): Response {
+    const created = now();
+    const sealed = deps.interactionSealer.seal({
+      id: randomTokenValue(32),
+      applicationId: client.id,
+      request,
+      createdAt: new Date(created),
+      expiresAt: new Date(created + INTERACTION_LIFETIME * 1000),
+    });
+    return redirectTo(pageUrl("login", sealed, request.loginHint));
+  }
+
+  /** Keeps the request for the consent page of a signed-in user. */
+  async function startConsent(client: ClientRecord, request: ValidatedAuthorizationRequest, userId: string) {
     const id = randomTokenValue(32);
     const created = now();
     await deps.interactions.createInteraction({
@@ -187,7 +211,12 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       createdAt: new Date(created),
       expiresAt: new Date(created + INTERACTION_LIFETIME * 1000),
     });
-    return redirectTo(pageUrl(page, id, page === "login" ? request.loginHint : null));
+    return redirectTo(pageUrl("consent", id, null));
+  }
+
+  /** Back at the login page with the interaction the browser brought (sealed, or the row's id). */
+  function backToSignIn(interaction: ResumedInteraction, request: ValidatedAuthorizationRequest): Response {
+    return redirectTo(pageUrl("login", interaction.sealed ?? interaction.id, request.loginHint));
   }
 
   function pageUrl(page: "login" | "consent", interactionId: string, loginHint: string | null): string {
@@ -205,7 +234,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     client: ClientRecord,
     request: ValidatedAuthorizationRequest,
     session: EndUserSession | null,
-    interaction: StoredInteraction | null,
+    interaction: ResumedInteraction | null,
     /** The browser's address, for the audit log. */
     ip: string | null,
     resolvedScopes: ResolvedScopes | null = null,
@@ -217,8 +246,8 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
 
     if (!activeSession || !sessionIsFreshEnough(activeSession, request, interaction ? interaction.createdAt.getTime() : null)) {
       if (promptNone) return errorRedirect(redirect, new OAuthError("login_required", "The user is not signed in (prompt=none)."));
-      if (interaction) return redirectTo(pageUrl("login", interaction.id, request.loginHint));
-      return startInteraction(client, request, null, "login");
+      if (interaction) return backToSignIn(interaction, request);
+      return startSignIn(client, request);
     }
     // OIDC Core §3.1.2.1: with an id_token_hint the app expects that user. Someone else signed in gets the
     // chance to sign in as them; if this request's own sign-in is still someone else, the app is told.
@@ -227,8 +256,8 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       if (promptNone || signedInForThisRequest) {
         return errorRedirect(redirect, new OAuthError("login_required", "The signed-in user is not the user the id_token_hint names."));
       }
-      if (interaction) return redirectTo(pageUrl("login", interaction.id, request.loginHint));
-      return startInteraction(client, request, null, "login");
+      if (interaction) return backToSignIn(interaction, request);
+      return startSignIn(client, request);
     }
 
     // A consent decision made on the consent page for this very user.
@@ -282,19 +311,47 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     }
     if (!authorization) {
       if (promptNone) return errorRedirect(redirect, new OAuthError("consent_required", "The user has not consented to this request (prompt=none)."));
+      if (interaction?.sealed !== undefined) {
+        // The user is known now: the sealed request becomes a row, under the seal's id (so the seal is single-use).
+        const { sealed: _sealed, consent: _consent, grantedScopes: _granted, ...snapshot } = interaction;
+        const created = await deps.interactions.createInteraction({ ...snapshot, userId: activeSession.userId });
+        if (created) return redirectTo(pageUrl("consent", interaction.id, null));
+        // The same seal again (a reload, a second tab): continue with its row, if it is still pending.
+        const row = await deps.interactions.findInteraction(interaction.id);
+        if (!row || row.applicationId !== client.id) return expiredInteractionPage();
+        return proceed(client, row.request, activeSession, row, ip);
+      }
       if (interaction) {
         await deps.interactions.updateInteraction(interaction.id, { userId: activeSession.userId, consent: null, grantedScopes: [] });
         return redirectTo(pageUrl("consent", interaction.id, null));
       }
-      return startInteraction(client, request, activeSession.userId, "consent");
+      return startConsent(client, request, activeSession.userId);
     }
-    if (interaction && !(await deps.interactions.consumeInteraction(interaction.id))) return expiredInteractionPage();
+    if (interaction?.sealed !== undefined) {
+      const firstUse = await deps.interactions.consumeSealedInteraction({
+        id: interaction.id,
+        applicationId: interaction.applicationId,
+        userId: activeSession.userId,
+        createdAt: interaction.createdAt,
+        expiresAt: interaction.expiresAt,
+      });
+      if (!firstUse) return expiredInteractionPage();
+    } else if (interaction && !(await deps.interactions.consumeInteraction(interaction.id))) {
+      return expiredInteractionPage();
+    }
     return issueCode(client, request, activeSession, user!, authorization, request.scopes, resolvedScopes);
   }
 
+  /** The interaction a resume names: a consent row by its id, or a sealed request (read without the database). */
+  async function findResumedInteraction(value: string): Promise<ResumedInteraction | null> {
+    if (INTERACTION_ID.test(value)) return deps.interactions.findInteraction(value);
+    if (!SEALED_INTERACTION.test(value)) return null;
+    const opened = deps.interactionSealer.open(value, now());
+    return opened ? { ...opened, userId: null, consent: null, grantedScopes: [], sealed: value } : null;
+  }
+
   async function resume(interactionId: string, request: Request): Promise<Response> {
-    if (!INTERACTION_ID.test(interactionId)) return expiredInteractionPage();
-    const interaction = await deps.interactions.findInteraction(interactionId);
+    const interaction = await findResumedInteraction(interactionId);
     if (!interaction) return expiredInteractionPage();
     const client = await deps.clients.findClientByClientId(interaction.request.clientId);
     if (!client || !client.enabled || client.id !== interaction.applicationId) {
@@ -337,6 +394,10 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     if (clientIds.length > 1) {
       return errorPageResponse({ title: "Invalid authorization request", message: "The client_id parameter was sent more than once.", code: "invalid_request" });
     }
+    const clientIdTooLong = checkParameterSize("client_id", clientIds[0]!);
+    if (clientIdTooLong) {
+      return errorPageResponse({ title: "Invalid authorization request", message: clientIdTooLong.description, code: clientIdTooLong.code });
+    }
     const client = /^[\x20-\x7E]+$/.test(clientIds[0]!) ? await deps.clients.findClientByClientId(clientIds[0]!) : null;
     if (!client || !client.enabled) {
       return errorPageResponse({ title: "Unknown application", message: "The application that sent you here is not registered with this server, or has been disabled.", code: "invalid_client" });
@@ -344,6 +405,10 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     const redirectUris = params.get("redirect_uri");
     if (redirectUris && redirectUris.length > 1) {
       return errorPageResponse({ title: "Invalid authorization request", message: "The redirect_uri parameter was sent more than once.", code: "invalid_request" });
+    }
+    const redirectUriTooLong = redirectUris ? checkParameterSize("redirect_uri", redirectUris[0]!) : null;
+    if (redirectUriTooLong) {
+      return errorPageResponse({ title: "Invalid authorization request", message: redirectUriTooLong.description, code: redirectUriTooLong.code });
     }
     let redirectUri: string;
     if (redirectUris) {
@@ -368,9 +433,12 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
 
     // 2. From here on, errors go back to the client.
     const repeated = [...params].filter(([, values]) => values.length > 1).map(([name]) => name);
-    const state = params.get("state")?.length === 1 ? single("state")! : null;
+    const oversized = firstOversizedParameter(params);
+    // A state over the limit is refused, not carried back (the error redirect goes without it).
+    const state = params.get("state")?.length === 1 && oversized?.name !== "state" ? single("state")! : null;
     const redirect = { redirectUri, state };
     try {
+      if (oversized) throw oversized.error;
       if (repeated.length > 0) fail("invalid_request", `Each parameter may appear only once; repeated: ${repeated.join(", ")}.`);
       if (params.has("request")) fail("request_not_supported", "Request objects (the request parameter) are not supported.");
       if (params.has("request_uri")) fail("request_uri_not_supported", "The request_uri parameter is not supported.");
@@ -445,6 +513,17 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       return errorPageResponse({ status: 500, title: "Something went wrong", message: "The server met an unexpected condition. Please try again.", code: "server_error" });
     }
   };
+}
+
+/** The first parameter whose value breaks the size rule (lib/oauth/http.ts checkParameterSize), if any. */
+function firstOversizedParameter(params: RawParameters): { name: string; error: OAuthError } | null {
+  for (const [name, values] of params) {
+    for (const value of values) {
+      const error = checkParameterSize(name, value);
+      if (error) return { name, error };
+    }
+  }
+  return null;
 }
 
 interface ValidatedRedirect {

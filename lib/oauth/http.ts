@@ -4,6 +4,48 @@ import { OAuthError, noStoreHeaders } from "./errors";
 
 const MAX_FORM_BYTES = 64 * 1024;
 
+/**
+ * The longest value one authorization request parameter may have, in UTF-8
+ * bytes. RFC 6749 §3.1 and RFC 9700 set no size; this bound is ours
+ * (docs/decisions/0010-bounded-storage-and-purge.md): it keeps what an
+ * anonymous request can make the server carry small, and is well above what
+ * real clients send (a state or nonce of a few hundred bytes).
+ */
+export const MAX_PARAMETER_BYTES = 2048;
+
+/**
+ * Parameters allowed more than MAX_PARAMETER_BYTES, with their own limit.
+ * id_token_hint is an ID token this server signed (its nonce alone may be up to
+ * 2 KiB, plus claims and signature); it is verified, never stored.
+ */
+export const LARGER_PARAMETER_LIMITS: Readonly<Record<string, number>> = { id_token_hint: 8192 };
+
+/** The byte limit for a parameter's value. */
+export function parameterByteLimit(name: string): number {
+  return LARGER_PARAMETER_LIMITS[name] ?? MAX_PARAMETER_BYTES;
+}
+
+function fitsInBytes(value: string, limit: number): boolean {
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: count only when the length alone cannot decide.
+  if (value.length * 3 <= limit) return true;
+  if (value.length > limit) return false;
+  return Buffer.byteLength(value, "utf8") <= limit;
+}
+
+/**
+ * The size rule for one parameter: null when `value` fits its limit, else the
+ * invalid_request error naming the parameter and the limit (decision 0010).
+ */
+export function checkParameterSize(name: string, value: string): OAuthError | null {
+  const limit = parameterByteLimit(name);
+  if (fitsInBytes(value, limit)) return null;
+  const shown = /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : "A";
+  return new OAuthError(
+    "invalid_request",
+    `${shown === "A" ? "A parameter" : `The ${shown} parameter`} is longer than ${limit} bytes, the limit for each authorization request parameter.`,
+  );
+}
+
 /** Form parameters where each name may appear at most once (RFC 6749 §3.1, §3.2). */
 export class FormParameters {
   private constructor(private readonly values: Map<string, string>) {}

@@ -170,13 +170,26 @@ export interface StoredInteraction {
   expiresAt: Date;
 }
 
+/**
+ * Interactions that need a row: a signed-in user being asked for consent.
+ * (A request waiting for sign-in is sealed into the login page's URL instead:
+ * lib/oauth/sealedInteraction.ts.) A consumed row stays, marked, until it
+ * expires, so that the sealed request it was made from cannot be replayed.
+ */
 export interface InteractionStore {
-  createInteraction(interaction: Omit<StoredInteraction, "consent" | "grantedScopes">): Promise<void>;
-  /** An interaction that has not expired. */
+  /** Inserts the row; false when a row with this id exists already (pending or consumed). */
+  createInteraction(interaction: Omit<StoredInteraction, "consent" | "grantedScopes">): Promise<boolean>;
+  /** An interaction that has not expired nor been consumed. */
   findInteraction(id: string): Promise<StoredInteraction | null>;
   updateInteraction(id: string, patch: Partial<Pick<StoredInteraction, "userId" | "consent" | "grantedScopes">>): Promise<void>;
-  /** Deletes and returns an unexpired interaction: at most one caller gets it. */
+  /** Marks consumed and returns an unexpired, unconsumed interaction: at most one caller gets it. */
   consumeInteraction(id: string): Promise<StoredInteraction | null>;
+  /**
+   * Single use of a sealed interaction completed without a consent page: records
+   * its id as consumed (one statement). False when it already was; a pending row
+   * with this id is consumed by it.
+   */
+  consumeSealedInteraction(interaction: { id: string; applicationId: string; userId: string; createdAt: Date; expiresAt: Date }): Promise<boolean>;
 }
 
 export interface AuthorizationCodeBinding {

@@ -425,7 +425,8 @@ describe("success with alice signed in", () => {
     const login = new URL(response.headers.get("location")!);
     expect(login.pathname).toBe("/login");
     expect(login.searchParams.get("login_hint")).toBe(DEMO_USER.email);
-    expect(login.searchParams.get("interaction")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The request travels sealed (base64url), not stored (decision 0010).
+    expect(login.searchParams.get("interaction")).toMatch(/^[A-Za-z0-9_-]{64,}$/);
   });
 
   test("AZ-12: acr_values completes the flow", async () => {

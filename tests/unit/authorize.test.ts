@@ -79,14 +79,18 @@ function expectCodeRedirect(response: Response, redirectUri: string, state: stri
   return codeFrom(response);
 }
 
-/** A redirect to one of our own pages: returns the interaction id. */
+/**
+ * A redirect to one of our own pages: returns the interaction reference. The
+ * consent page gets a stored interaction's id; the login page the sealed request
+ * (decision 0010), or the id of a consent interaction the user must sign in again for.
+ */
 function expectPage(response: Response, page: "login" | "consent"): string {
   const location = redirectLocation(response);
   expectPageSecurityHeaders(response);
   expect(location.origin).toBe(ISSUER);
   expect(location.pathname).toBe(`/${page}`);
   const id = location.searchParams.get("interaction");
-  expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(id).toMatch(page === "consent" ? /^[A-Za-z0-9_-]{43}$/ : /^[A-Za-z0-9_-]{43}$|^[A-Za-z0-9_-]{64,}$/);
   return id!;
 }
 
@@ -635,13 +639,14 @@ describe("authorize: signing in", () => {
     expect(fx.interactions.interactions.size).toBe(0);
   });
 
-  it("without a session the user is sent to the login page with a new interaction", async () => {
+  it("without a session the user is sent to the login page with the request sealed into the URL, nothing stored", async () => {
     const fx = createAuthorizeFixture();
     const params = spa({ scope: "openid profile" });
     const id = expectPage(await fx.get(params), "login");
-    const stored = fx.interactions.interactions.get(id)!;
+    expect(fx.interactions.interactions.size).toBe(0);
+    const stored = fx.openSealed(id)!;
+    expect(stored.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(stored.applicationId).toBe((await fx.clientRow("spa")).id);
-    expect(stored.userId).toBeNull();
     expect(stored.request).toMatchObject({
       clientId: "spa",
       redirectUri: SPA_CALLBACK,
@@ -669,6 +674,10 @@ describe("authorize: signing in", () => {
     const code = expectCodeRedirect(await fx.resume(id), SPA_CALLBACK, params.state!);
     expect(storedCode(fx, code).binding.sessionId).toBe(session.sessionId);
     expect(fx.interactions.interactions.size).toBe(0);
+    // Single-use: the sealed request cannot be resumed again.
+    expect(fx.interactions.consumed.has(fx.openSealed(id)!.id)).toBe(true);
+    await expectErrorPage(await fx.resume(id));
+    expect(fx.codes.codes.size).toBe(1);
   });
 
   it("resuming while still signed out goes back to the login page with the same interaction", async () => {
@@ -678,7 +687,7 @@ describe("authorize: signing in", () => {
     expect(location.pathname).toBe("/login");
     expect(location.searchParams.get("interaction")).toBe(id);
     expect(location.searchParams.get("login_hint")).toBe("alice");
-    expect(fx.interactions.interactions.size).toBe(1);
+    expect(fx.interactions.interactions.size).toBe(0);
   });
 
   it("a disabled user's session counts as signed out", async () => {
@@ -805,10 +814,26 @@ describe("authorize: consent types", () => {
 
   it("explicit: after the login page, the resume goes on to the consent page with the same interaction", async () => {
     const fx = createAuthorizeFixture();
-    const id = expectPage(await fx.get(web()), "login");
+    const params = web();
+    const sealed = expectPage(await fx.get(params), "login");
+    fx.clock.advance(3);
     fx.signIn();
-    expect(expectPage(await fx.resume(id), "consent")).toBe(id);
-    expect(fx.interactions.interactions.get(id)!.userId).toBe(fx.user.id);
+    // The user is known now: the sealed request becomes a row under the seal's own id.
+    const id = expectPage(await fx.resume(sealed), "consent");
+    const opened = fx.openSealed(sealed)!;
+    expect(id).toBe(opened.id);
+    const stored = fx.interactions.interactions.get(id)!;
+    expect(stored.userId).toBe(fx.user.id);
+    expect(stored.createdAt).toEqual(opened.createdAt);
+    expect(stored.request.state).toBe(params.state);
+    // A reload of the resume URL goes on with that row rather than making another.
+    expect(expectPage(await fx.resume(sealed), "consent")).toBe(id);
+    expect(fx.interactions.interactions.size).toBe(1);
+    // Once the consent is used, the seal is spent too.
+    await recordConsentDecision(fx.consentDeps, id, fx.session!, { decision: "allow", scopes: ["openid"] });
+    codeFrom(await fx.resume(id));
+    await expectErrorPage(await fx.resume(sealed));
+    expect(fx.codes.codes.size).toBe(1);
   });
 
   it("explicit: a permanent authorization covering the scopes issues a code without asking", async () => {
@@ -1052,6 +1077,8 @@ describe("authorize: resuming an interaction", () => {
     const id = expectPage(await fx.get(spa()), "login");
     fx.signIn();
     await expectErrorPage(await fx.get({ interaction: id, state: "x" }));
-    expect(fx.interactions.interactions.has(id)).toBe(true);
+    expect(fx.codes.codes.size).toBe(0);
+    // Still usable as it is.
+    codeFrom(await fx.resume(id));
   });
 });

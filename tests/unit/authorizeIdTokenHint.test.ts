@@ -86,7 +86,7 @@ describe("authorize: id_token_hint", () => {
     const { fx, hintFor, spa } = setup();
     fx.signIn(fx.user);
     const interaction = expectLoginPage(await fx.get(spa({ id_token_hint: await hintFor(fx.otherUser) })));
-    expect(fx.interactions.interactions.get(interaction)!.request.expectedSubject).toBe(fx.otherUser.id);
+    expect(fx.openSealed(interaction)!.request.expectedSubject).toBe(fx.otherUser.id);
     fx.signIn(fx.otherUser);
     // bob has not consented to the spa yet; the spa's consent type is implicit, so the code comes at once.
     expectCode(await fx.resume(interaction));

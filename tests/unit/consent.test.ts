@@ -54,6 +54,7 @@ describe("consent: loadConsentPrompt", () => {
     expect(location.pathname).toBe("/login");
     const id = location.searchParams.get("interaction")!;
     expect(await loadConsentPrompt(fx.consentDeps, id, makeSession(fx.user))).toBeNull();
+    expect(await loadConsentPrompt(fx.consentDeps, fx.openSealed(id)!.id, makeSession(fx.user))).toBeNull();
   });
 
   it.each(["", "short", "A".repeat(43), "../../etc/passwd"])("an unknown or malformed id (%s) shows nothing", async (id) => {
@@ -164,7 +165,10 @@ describe("consent: recordConsentDecision", () => {
     const fx = createAuthorizeFixture();
     const id = redirectLocation(await fx.get(codeRequestParams("web-app", WEB_CALLBACK))).searchParams.get("interaction")!;
     expect(await recordConsentDecision(fx.consentDeps, id, makeSession(fx.user), { decision: "allow", scopes: ["openid"] })).toEqual({ status: "not_found" });
-    expect(fx.interactions.interactions.get(id)!.consent).toBeNull();
+    // Nor by the id inside the seal: no row exists until a signed-in user needs the consent page.
+    const sealedId = fx.openSealed(id)!.id;
+    expect(await recordConsentDecision(fx.consentDeps, sealedId, makeSession(fx.user), { decision: "allow", scopes: ["openid"] })).toEqual({ status: "not_found" });
+    expect(fx.interactions.interactions.size).toBe(0);
   });
 
   it.each(["", "A".repeat(43), "A".repeat(44)])("an unknown or malformed id (%s) is not_found", async (id) => {

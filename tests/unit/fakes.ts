@@ -5,6 +5,7 @@ import { KeyEncryption } from "@/lib/oauth/keyEncryption";
 import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
 import type { StoredTokenState, TokenRevocationStore, TokenStateStore } from "@/lib/oauth/ports";
 import { createAuthorizeEndpoint } from "@/lib/oauth/authorize";
+import { InteractionSealer } from "@/lib/oauth/sealedInteraction";
 import { createTokenEndpoint, type TokenEndpointDeps } from "@/lib/oauth/token";
 import type { OAuthServerConfig } from "@/lib/oauth/config";
 import type { ConsentDeps } from "@/lib/oauth/consent";
@@ -29,6 +30,9 @@ import type {
   UserStore,
 } from "@/lib/oauth/ports";
 import { hashClientSecret } from "@/lib/oauth/secrets";
+
+/** A 32-byte key (base64url) for sealing interactions. */
+export const TEST_INTERACTION_KEY = Buffer.alloc(32, 7).toString("base64url");
 
 /** A 32+ character deployment secret for KeyEncryption. */
 export const TEST_SECRET = "unit-test-secret-0123456789abcdefghijklmnop";
@@ -291,10 +295,15 @@ export class InMemoryAuthorizationStore implements AuthorizationStore {
 }
 
 export class InMemoryInteractionStore implements InteractionStore {
+  /** Rows not yet consumed (a consent waiting for the user's decision). */
   readonly interactions = new Map<string, StoredInteraction>();
+  /** Ids consumed: kept like the database's marked rows, so a seal cannot be replayed. */
+  readonly consumed = new Set<string>();
   constructor(private readonly now: () => number = Date.now) {}
   async createInteraction(interaction: Omit<StoredInteraction, "consent" | "grantedScopes">) {
+    if (this.interactions.has(interaction.id) || this.consumed.has(interaction.id)) return false;
     this.interactions.set(interaction.id, { ...structuredClone(interaction), consent: null, grantedScopes: [] });
+    return true;
   }
   async findInteraction(id: string) {
     const found = this.interactions.get(id);
@@ -306,8 +315,17 @@ export class InMemoryInteractionStore implements InteractionStore {
   }
   async consumeInteraction(id: string) {
     const found = await this.findInteraction(id);
-    if (found) this.interactions.delete(id);
+    if (found) {
+      this.interactions.delete(id);
+      this.consumed.add(id);
+    }
     return found;
+  }
+  async consumeSealedInteraction(interaction: { id: string }) {
+    if (this.consumed.has(interaction.id)) return false;
+    this.interactions.delete(interaction.id);
+    this.consumed.add(interaction.id);
+    return true;
   }
 }
 
@@ -417,6 +435,7 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[];
   const users = new InMemoryUserStore([user, otherUser]);
   const authorizations = new InMemoryAuthorizationStore();
   const interactions = new InMemoryInteractionStore(clock.now);
+  const interactionSealer = new InteractionSealer(TEST_INTERACTION_KEY);
   const codes = new InMemoryAuthorizationCodeStore();
   const holder: { session: EndUserSession | null } = { session: null };
   const sessionReads: Request[] = [];
@@ -428,6 +447,7 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[];
     users,
     authorizations,
     interactions,
+    interactionSealer,
     codes,
     readSession: async (request) => {
       sessionReads.push(request);
@@ -452,8 +472,13 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[];
     users,
     authorizations,
     interactions,
+    interactionSealer,
     codes,
     authorize,
+    /** The request a login-page URL carries sealed (null when it does not open). */
+    openSealed(value: string) {
+      return interactionSealer.open(value, clock.now());
+    },
     consentDeps,
     sessionReads,
     get session() {
