@@ -2,6 +2,7 @@
 // the data directory) when no DATABASE_URL is set, PostgreSQL otherwise.
 import path from "node:path";
 import { PrismaClient } from "./generated/client";
+import { makeDataDirectoryPrivate, PGLITE_SUBDIRECTORY, restrictNewFilesToOwner } from "./dataDirectory";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock";
 import type { SqlSession } from "./migrate";
 
@@ -92,11 +93,18 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  const lock: DirectoryLock = acquireDirectoryLock(path.resolve(dataDir));
+  const directory = path.resolve(dataDir);
+  const lock: DirectoryLock = acquireDirectoryLock(directory);
   try {
+    // The database files hold password hashes: owner-only, now and for every file PGlite adds later.
+    restrictNewFilesToOwner();
+    const tightened = makeDataDirectoryPrivate(directory);
+    if (tightened > 0) {
+      console.warn(`[gatehouse] ${directory}: removed group and other access from ${tightened} files and directories (the embedded database is private to its owner).`);
+    }
     const { PGlite } = await import("@electric-sql/pglite");
     const { PrismaPGlite } = await import("pglite-prisma-adapter");
-    const pglite = await PGlite.create(path.resolve(dataDir, "pglite"));
+    const pglite = await PGlite.create(path.join(/*turbopackIgnore: true*/ directory, PGLITE_SUBDIRECTORY));
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     return {
       kind: "pglite",

@@ -1,7 +1,8 @@
 // Sign-in and sign-out in Chromium, with and without JavaScript.
 // CONFORMANCE.md BCP-08 (303 after the credential POST, never 307) and BCP-09 (no framing).
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page, type Response } from "@playwright/test";
+import type { Page, Response } from "@playwright/test";
+import { expect, test } from "../helpers/browser";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 const REFUSED = "Incorrect username or password, or too many attempts — try again later.";
