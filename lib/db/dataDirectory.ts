@@ -1,11 +1,12 @@
 // The embedded database's directory is private to the user running Gatehouse:
 // its WAL and table files hold password hashes, session ids and encrypted keys.
 // The directory is 0700 and every file in it 0600 (no group or other bits),
-// for a new install, for the files PGlite creates later, and for an older
-// install whose files were created 0755/0644 (tightened at every start).
+// for a new install, for the files PGlite creates later (its file system is
+// wrapped), and for an older install whose files were created 0755/0666
+// (tightened at every start).
 import fs from "node:fs";
 import path from "node:path";
-import { isMainThread } from "node:worker_threads";
+import type { NodeFS } from "@electric-sql/pglite/nodefs";
 
 /** How lib/settings.ts and lib/db/lock.ts create the data directory. */
 export const PRIVATE_DIRECTORY_MODE = 0o700;
@@ -53,16 +54,46 @@ export function makeDataDirectoryPrivate(dataDir: string): number {
   return changed;
 }
 
+/** The mode with the group and other bits removed. */
+export function ownerOnly(mode: number): number {
+  return mode & ~GROUP_AND_OTHER_BITS;
+}
+
+/** The two places Emscripten's NODEFS sets a mode on a real file (PGlite 0.5's build). */
+interface EmscriptenNodeFs {
+  doSetAttr(target: unknown, node: unknown, attr: { mode?: number }, ...rest: unknown[]): void;
+  node_ops: { mknod(parent: unknown, name: string, mode: number, dev: unknown): unknown };
+}
+
 /**
- * PGlite creates its files itself, with the process's umask, at any time (a
- * new WAL segment, a new table file): the only way to have them owner-only is
- * a umask that removes group and other bits. It is widened never, only
- * narrowed, and it holds for every file this process creates afterwards
- * (the same user still reads them). A worker thread cannot change the umask;
- * there the start-up tightening is what remains.
+ * Makes every file and directory Emscripten's NODEFS creates or chmods
+ * owner-only. Postgres in PGlite opens new files with mode 0666 and Emscripten
+ * then chmods them to exactly that, so a umask does not help; the mode is
+ * narrowed where Emscripten hands it to Node. Fails the start if the hooks are
+ * not there (a PGlite upgrade changed them): never run with files others can read.
  */
-export function restrictNewFilesToOwner(): void {
-  if (!isMainThread) return;
-  const previous = process.umask(GROUP_AND_OTHER_BITS);
-  process.umask(previous | GROUP_AND_OTHER_BITS);
+export function narrowModesOf(nodefs: EmscriptenNodeFs): void {
+  const { doSetAttr } = nodefs;
+  const { mknod } = nodefs.node_ops;
+  if (typeof doSetAttr !== "function" || typeof mknod !== "function") {
+    throw new Error("PGlite's file system has changed: Gatehouse cannot keep the embedded database files owner-only (lib/db/dataDirectory.ts).");
+  }
+  nodefs.doSetAttr = function (target, node, attr, ...rest) {
+    return doSetAttr.call(this, target, node, attr.mode === undefined ? attr : { ...attr, mode: ownerOnly(attr.mode) }, ...rest);
+  };
+  nodefs.node_ops.mknod = function (parent, name, mode, dev) {
+    return mknod.call(this, parent, name, ownerOnly(mode), dev);
+  };
+}
+
+/** PGlite's Node.js file system, with every file it creates owner-only. */
+export function ownerOnlyFileSystem(Base: typeof NodeFS, directory: string): NodeFS {
+  class OwnerOnlyNodeFS extends Base {
+    override async init(...args: Parameters<NodeFS["init"]>) {
+      const { emscriptenOpts } = await super.init(...args);
+      const narrow = (mod: { NODEFS: unknown }) => narrowModesOf(mod.NODEFS as EmscriptenNodeFs);
+      return { emscriptenOpts: { ...emscriptenOpts, preRun: [narrow, ...(emscriptenOpts.preRun ?? [])] } };
+    }
+  }
+  return new OwnerOnlyNodeFS(directory);
 }

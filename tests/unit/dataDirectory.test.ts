@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeDataDirectoryPrivate } from "@/lib/db/dataDirectory";
+import { PGlite } from "@electric-sql/pglite";
+import { NodeFS } from "@electric-sql/pglite/nodefs";
+import { makeDataDirectoryPrivate, ownerOnlyFileSystem } from "@/lib/db/dataDirectory";
 import { acquireDirectoryLock } from "@/lib/db/lock";
 
 let root: string;
@@ -59,5 +61,35 @@ describe("the embedded data directory is private to its owner", () => {
     } finally {
       lock.release();
     }
+  });
+});
+
+/** Entries under `directory` (itself included) with group or other bits. */
+function exposed(directory: string): string[] {
+  const found: string[] = [];
+  const visit = (entry: string) => {
+    const stat = fs.lstatSync(entry);
+    if (stat.mode & 0o077) found.push(`${path.relative(directory, entry)} ${(stat.mode & 0o777).toString(8)}`);
+    if (stat.isDirectory()) for (const name of fs.readdirSync(entry)) visit(path.join(entry, name));
+  };
+  visit(directory);
+  return found;
+}
+
+describe("PGlite's own files", () => {
+  it("every file and directory PGlite creates is owner-only, at creation and as the database grows (new WAL segments, tables)", { timeout: 120_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(root, "pglite-"));
+    fs.chmodSync(dir, 0o700);
+    const pglite = await PGlite.create({ fs: ownerOnlyFileSystem(NodeFS, dir) });
+    try {
+      expect(exposed(dir)).toEqual([]);
+      // About 25 MB: a second 16 MB WAL segment, new relation files.
+      await pglite.exec("create table filler (text text); insert into filler select repeat('x', 1000) from generate_series(1, 25000);");
+      await pglite.exec("checkpoint");
+    } finally {
+      await pglite.close();
+    }
+    expect(fs.readdirSync(path.join(dir, "pg_wal")).filter((name) => /^[0-9A-F]{24}$/.test(name)).length).toBeGreaterThan(1);
+    expect(exposed(dir)).toEqual([]);
   });
 });
