@@ -6,6 +6,7 @@ import next from "next";
 import { ENDPOINT_PATHS } from "./lib/oauth/config";
 import { closeGatehouse, getGatehouse, type WebHandler } from "./lib/gatehouse";
 import { answerNextRouterFetch, isNextRouterFetch, serveWebHandler } from "./lib/server/webBridge";
+import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTransportSecurity } from "./lib/server/contentSecurityPolicy";
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
 import { readSettings } from "./lib/settings";
@@ -31,8 +32,11 @@ async function main() {
     [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],
   ]);
   const origin = new URL(settings.issuer).origin;
+  const hsts = strictTransportSecurity(settings.issuer);
+  const applyPageSecurity = createPageSecurity({ formRedirectTargets: interactionRedirectTargets(gatehouse.consent.interactions, gatehouse.interactionSealer) });
 
   const server = http.createServer((req, res) => {
+    if (hsts) res.setHeader(HSTS_HEADER, hsts); // every response, both lanes
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const handler = fastLane.get(query < 0 ? url : url.slice(0, query));
@@ -45,7 +49,7 @@ async function main() {
     }
     else if (!guardServerActionOrigin(req, res)) {
       stampClientAddress(req, settings.trustedProxies); // pages and server actions read x-gatehouse-client-ip
-      void handleWithNext(req, res);
+      void applyPageSecurity(req, res).then(() => handleWithNext(req, res)); // CSP with a fresh nonce
     }
   });
   server.keepAliveTimeout = 65_000;

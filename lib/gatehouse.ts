@@ -63,6 +63,8 @@ export interface Gatehouse {
   audit: AuditLog;
   /** What the consent page needs (lib/oauth/consent.ts). */
   consent: ConsentDeps;
+  /** Opens the sealed authorization requests the login page carries (decision 0010). */
+  interactionSealer: InteractionSealer;
   /**
    * Replaces the active signing key of each algorithm (all by default), like `npm run keys:rotate`,
    * but inside the running server: this process signs with the new key from its next request, other
@@ -134,6 +136,7 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
     const limiter = createClientRateLimiter(settings.clientLimits);
     const origins = new RegisteredOriginCache(createRedirectUriSource(db));
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
+    const interactionSealer = new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1"));
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
     const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
@@ -154,6 +157,7 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
       databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }),
       audit,
       consent: { config, clients, scopes, authorizations, interactions, users, audit },
+      interactionSealer,
       async rotateSigningKeys(algs) {
         const report = await rotateKeys(db, {
           encryption,
@@ -172,7 +176,7 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
           users,
           authorizations,
           interactions,
-          interactionSealer: new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1")),
+          interactionSealer,
           codes,
           readSession: auth.readSession,
           keys,

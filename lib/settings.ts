@@ -3,6 +3,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parseTrustedProxies, type TrustedProxies } from "./auth/clientAddress";
+import { PRIVATE_DIRECTORY_MODE } from "./db/dataDirectory";
 import { validateIssuer } from "./oauth/config";
 import type { ClientLimits } from "./oauth/clientRateLimit";
 import type { SigningAlgorithm } from "./oauth/ports";
@@ -137,7 +138,7 @@ export function resolveSecret(settings: Settings, env: NodeJS.ProcessEnv = proce
     );
   }
   const file = path.join(settings.dataDir, "secret.key");
-  fs.mkdirSync(settings.dataDir, { recursive: true });
+  fs.mkdirSync(settings.dataDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE }); // owner-only: the database beside it holds password hashes
   try {
     fs.writeFileSync(file, randomBytes(48).toString("base64url") + "\n", { flag: "wx", mode: 0o600 });
   } catch (error) {

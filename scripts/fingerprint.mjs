@@ -5,7 +5,7 @@ import path from "node:path";
 
 export const STAMP_FILE = "dist/.build-stamp";
 
-const INPUTS = ["app", "components", "lib", "prisma", "server.ts", "cli.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json", "package-lock.json"];
+const INPUTS = ["app", "components", "lib", "prisma", "server.ts", "cli.ts", "instrumentation-client.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json", "package-lock.json"];
 const SKIP = new Set(["generated", "node_modules", ".next"]);
 
 function walk(file, out) {

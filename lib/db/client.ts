@@ -1,7 +1,9 @@
 // Builds the one Prisma client a process uses: PGlite (embedded, files under
 // the data directory) when no DATABASE_URL is set, PostgreSQL otherwise.
+import fs from "node:fs";
 import path from "node:path";
 import { PrismaClient } from "./generated/client";
+import { makeDataDirectoryPrivate, ownerOnlyFileSystem, PGLITE_SUBDIRECTORY, PRIVATE_DIRECTORY_MODE } from "./dataDirectory";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock";
 import type { SqlSession } from "./migrate";
 
@@ -92,11 +94,20 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  const lock: DirectoryLock = acquireDirectoryLock(path.resolve(dataDir));
+  const directory = path.resolve(dataDir);
+  const lock: DirectoryLock = acquireDirectoryLock(directory);
   try {
+    // The database files hold password hashes: owner-only, those there now and every file PGlite adds later.
+    const databaseDirectory = path.join(/*turbopackIgnore: true*/ directory, PGLITE_SUBDIRECTORY);
+    fs.mkdirSync(databaseDirectory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    const tightened = makeDataDirectoryPrivate(directory);
+    if (tightened > 0) {
+      console.warn(`[gatehouse] ${directory}: removed group and other access from ${tightened} files and directories (the embedded database is private to its owner).`);
+    }
     const { PGlite } = await import("@electric-sql/pglite");
+    const { NodeFS } = await import("@electric-sql/pglite/nodefs");
     const { PrismaPGlite } = await import("pglite-prisma-adapter");
-    const pglite = await PGlite.create(path.resolve(dataDir, "pglite"));
+    const pglite = await PGlite.create({ fs: ownerOnlyFileSystem(NodeFS, databaseDirectory) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     return {
       kind: "pglite",

@@ -3,6 +3,7 @@
 // lose acknowledged writes, so a second process must refuse to start.
 import fs from "node:fs";
 import path from "node:path";
+import { PRIVATE_DIRECTORY_MODE } from "./dataDirectory";
 
 export class DataDirectoryLockedError extends Error {
   constructor(readonly lockPath: string, readonly ownerPid: number) {
@@ -50,7 +51,7 @@ function heldLocks(): Set<string> {
 }
 
 export function acquireDirectoryLock(directory: string, name = "gatehouse.lock"): DirectoryLock {
-  fs.mkdirSync(directory, { recursive: true });
+  fs.mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE }); // owner-only, like everything in it
   const lockPath = path.join(/*turbopackIgnore: true*/ directory, name);
   // A lock file with our own pid is stale (pid reuse after a restart) unless this
   // process really holds it: then a second opener in the same process is a bug.

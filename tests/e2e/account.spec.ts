@@ -5,8 +5,7 @@
 // password stops working), signs out another session and finally her own.
 // The audit log then holds what she did. Every page passes axe-core.
 import { decodeJwt } from "jose";
-import { expect, test } from "@playwright/test";
-import { appNavigationAfter, expectAccessible } from "../helpers/browser";
+import { expect, test, appNavigationAfter, expectAccessible } from "../helpers/browser";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";

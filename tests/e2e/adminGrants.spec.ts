@@ -4,8 +4,7 @@
 // tokens stop working at the token, introspection and userinfo endpoints.
 // alice herself gets a 403 there. Every page passes axe-core.
 import { decodeJwt } from "jose";
-import { expect, test } from "@playwright/test";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { DEMO_POSTMAN, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";

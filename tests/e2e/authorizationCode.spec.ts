@@ -1,8 +1,8 @@
 // The authorization code flow with PKCE in Chromium, as a user meets it:
 // sign in, consent, back to the app with a code, which the app exchanges.
 import { decodeJwt } from "jose";
-import { expect, test, type Page } from "@playwright/test";
-import { appNavigationAfter } from "../helpers/browser";
+import type { Page } from "@playwright/test";
+import { expect, test, appNavigationAfter } from "../helpers/browser";
 import { startSeededServer } from "../helpers/server";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce, type Pkce } from "../helpers/codeFlow";
 

@@ -7,8 +7,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import type { APIRequestContext, Browser } from "@playwright/test";
+import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { PROJECT_ROOT, startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 

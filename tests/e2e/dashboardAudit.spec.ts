@@ -2,8 +2,8 @@
 // sign-ins and the tokens postman was issued, narrows the list by user,
 // client, kind, kind prefix and time, and pages through 61 token events
 // (50 a page). Every page state is checked with axe-core.
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import type { Browser, Page } from "@playwright/test";
+import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { POSTMAN, TOKEN_PATH, basicAuthorization, postForm, postmanToken } from "../helpers/oauth";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";

@@ -2,8 +2,8 @@
 // clients through the form, and those clients work (or stop working) at the
 // protocol endpoints from the very next request.
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
-import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { appNavigationAfter, expectAccessible, signInThroughForm } from "../helpers/browser";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
+import { expect, test, appNavigationAfter, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { queryStore } from "../helpers/processes";
 import { freePort, startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";

@@ -3,8 +3,8 @@
 // the very next token, the old one stays in the JWKS as retiring, and a token
 // it signed before the rotation still works. DISC-06: the JWKS publishes both.
 import { decodeProtectedHeader } from "jose";
-import { expect, test, type Page } from "@playwright/test";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import type { Page } from "@playwright/test";
+import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { fetchJwks, postmanBasic, postmanToken } from "../helpers/oauth";
 import { TEST_ADMIN_PASSWORD, startSeededServer } from "../helpers/server";
 

@@ -1,9 +1,9 @@
 // The dashboard's scope pages in Chromium, as an administrator uses them:
 // create (with a refused first try), reword a scope and see the words on the
 // consent screen, and delete — refused while a client may request the scope.
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
 import { DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { queryStore } from "../helpers/processes";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 

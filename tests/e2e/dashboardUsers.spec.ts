@@ -1,8 +1,8 @@
 // The dashboard's user pages in Chromium: an administrator creates a user
 // who then signs in, resets their password, grants and removes the admin
 // role, and disables the account while the user's browser is signed in.
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { expectAccessible, signInThroughForm } from "../helpers/browser";
+import type { Browser, Page } from "@playwright/test";
+import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
 import { signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
 import { isActiveAtIntrospection, refreshOutcome, userTokensForPostman, userinfoStatus } from "../helpers/userTokens";

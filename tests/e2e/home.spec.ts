@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../helpers/browser";
 import { startSeededServer } from "../helpers/server";
 
 let env: Awaited<ReturnType<typeof startSeededServer>>;

@@ -1,7 +1,8 @@
 // Sign-in and sign-out in Chromium, with and without JavaScript.
 // CONFORMANCE.md BCP-08 (303 after the credential POST, never 307) and BCP-09 (no framing).
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page, type Response } from "@playwright/test";
+import type { Page, Response } from "@playwright/test";
+import { expect, expectCspViolation, test } from "../helpers/browser";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 const REFUSED = "Incorrect username or password.";
@@ -169,7 +170,8 @@ test.describe("BCP-09: the login page cannot be framed", () => {
     expect(response?.headers()["x-frame-options"]).toBe("DENY");
     expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
 
-    // A page on another origin (127.0.0.1 instead of localhost) tries to frame it.
+    // A page on another origin (127.0.0.1 instead of localhost) tries to frame it: Chromium reports that refusal.
+    expectCspViolation(/frame-ancestors 'none'/);
     const other = base.replace("localhost", "127.0.0.1");
     await page.goto(`${other}/.well-known/openid-configuration`);
     await page.setContent(

@@ -2,8 +2,7 @@
 // ID token and a refresh token), userinfo, refresh, then RP-initiated logout
 // back to the app, after which a silent request finds no session.
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { expect, test } from "@playwright/test";
-import { appNavigationAfter } from "../helpers/browser";
+import { expect, test, appNavigationAfter } from "../helpers/browser";
 import { startSeededServer } from "../helpers/server";
 import { DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 

@@ -1,7 +1,84 @@
-// Shared steps of the browser tests: signing in through the real form, and
-// the accessibility check (axe-core) every page flow runs.
+// Shared steps of the browser tests: signing in through the real form, the
+// accessibility check (axe-core) every page flow runs, and the `test` every
+// spec imports from here, which fails a test when the browser reported a
+// Content-Security-Policy violation on any page of it.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+
+export { expect };
+
+interface CspViolation {
+  page: string;
+  report: string;
+}
+
+/** Violations reported since the last check, in this worker (tests run one at a time). */
+const reported: CspViolation[] = [];
+let expectedThisTest: RegExp[] = [];
+
+const REPORT_BINDING = "__gatehouseReportCspViolation";
+/** Runs in every document before its own scripts: the securitypolicyviolation event of CSP3 §5.3. */
+const VIOLATION_LISTENER = `document.addEventListener("securitypolicyviolation", (event) => {
+  window.${REPORT_BINDING}?.("securitypolicyviolation: " + event.effectiveDirective + " blocked " + (event.blockedURI || "inline") +
+    " (" + (event.sourceFile || "") + ":" + event.lineNumber + ") sample=" + JSON.stringify(event.sample || ""));
+}, true);`;
+
+const watched = new WeakSet<BrowserContext>();
+
+/** Collects the violations of every page of `context`: the DOM event, and Chromium's console report (which also covers form-action on redirects). */
+async function watchForCspViolations(context: BrowserContext): Promise<void> {
+  if (watched.has(context)) return;
+  watched.add(context);
+  await context.exposeBinding(REPORT_BINDING, ({ page }, report: string) => reported.push({ page: page?.url() ?? "?", report }));
+  await context.addInitScript(VIOLATION_LISTENER);
+  const listen = (page: Page) =>
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) reported.push({ page: page.url(), report: message.text() });
+    });
+  context.pages().forEach(listen);
+  context.on("page", listen);
+}
+
+/** Every context any spec opens (the `page` fixture's, and browser.newContext()/newPage() in hooks) is watched. */
+function watchEveryContext(browser: Browser): void {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser["newContext"]>) => {
+    const context = await newContext(...args);
+    await watchForCspViolations(context);
+    return context;
+  };
+}
+
+/**
+ * This test provokes a violation on purpose (a refused frame, for example): it must happen, and
+ * matching reports do not fail the test.
+ */
+export function expectCspViolation(pattern: RegExp): void {
+  expectedThisTest.push(pattern);
+}
+
+export const test = base.extend<{ noCspViolations: void }>({
+  browser: [
+    async ({ browser }, use) => {
+      watchEveryContext(browser);
+      await use(browser);
+    },
+    { scope: "worker" },
+  ],
+  noCspViolations: [
+    async ({}, use) => {
+      expectedThisTest = [];
+      await use();
+      // Reports from hooks that ran before this test count against it too.
+      const all = reported.splice(0);
+      const unexpected = all.filter((violation) => !expectedThisTest.some((pattern) => pattern.test(violation.report)));
+      const missing = expectedThisTest.filter((pattern) => !all.some((violation) => pattern.test(violation.report)));
+      expect(unexpected, "Content-Security-Policy violations in the browser").toEqual([]);
+      expect(missing.map(String), "expected Content-Security-Policy violations that did not happen").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** Signs in through /login (optionally coming back to `returnTo`) and waits to land there. */
 export async function signInThroughForm(page: Page, base: string, username: string, password: string, returnTo = "/account") {
