@@ -56,7 +56,7 @@ export function PasswordForm({ action }: { action: (input: PasswordFormInput) =>
         type="password"
         autoComplete="new-password"
         maxLength={MAX_PASSWORD_LENGTH}
-        hint={`At least ${MIN_NEW_PASSWORD_LENGTH} characters. Your other sessions will be signed out.`}
+        hint={`At least ${MIN_NEW_PASSWORD_LENGTH} characters. Your other sessions will be signed out and the apps you signed in to there must ask again.`}
         error={errors.newPassword?.message}
         {...form.register("newPassword")}
       />

@@ -107,7 +107,7 @@ export function ResetPasswordForm({ id, username }: { id: string; username: stri
   return (
     <form onSubmit={(event) => (setDone(false), onSubmit(event))} noValidate className="max-w-xl space-y-4">
       {formError ? <Alert kind="error">{formError}</Alert> : null}
-      {done ? <Alert kind="success">Password changed. {username} was signed out everywhere and must use the new password.</Alert> : null}
+      {done ? <Alert kind="success">Password changed. {username} was signed out everywhere, every token issued to their apps was revoked, and they must use the new password.</Alert> : null}
       <PasswordField id="user-new-password" label="New password" error={form.formState.errors.password?.message} register={form.register("password")} />
       <Button type="submit" variant="secondary" disabled={submitting}>
         {submitting ? "Setting…" : "Set new password"}
