@@ -19,6 +19,17 @@ export interface Settings {
   poolSize: number;
   /** How often each process reloads the signing keys from the database (GATEHOUSE_KEY_REFRESH_SECONDS, default 60). */
   keyRefreshSeconds: number;
+  /** Slow-client limits for the HTTP server (docs/decisions/0011-http-edges-and-slow-clients.md). */
+  http: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** Time a client has to send the request line and headers (GATEHOUSE_HEADER_TIMEOUT_SECONDS, default 10). */
+  headerTimeoutSeconds: number;
+  /** Time a client has to send the whole request, body included (GATEHOUSE_REQUEST_TIMEOUT_SECONDS, default 30). */
+  requestTimeoutSeconds: number;
+  /** Open connections per process; more are closed at once (GATEHOUSE_MAX_CONNECTIONS, default 1000). */
+  maxConnections: number;
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
@@ -26,6 +37,19 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer; got "${value}".`);
   return parsed;
+}
+
+function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const headerTimeoutSeconds = positiveInteger("GATEHOUSE_HEADER_TIMEOUT_SECONDS", env.GATEHOUSE_HEADER_TIMEOUT_SECONDS, 10);
+  const requestTimeoutSeconds = positiveInteger("GATEHOUSE_REQUEST_TIMEOUT_SECONDS", env.GATEHOUSE_REQUEST_TIMEOUT_SECONDS, 30);
+  // The request timeout counts from the first byte, headers included.
+  if (requestTimeoutSeconds < headerTimeoutSeconds) {
+    throw new Error(
+      `GATEHOUSE_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must not be shorter than GATEHOUSE_HEADER_TIMEOUT_SECONDS (${headerTimeoutSeconds}).`,
+    );
+  }
+  const maxConnections = positiveInteger("GATEHOUSE_MAX_CONNECTIONS", env.GATEHOUSE_MAX_CONNECTIONS, 1000);
+  return { headerTimeoutSeconds, requestTimeoutSeconds, maxConnections };
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -45,6 +69,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
     poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
     keyRefreshSeconds: positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", env.GATEHOUSE_KEY_REFRESH_SECONDS, 60),
+    http: readHttpLimits(env),
   };
 }
 

@@ -1,6 +1,7 @@
 // Serves a Web handler `(Request) => Promise<Response>` on node:http without
 // the Next.js router (the fast lane for protocol endpoints).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { debugLog, isClientAbort } from "./debugLog";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -25,6 +26,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on("error", reject);
+    // A client that hangs up mid-body (or is cut by the request timeout) may end with "close" alone.
+    req.on("close", () => {
+      if (!req.complete) reject(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+    });
   });
 }
 
@@ -100,6 +105,12 @@ export async function serveWebHandler(
     res.writeHead(response.status, outgoing);
     res.end(payload);
   } catch (error) {
+    if (isClientAbort(error) && (req.destroyed || !req.complete)) {
+      // The client hung up mid-upload: nobody is left to answer.
+      debugLog(`client left during the body of ${req.method} ${(req.url ?? "/").split("?")[0]}`);
+      res.destroy();
+      return;
+    }
     console.error("[gatehouse] fast lane failure:", error);
     if (!res.headersSent) {
       res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
