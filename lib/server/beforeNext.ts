@@ -2,7 +2,8 @@
 // Next.js, because Next.js would answer it with a 500 and a stack trace:
 //   - a path whose percent-encoding does not decode (Next.js decodes dynamic
 //     route segments and throws URIError) gets 400;
-//   - the body is read here first, see below.
+//   - the body is read here first, see below; a server action's arguments
+//     must be what React's client sends for our actions (serverActionReply.ts).
 //
 // Next.js parses a multipart/form-data POST to any page as a possible server
 // action and turns a body it cannot parse into a 500 with a stack trace; a
@@ -11,7 +12,8 @@
 // server answer what the client got wrong with a 4xx, drop an aborted upload
 // quietly, and hand Next.js a complete copy of the request.
 import { IncomingMessage, type ServerResponse } from "node:http";
-import { debugLog, isClientAbort } from "./debugLog";
+import { debugLog } from "./debugLog";
+import { isAcceptableFormReply, isAcceptableTextReply } from "./serverActionReply";
 
 /** Next.js's default serverActions.bodySizeLimit ("1mb"): no real form of ours comes near it. */
 export const MAX_PAGE_BODY_BYTES = 1024 * 1024;
@@ -40,10 +42,8 @@ function readPageBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
       } else chunks.push(chunk);
     });
     req.on("end", () => settle({ kind: "body", body: Buffer.concat(chunks, total) }));
-    req.on("error", (error) => {
-      if (!isClientAbort(error)) debugLog(`request body error: ${String(error)}`);
-      settle({ kind: "aborted" });
-    });
+    // A request stream only errors when the client went away (or the request timeout cut it).
+    req.on("error", () => settle({ kind: "aborted" }));
     req.on("close", () => settle({ kind: "aborted" }));
   });
 }
@@ -59,29 +59,29 @@ function isFetchAction(req: IncomingMessage): boolean {
 }
 
 /** React's client encodes a fetch action's arguments as JSON text when they are not FormData (encodeReply). */
-function isJsonText(body: Buffer): boolean {
+function isAcceptableTextBody(body: Buffer): boolean {
+  let text: string;
   try {
-    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-    return true;
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
   } catch {
     return false;
   }
+  return isAcceptableTextReply(text);
 }
 
 /**
  * Parses the body with the same Fetch API parser Next.js uses for a form post
  * (`new Request(...).formData()`), so a body it would choke on is refused here.
  */
-export async function isParsableMultipart(contentType: string, body: Buffer): Promise<boolean> {
+export async function parseMultipart(contentType: string, body: Buffer): Promise<FormData | null> {
   try {
-    await new Request("http://gatehouse.invalid/", {
+    return await new Request("http://gatehouse.invalid/", {
       method: "POST",
       headers: { "content-type": contentType },
       body: body as unknown as BodyInit,
     }).formData();
-    return true;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -153,12 +153,17 @@ export async function prepareForNext(req: IncomingMessage, res: ServerResponse):
     return null;
   }
   if (isMultipartPost(req)) {
-    if (!(await isParsableMultipart(String(req.headers["content-type"]), read.body))) {
+    const form = await parseMultipart(String(req.headers["content-type"]), read.body);
+    if (!form) {
       answer(res, 400, "The form data could not be read (malformed multipart/form-data body).");
       return null;
     }
-  } else if (isFetchAction(req) && !isJsonText(read.body)) {
-    answer(res, 400, "A server action's arguments must be JSON or multipart/form-data.");
+    if (!isAcceptableFormReply(form, isFetchAction(req))) {
+      answer(res, 400, "The server action's arguments could not be read.");
+      return null;
+    }
+  } else if (isFetchAction(req) && !isAcceptableTextBody(read.body)) {
+    answer(res, 400, "The server action's arguments could not be read.");
     return null;
   }
   // React's client never sends RSC with an action; Next.js then fails its own invariant (a 500) on an unknown action.

@@ -1,7 +1,7 @@
 // Serves a Web handler `(Request) => Promise<Response>` on node:http without
 // the Next.js router (the fast lane for protocol endpoints).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { debugLog, isClientAbort } from "./debugLog";
+import { debugLog } from "./debugLog";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -10,6 +10,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
 };
+
+/** The client hung up (or was cut by the request timeout) before its body was complete. */
+class ClientLeftMidBody extends Error {}
 
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -25,10 +28,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
       chunks.push(chunk);
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on("error", reject);
-    // A client that hangs up mid-body (or is cut by the request timeout) may end with "close" alone.
+    req.on("error", () => reject(new ClientLeftMidBody()));
+    // Such a client may end with "close" alone.
     req.on("close", () => {
-      if (!req.complete) reject(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+      if (!req.complete) reject(new ClientLeftMidBody());
     });
   });
 }
@@ -105,8 +108,8 @@ export async function serveWebHandler(
     res.writeHead(response.status, outgoing);
     res.end(payload);
   } catch (error) {
-    if (isClientAbort(error) && (req.destroyed || !req.complete)) {
-      // The client hung up mid-upload: nobody is left to answer.
+    if (error instanceof ClientLeftMidBody) {
+      // Nobody is left to answer: a debug line, not an error.
       debugLog(`client left during the body of ${req.method} ${(req.url ?? "/").split("?")[0]}`);
       res.destroy();
       return;

@@ -71,10 +71,10 @@ export interface FuzzContext {
 }
 
 // Mostly what handlers really serve, so that most requests get past the method check.
-const METHODS = [
-  ...Array<string>(5).fill("GET"), ...Array<string>(7).fill("POST"), "HEAD", "OPTIONS",
-  "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND", "CONNECT", "SEARCH", "QUERY",
-];
+const METHOD = fc.oneof(
+  { arbitrary: fc.constantFrom("GET", "POST", "POST"), weight: 8 },
+  { arbitrary: fc.constantFrom("HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND", "CONNECT", "SEARCH", "QUERY"), weight: 2 },
+);
 
 const PARAM_NAMES = [
   "client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method",
@@ -181,9 +181,9 @@ export function fuzzRequests(context: FuzzContext): fc.Arbitrary<FuzzRequest> {
     fc.constantFrom("[]", "[{}]", '["$@1"]', '["$K1"]', '"$Q0"', "{", "null", '[null,{"username":"a"}]', '["$T"]', '["$h0"]'),
     fc.integer({ min: 1, max: 3 }).map((mib) => Buffer.alloc(mib * 1024 * 1024 - 7, 0x61)),
   );
-  return fc
+  const anything = fc
     .record({
-      method: fc.constantFrom(...METHODS),
+      method: METHOD,
       path: fc.constantFrom(...FUZZ_PATHS),
       query: fc.option(queryString, { nil: undefined }),
       headers: fc.array(header, { maxLength: 5 }),
@@ -198,6 +198,38 @@ export function fuzzRequests(context: FuzzContext): fc.Arbitrary<FuzzRequest> {
       body: typeof payload === "string" ? Buffer.from(payload) : (payload ?? null),
       chunked,
     }));
+  // Well-formed calls of the real server actions with arguments of any shape (what a script replaying
+  // a page's requests would send): JSON or multipart, same origin, with the admin's session or not.
+  const jsonArguments = fc.oneof(
+    fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 3 }).map((args) => JSON.stringify(args)),
+    fc.constantFrom('[{"status":"idle"},"$K1"]', '["$K1"]', '[{},"$K9"]', '["$D2026-13-45"]', '["$n1","$undefined","$$x"]'),
+  );
+  const actionCall = fc
+    .record({
+      path: fc.constantFrom(...FUZZ_PATHS.filter((p) => !p.startsWith("/connect") && !p.startsWith("/.well-known"))),
+      id: fc.constantFrom(...context.actionIds),
+      args: jsonArguments,
+      field: nastyText,
+      multipart: fc.boolean(),
+      signedIn: fc.boolean(),
+      chunked: fc.boolean(),
+    })
+    .map(({ path: p, id, args, field, multipart: asForm, signedIn, chunked }): FuzzRequest => {
+      const headers: [string, string][] = [
+        ["Next-Action", id],
+        ["Origin", `http://${context.host}`],
+        ["Accept", "text/x-component"],
+        ...(signedIn ? [["Cookie", context.sessionCookie] as [string, string]] : []),
+      ];
+      if (asForm) {
+        headers.push(["Content-Type", "multipart/form-data; boundary=fuzz"]);
+        const body = multipart("fuzz", [["0", args], ["1_username", field], ["1_password", field], ["1_interaction", field], ["1_decision", "allow"]]);
+        return { method: "POST", target: p, headers, body: Buffer.from(body, "utf8"), chunked };
+      }
+      headers.push(["Content-Type", "text/plain;charset=UTF-8"]);
+      return { method: "POST", target: p, headers, body: Buffer.from(args, "utf8"), chunked };
+    });
+  return fc.oneof({ arbitrary: anything, weight: 4 }, { arbitrary: actionCall, weight: 1 });
 }
 
 /** The request's bytes on the wire: HTTP/1.1, one request per connection, Content-Length or chunked. */
