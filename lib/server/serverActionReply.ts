@@ -7,7 +7,7 @@
 // a 500 (invalid JSON, a reference to a row that is not there, a Map built from
 // a string, a BigInt from letters). Gatehouse's actions take plain values and
 // FormData only, so the reply may hold JSON rows, plain references to rows that
-// exist, FormData ($K), and the inline tags ($undefined, $D dates, $n BigInts,
+// exist (also as a promise, $@), FormData ($K), and the inline tags ($undefined, $D dates, $n BigInts,
 // $-0, $Infinity, $NaN, $$ escapes); anything else is refused with a 400.
 
 /** Inline values React's reply encoder writes for plain arguments. */
@@ -21,8 +21,9 @@ function isAcceptableString(value: string, row: Rows): boolean {
   if (value.startsWith("$D")) return true; // a Date: an unparsable one decodes to Invalid Date
   if (value.startsWith("$n")) return /^\$n-?\d+$/.test(value); // BigInt() throws on anything else
   if (value.startsWith("$K")) return /^\$K[0-9a-f]+$/.test(value); // FormData: its fields carry a prefix
-  // "$<hex>" or a path into it "$<hex>:key:key" (React outlines repeated objects).
-  const reference = /^\$([0-9a-f]+)(?::[^:]+)*$/.exec(value);
+  // "$<hex>" or a path into it "$<hex>:key:key" (React outlines repeated objects); "$@<hex>" is the
+  // promise of a row (how a form rendered without JavaScript carries its bound arguments).
+  const reference = /^\$@?([0-9a-f]+)(?::[^:]+)*$/.exec(value);
   return reference !== null && row(parseInt(reference[1]!, 16)) !== undefined;
 }
 

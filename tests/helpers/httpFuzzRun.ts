@@ -6,6 +6,13 @@ import { buildActionIds, describeRequest, fuzzRequests, send, serialize, type Fu
 import { signInOverHttp } from "./portal";
 import { TEST_ADMIN_PASSWORD } from "./server";
 
+/**
+ * What the server logged for malformed requests before issue #10: the fast lane's and the OAuth
+ * handlers' error traces, the Fetch API refusing TRACE, Next.js failing on a form body, @auth/core's
+ * "configuration" error for a junk callbackUrl, and aborted uploads.
+ */
+export const UNWANTED_LOG_LINES = /fast lane failure|unexpected error|HTTP method is unsupported|Failed to parse body as FormData|InvalidCallbackUrl|Error: aborted|Invariant: Expected RSC response|URIError/;
+
 export interface FuzzRunOptions {
   url: string;
   port: number;

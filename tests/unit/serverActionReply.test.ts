@@ -17,7 +17,7 @@ describe("server action replies", () => {
   });
 
   it("refuses what React's decoder throws on: not JSON, missing rows, Maps, promises, bad BigInts", () => {
-    for (const text of ["{not json", "", "aaaa", '["$1"]', '["$Q1"]', '["$@1"]', '["$W0"]', '["$nabc"]', '["$h0"]', '["$T"]', '["$i1"]']) {
+    for (const text of ["{not json", "", "aaaa", '["$1"]', '["$Q1"]', '["$@1"]', '["$@0:x:y:"]', '["$W0"]', '["$nabc"]', '["$h0"]', '["$T"]', '["$i1"]']) {
       expect(isAcceptableTextReply(text), text).toBe(false);
     }
   });
@@ -36,6 +36,11 @@ describe("server action replies", () => {
   it("checks the bound arguments of a form posted without JavaScript", () => {
     expect(isAcceptableFormReply(form({ "$ACTION_ID_7f00": "", username: "alice" }), false)).toBe(true);
     expect(isAcceptableFormReply(form({ "$ACTION_REF_1": "", "$ACTION_1:0": '{"id":"7f00","bound":null}' }), false)).toBe(true);
+    // What React renders into the sign-in form (useActionState): the bound state as a promise of row 1.
+    const signInForm = { "$ACTION_REF_1": "", "$ACTION_1:0": '{"id":"6002e0","bound":"$@1"}', "$ACTION_1:1": '[{"status":"idle"}]', "$ACTION_KEY": "k0d", username: "a" };
+    expect(isAcceptableFormReply(form(signInForm), false)).toBe(true);
+    expect(isAcceptableFormReply(form({ ...signInForm, "$ACTION_1:1": "{" }), false)).toBe(false);
+    expect(isAcceptableFormReply(form({ "$ACTION_REF_1": "", "$ACTION_1:0": '{"id":"6002e0","bound":"$@2"}' }), false)).toBe(false);
     expect(isAcceptableFormReply(form({ "$ACTION_REF_1": "" }), false)).toBe(false);
     expect(isAcceptableFormReply(form({ "$ACTION_REF_1": "", "$ACTION_1:0": "'<script>" }), false)).toBe(false);
   });
