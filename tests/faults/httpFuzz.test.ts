@@ -9,7 +9,7 @@ import { fuzzServer, UNWANTED_LOG_LINES } from "../helpers/httpFuzzRun";
 import { startSeededServer } from "../helpers/server";
 
 const seed = Number(process.env.GATEHOUSE_FUZZ_SEED ?? Date.now() % 2 ** 31);
-const runs = Number(process.env.GATEHOUSE_FUZZ_RUNS ?? 1000);
+const runs = Number(process.env.GATEHOUSE_FUZZ_RUNS ?? 2500);
 
 describe("HTTP fuzz (long run)", () => {
   let suite: Awaited<ReturnType<typeof startSeededServer>>;
