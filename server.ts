@@ -10,6 +10,9 @@ import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTran
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
 import { readSettings } from "./lib/settings";
+import { answerPageMethod, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
+import { prepareForNext } from "./lib/server/beforeNext";
+import { capConnections, slowClientServerOptions } from "./lib/server/slowClients";
 import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
 
 async function main() {
@@ -20,39 +23,49 @@ async function main() {
   await app.prepare();
   const handleWithNext = app.getRequestHandler();
 
-  const fastLane = new Map<string, WebHandler>([
-    [ENDPOINT_PATHS.authorization, gatehouse.endpoints.authorize],
-    [ENDPOINT_PATHS.token, gatehouse.endpoints.token],
-    [ENDPOINT_PATHS.userinfo, gatehouse.endpoints.userinfo],
-    [ENDPOINT_PATHS.revocation, gatehouse.endpoints.revoke],
-    [ENDPOINT_PATHS.introspection, gatehouse.endpoints.introspect],
-    [ENDPOINT_PATHS.logout, gatehouse.endpoints.logout],
-    [ENDPOINT_PATHS.jwks, gatehouse.endpoints.jwks],
-    [ENDPOINT_PATHS.openidConfiguration, gatehouse.endpoints.discovery],
-    [ENDPOINT_PATHS.oauthAuthorizationServer, gatehouse.endpoints.discovery],
+  // Each protocol path with the methods it serves (the handlers refuse others too, for the Next.js mounting).
+  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[] }>([
+    [ENDPOINT_PATHS.authorization, { handler: gatehouse.endpoints.authorize, methods: ["GET", "POST"] }],
+    [ENDPOINT_PATHS.token, { handler: gatehouse.endpoints.token, methods: ["POST", "OPTIONS"] }],
+    [ENDPOINT_PATHS.userinfo, { handler: gatehouse.endpoints.userinfo, methods: ["GET", "POST", "OPTIONS"] }],
+    [ENDPOINT_PATHS.revocation, { handler: gatehouse.endpoints.revoke, methods: ["POST", "OPTIONS"] }],
+    [ENDPOINT_PATHS.introspection, { handler: gatehouse.endpoints.introspect, methods: ["POST"] }],
+    [ENDPOINT_PATHS.logout, { handler: gatehouse.endpoints.logout, methods: ["GET", "POST"] }],
+    [ENDPOINT_PATHS.jwks, { handler: gatehouse.endpoints.jwks, methods: ["GET", "HEAD"] }],
+    [ENDPOINT_PATHS.openidConfiguration, { handler: gatehouse.endpoints.discovery, methods: ["GET", "HEAD"] }],
+    [ENDPOINT_PATHS.oauthAuthorizationServer, { handler: gatehouse.endpoints.discovery, methods: ["GET", "HEAD"] }],
   ]);
   const origin = new URL(settings.issuer).origin;
   const hsts = strictTransportSecurity(settings.issuer);
   const applyPageSecurity = createPageSecurity({ formRedirectTargets: interactionRedirectTargets(gatehouse.consent.interactions, gatehouse.interactionSealer) });
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(slowClientServerOptions(settings.http), (req, res) => {
     if (hsts) res.setHeader(HSTS_HEADER, hsts); // every response, both lanes
     const url = req.url ?? "/";
     const query = url.indexOf("?");
-    const handler = fastLane.get(query < 0 ? url : url.slice(0, query));
-    if (handler) {
-      if (isNextRouterFetch(req)) answerNextRouterFetch(res);
+    const route = fastLane.get(query < 0 ? url : url.slice(0, query));
+    if (route) {
+      if (!route.methods.includes(req.method ?? "")) refuseProtocolMethod(res, route.methods);
+      else if (isNextRouterFetch(req)) answerNextRouterFetch(res);
       else {
         stampClientAddress(req, settings.trustedProxies); // the protocol endpoints' audit events carry it
-        void serveWebHandler(handler, origin, req, res);
+        void serveWebHandler(route.handler, origin, req, res);
       }
     }
-    else if (!guardServerActionOrigin(req, res)) {
+    else if (!answerPageMethod(req, res) && !guardServerActionOrigin(req, res)) {
       stampClientAddress(req, settings.trustedProxies); // pages and server actions read x-gatehouse-client-ip
-      void applyPageSecurity(req, res).then(() => handleWithNext(req, res)); // CSP with a fresh nonce
+      applyPageSecurity(req, res) // CSP with a fresh nonce, on the request for Next.js and on the response
+        .then(() => prepareForNext(req, res))
+        .then((request) => request && handleWithNext(request, res))
+        .catch((error) => {
+          console.error("[gatehouse] page request failure:", error);
+          res.destroy();
+        });
     }
   });
   server.keepAliveTimeout = 65_000;
+  capConnections(server, settings.http);
+  server.on("connect", refuseConnect);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

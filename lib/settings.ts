@@ -36,6 +36,17 @@ export interface Settings {
   auditRetentionDays: number | null;
   /** How often expired rows are purged (GATEHOUSE_PURGE_INTERVAL_SECONDS, default 3600). */
   purgeIntervalSeconds: number;
+  /** Slow-client limits for the HTTP server (docs/decisions/0011-http-edges-and-slow-clients.md). */
+  http: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** Time a client has to send the request line and headers (GATEHOUSE_HEADER_TIMEOUT_SECONDS, default 10). */
+  headerTimeoutSeconds: number;
+  /** Time a client has to send the whole request, body included (GATEHOUSE_REQUEST_TIMEOUT_SECONDS, default 30). */
+  requestTimeoutSeconds: number;
+  /** Open connections per process; more are closed at once (GATEHOUSE_MAX_CONNECTIONS, default 1000). */
+  maxConnections: number;
 }
 
 function flag(name: string, value: string | undefined): boolean {
@@ -91,6 +102,19 @@ export function auditRetentionDays(value: string | undefined): number | null {
   return parsed;
 }
 
+function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const headerTimeoutSeconds = positiveInteger("GATEHOUSE_HEADER_TIMEOUT_SECONDS", env.GATEHOUSE_HEADER_TIMEOUT_SECONDS, 10);
+  const requestTimeoutSeconds = positiveInteger("GATEHOUSE_REQUEST_TIMEOUT_SECONDS", env.GATEHOUSE_REQUEST_TIMEOUT_SECONDS, 30);
+  // The request timeout counts from the first byte, headers included.
+  if (requestTimeoutSeconds < headerTimeoutSeconds) {
+    throw new Error(
+      `GATEHOUSE_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must not be shorter than GATEHOUSE_HEADER_TIMEOUT_SECONDS (${headerTimeoutSeconds}).`,
+    );
+  }
+  const maxConnections = positiveInteger("GATEHOUSE_MAX_CONNECTIONS", env.GATEHOUSE_MAX_CONNECTIONS, 1000);
+  return { headerTimeoutSeconds, requestTimeoutSeconds, maxConnections };
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = positiveInteger("PORT", env.PORT, 3000);
   const alg = env.GATEHOUSE_ACCESS_TOKEN_ALG ?? "RS256";
@@ -121,6 +145,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     demo: flag("GATEHOUSE_DEMO", env.GATEHOUSE_DEMO),
     auditRetentionDays: auditRetentionDays(env.GATEHOUSE_AUDIT_RETENTION_DAYS),
     purgeIntervalSeconds: positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", env.GATEHOUSE_PURGE_INTERVAL_SECONDS, 3600),
+    http: readHttpLimits(env),
   };
 }
 

@@ -14,6 +14,8 @@ const consentFormSchema = z.object({
 
 /** The consent form's action: re-checks the session on every call, whatever the page showed. */
 export async function decideConsent(formData: FormData): Promise<void> {
+  // A hand-made action call can pass anything: treat a missing form like an invalid one (not a 500).
+  if (!(formData instanceof FormData)) redirect("/consent?error=invalid");
   const parsed = consentFormSchema.safeParse({
     interaction: formData.get("interaction"),
     decision: formData.get("decision"),

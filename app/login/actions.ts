@@ -20,6 +20,8 @@ function text(value: FormDataEntryValue | null): string {
  * /connect/authorize (it would complete the authorization request unseen).
  */
 export async function signIn(_previous: SignInState, formData: FormData): Promise<SignInState> {
+  // A hand-made action call can pass anything: without the form's fields there is nothing to check (not a 500).
+  if (!(formData instanceof FormData)) return { status: "invalid", username: "", fieldErrors: {} };
   const username = text(formData.get("username")).slice(0, 400);
   const parsed = signInFieldsSchema.safeParse({ username, password: text(formData.get("password")) });
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 // Serves a Web handler `(Request) => Promise<Response>` on node:http without
 // the Next.js router (the fast lane for protocol endpoints).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { debugLog } from "./debugLog";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -9,6 +10,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
 };
+
+/** The client hung up (or was cut by the request timeout) before its body was complete. */
+class ClientLeftMidBody extends Error {}
 
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -24,7 +28,11 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
       chunks.push(chunk);
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on("error", reject);
+    req.on("error", () => reject(new ClientLeftMidBody()));
+    // Such a client may end with "close" alone.
+    req.on("close", () => {
+      if (!req.complete) reject(new ClientLeftMidBody());
+    });
   });
 }
 
@@ -100,6 +108,12 @@ export async function serveWebHandler(
     res.writeHead(response.status, outgoing);
     res.end(payload);
   } catch (error) {
+    if (error instanceof ClientLeftMidBody) {
+      // Nobody is left to answer: a debug line, not an error.
+      debugLog(`client left during the body of ${req.method} ${(req.url ?? "/").split("?")[0]}`);
+      res.destroy();
+      return;
+    }
     console.error("[gatehouse] fast lane failure:", error);
     if (!res.headersSent) {
       res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
