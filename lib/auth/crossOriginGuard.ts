@@ -15,6 +15,7 @@
 // "same-site" and "cross-site" get a 403. Without Sec-Fetch-Site (old browsers,
 // scripts) the Origin comparison decides, exactly as Next.js would, except
 // that a mismatch or "null" gets the 403 page.
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 
@@ -64,16 +65,21 @@ export function judgeServerActionOrigin(req: IncomingMessage): ServerActionOrigi
   return host !== undefined && originHost === host ? { verdict: "pass" } : { verdict: "refuse" };
 }
 
+const REFUSAL_PAGE_STYLE = `body { font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1.5rem; color: #0f172a; } h1 { font-size: 1.5rem; }`;
+
 const REFUSAL_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Form refused · Gatehouse</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1.5rem; color: #0f172a">
-<h1 style="font-size: 1.5rem">This form was sent from another site</h1>
+<title>Form refused · Gatehouse</title><style>${REFUSAL_PAGE_STYLE}</style></head>
+<body>
+<h1>This form was sent from another site</h1>
 <p>For your safety, Gatehouse only accepts sign-in and sign-out forms sent from its own pages.
 Nothing was changed.</p>
 <p><a href="/login">Go to the sign-in page</a> and try again.</p>
 </body></html>
 `;
+
+/** Only the page's own stylesheet applies (a hash source: no 'unsafe-inline'). */
+const REFUSAL_PAGE_POLICY = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(REFUSAL_PAGE_STYLE, "utf8").digest("base64")}'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 
 const MAX_DISCARDED_BYTES = 1024 * 1024;
 
@@ -109,7 +115,7 @@ export function guardServerActionOrigin(req: IncomingMessage, res: ServerRespons
     res.writeHead(403, {
       "Content-Type": "text/html; charset=utf-8",
       "Cache-Control": "no-store",
-      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      "Content-Security-Policy": REFUSAL_PAGE_POLICY,
       "X-Frame-Options": "DENY",
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",

@@ -8,7 +8,7 @@
 // or a hint for another session) is confirmed by the user first, with a
 // same-origin POST.
 import { endpointUrl, ENDPOINT_PATHS, type OAuthServerConfig } from "./config";
-import { errorPageResponse, escapeHtml, pageSecurityHeaders } from "./errorPage";
+import { PROTOCOL_PAGE_STYLE_ELEMENT, errorPageResponse, escapeHtml, pageSecurityHeaders } from "./errorPage";
 import { verifyIdTokenHint, type IdTokenHintClaims } from "./idTokenHint";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, EndUserSession, SessionReader } from "./ports";
@@ -94,13 +94,6 @@ function redirectAfterLogout(redirectUri: string, state: string | null, cookies:
   return new Response(null, { status: 303, headers });
 }
 
-const pageStyle = `
-  body { font-family: ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; background: #f8fafc; color: #0f172a; margin: 0; }
-  main { max-width: 36rem; margin: 4rem auto; padding: 2rem; background: #fff; border: 1px solid #e2e8f0; border-radius: 0.75rem; }
-  h1 { font-size: 1.4rem; margin: 0 0 1rem; }
-  p { line-height: 1.5; }
-  button { border: 0; border-radius: 0.375rem; padding: 0.5rem 1rem; font-size: 1rem; background: #4338ca; color: #fff; cursor: pointer; }
-  a { color: #4338ca; }`;
 
 function page(title: string, body: string, headers: Headers, status = 200): Response {
   const html = `<!DOCTYPE html>
@@ -109,8 +102,7 @@ function page(title: string, body: string, headers: Headers, status = 200): Resp
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Gatehouse</title>
-<style>${pageStyle}
-</style>
+${PROTOCOL_PAGE_STYLE_ELEMENT}
 </head>
 <body>
 <main role="main">

@@ -2,7 +2,8 @@
 // the demo SPA at http://localhost:5173 (its registered redirect URI's origin)
 // redeems a code and calls userinfo with a Bearer header (a preflighted
 // request); a page at another origin cannot read either endpoint.
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "../helpers/browser";
 import { startSeededServer } from "../helpers/server";
 import { DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";

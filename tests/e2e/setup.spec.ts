@@ -2,8 +2,8 @@
 // Chromium, with and without JavaScript. axe-core checks every state of the
 // page with JavaScript (the form, its errors, the result, the used-up link);
 // it cannot run in a page with JavaScript disabled, which renders the same markup.
-import { expect, test, type Page } from "@playwright/test";
-import { expectAccessible } from "../helpers/browser";
+import type { Page } from "@playwright/test";
+import { expectAccessible, expect, test } from "../helpers/browser";
 import { createTestStore, startServer, type RunningServer, type TestStore } from "../helpers/server";
 
 const PASSPHRASE = "a long browser passphrase";

@@ -1,8 +1,8 @@
 // The dashboard's view of an account's sign-in throttle (docs/decisions/0009-sign-in-throttling.md):
 // an administrator sees that alice is throttled for new addresses, how many failures from how many
 // addresses, and clears it with an audited action.
-import { expect, test, type Page } from "@playwright/test";
-import { signInThroughForm } from "../helpers/browser";
+import type { Page } from "@playwright/test";
+import { signInThroughForm, expect, test } from "../helpers/browser";
 import { findForm } from "../helpers/portal";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 

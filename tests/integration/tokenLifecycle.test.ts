@@ -443,10 +443,11 @@ describe("revocation (RV-01..RV-05)", () => {
   });
 
   test("GET on revocation and introspection is a JSON 405, never a 404 or 5xx", async () => {
-    for (const url of [endpoints.revocation, endpoints.introspection]) {
+    // Revocation also answers browser apps' CORS preflights (decision 0012).
+    for (const [url, allow] of [[endpoints.revocation, "POST, OPTIONS"], [endpoints.introspection, "POST"]] as const) {
       const response = await fetch(url);
       expect(response.status, url).toBe(405);
-      expect(response.headers.get("allow")).toBe("POST");
+      expect(response.headers.get("allow")).toBe(allow);
       await expectOAuthError(response, { status: 405, error: "invalid_request" });
     }
   });

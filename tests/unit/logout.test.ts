@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { LOGOUT_CONFIRM_FIELD } from "@/lib/oauth/logout";
 import { LOGOUT_CALLBACK, createLogoutFixture, type LogoutFixture } from "./fakes";
+import { expectStylesAllowedByHash } from "../helpers/inlineStyles";
 
 const ENDPOINT = "https://id.example.test/connect/logout";
 
@@ -37,7 +38,9 @@ async function expectErrorPage(response: Response, status = 400): Promise<string
   expect(response.headers.get("content-type")).toMatch(/^text\/html/);
   expectPageHeaders(response);
   expect(fx.ended).toEqual([]);
-  return response.text();
+  const html = await response.text();
+  expectStylesAllowedByHash(html, response.headers.get("content-security-policy"));
+  return html;
 }
 
 async function expectConfirmation(response: Response): Promise<string> {
@@ -49,6 +52,7 @@ async function expectConfirmation(response: Response): Promise<string> {
   expect(html).toContain('method="post"');
   expect(html).toContain(`name="${LOGOUT_CONFIRM_FIELD}"`);
   expect(fx.ended).toEqual([]);
+  expectStylesAllowedByHash(html, response.headers.get("content-security-policy"));
   return html;
 }
 
