@@ -76,9 +76,12 @@ describe("HTTP edges (issue #10 item 6)", () => {
     const options = await request(base, "OPTIONS", "/login");
     expect(options.status).toBe(204);
     expect(options.headers.allow).toBe("GET, HEAD, POST, OPTIONS");
-    // The CORS preflight of the token endpoint is still the endpoint's own.
-    const preflight = await request(base, "OPTIONS", ENDPOINT_PATHS.token, { Origin: "http://app.example", "Access-Control-Request-Method": "POST" });
+    // The CORS preflight of the token endpoint is still the endpoint's own: allowed from a registered
+    // redirect origin (the demo spa's), refused from another (decision 0012), never a 405.
+    const preflight = await request(base, "OPTIONS", ENDPOINT_PATHS.token, { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST" });
     expect(preflight.status).toBe(204);
+    const foreign = await request(base, "OPTIONS", ENDPOINT_PATHS.token, { Origin: "http://app.example", "Access-Control-Request-Method": "POST" });
+    expect(foreign.status).toBe(403);
   });
 
   it("a malformed multipart POST to a page is a 400, not a 500", async () => {
