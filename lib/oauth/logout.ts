@@ -8,6 +8,7 @@
 // or a hint for another session) is confirmed by the user first, with a
 // same-origin POST.
 import { endpointUrl, ENDPOINT_PATHS, type OAuthServerConfig } from "./config";
+import { formActionSourceFor } from "./formAction";
 import { PROTOCOL_PAGE_STYLE_ELEMENT, errorPageResponse, escapeHtml, pageSecurityHeaders } from "./errorPage";
 import { verifyIdTokenHint, type IdTokenHintClaims } from "./idTokenHint";
 import { Permissions, hasPermission } from "./permissions";
@@ -192,8 +193,8 @@ export function createLogoutEndpoint(deps: LogoutEndpointDeps): (request: Reques
     const headers = new Headers(pageSecurityHeaders);
     if (logout.redirectUri !== null) {
       // The form's POST ends in a redirect to the client; browsers apply form-action to that redirect.
-      const target = new URL(logout.redirectUri).origin;
-      headers.set("Content-Security-Policy", pageSecurityHeaders["Content-Security-Policy"]!.replace("form-action 'self'", `form-action 'self' ${target}`));
+      const target = formActionSourceFor(logout.redirectUri);
+      if (target) headers.set("Content-Security-Policy", pageSecurityHeaders["Content-Security-Policy"]!.replace("form-action 'self'", `form-action 'self' ${target}`));
     }
     return page(
       "Sign out of Gatehouse?",

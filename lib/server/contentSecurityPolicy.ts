@@ -5,6 +5,7 @@
 // and stamps it on the scripts it renders. See
 // docs/decisions/0013-security-headers-and-files.md.
 import { randomBytes } from "node:crypto";
+import { formActionSourceFor } from "../oauth/formAction";
 import { SEALED_INTERACTION, type InteractionSealer } from "../oauth/sealedInteraction";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InteractionStore } from "../oauth/ports";
@@ -31,27 +32,6 @@ export function strictTransportSecurity(issuer: string): string | null {
 /** 128 random bits, base64: unguessable per response (CSP3 §7.1 asks for at least 128 bits). */
 export function newNonce(): string {
   return randomBytes(16).toString("base64");
-}
-
-/**
- * The form-action source expression that lets a form post end in a redirect
- * to `redirectUri`, or null when it is not a URL. http(s): its origin (scheme,
- * host, port). A CSP host-source cannot name an IPv6 literal (CSP3 §2.3.1),
- * so a loopback `http://[::1]:port` client gets the scheme-source `http:`.
- * A private-use scheme (RFC 8252 §7.1, `com.example.app:/cb`) gets its scheme.
- */
-export function formActionSourceFor(redirectUri: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(redirectUri);
-  } catch {
-    return null;
-  }
-  if (url.protocol === "http:" || url.protocol === "https:") {
-    return url.hostname.startsWith("[") ? url.protocol : url.origin;
-  }
-  // The WHATWG parser leaves only [a-z0-9+.-] in a scheme: safe inside a header.
-  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
 }
 
 export interface PagePolicyInput {

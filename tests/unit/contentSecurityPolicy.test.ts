@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { InteractionSealer } from "@/lib/oauth/sealedInteraction";
+import { formActionSourceFor } from "@/lib/oauth/formAction";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { getScriptNonceFromHeader } from "next/dist/server/app-render/get-script-nonce-from-header";
 import {
   createPageSecurity,
-  formActionSourceFor,
   HSTS_VALUE,
   interactionOfPageUrl,
   interactionRedirectTargets,

@@ -760,6 +760,8 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
 // ---- RP-initiated logout (lib/oauth/logout.ts) ---------------------------------
 
 export const LOGOUT_CALLBACK = "https://spa.example.test/signed-out";
+/** A native app's private-use scheme URI (RFC 8252 §7.1). */
+export const LOGOUT_NATIVE_CALLBACK = "com.example.app:/signed-out";
 
 /** The logout endpoint with a key ring, two clients, a settable session and a record of what it ended. */
 export async function createLogoutFixture() {
@@ -782,7 +784,8 @@ export async function createLogoutFixture() {
   });
   const other = makeClient({ clientId: "other", postLogoutRedirectUris: ["https://other.example.test/bye"], permissions: [...CODE_FLOW, "ept:logout"] });
   const noLogout = makeClient({ clientId: "no-logout", postLogoutRedirectUris: ["https://nolo.example.test/bye"], permissions: [...CODE_FLOW] });
-  const clients = new InMemoryClientStore([spa, other, noLogout]);
+  const native = makeClient({ clientId: "native", clientType: "public", postLogoutRedirectUris: [LOGOUT_NATIVE_CALLBACK], permissions: [...CODE_FLOW, "ept:logout"] });
+  const clients = new InMemoryClientStore([spa, other, noLogout, native]);
   const user = makeUser();
   const fixture = {
     config,

@@ -2,7 +2,7 @@
 // LO-01..LO-09 of shared/CONFORMANCE.md section 9.
 import { beforeEach, describe, expect, it } from "vitest";
 import { LOGOUT_CONFIRM_FIELD } from "@/lib/oauth/logout";
-import { LOGOUT_CALLBACK, createLogoutFixture, type LogoutFixture } from "./fakes";
+import { LOGOUT_CALLBACK, LOGOUT_NATIVE_CALLBACK, createLogoutFixture, type LogoutFixture } from "./fakes";
 import { expectStylesAllowedByHash } from "../helpers/inlineStyles";
 
 const ENDPOINT = "https://id.example.test/connect/logout";
@@ -177,6 +177,14 @@ describe("LO-07: post_logout_redirect_uri without id_token_hint", () => {
     expect(confirmed.headers.get("location")).toBe(`${LOGOUT_CALLBACK}?state=s%261`);
     expect(fx.ended).toEqual([sessionId]);
     expect(confirmed.headers.getSetCookie()).toHaveLength(1);
+  });
+});
+
+describe("a native app's private-use scheme redirect (RFC 8252 §7.1)", () => {
+  it("the confirmation's form-action names the app's scheme, so the redirect after the post is allowed", async () => {
+    const response = await get({ post_logout_redirect_uri: LOGOUT_NATIVE_CALLBACK, client_id: "native" });
+    await expectConfirmation(response);
+    expect(response.headers.get("content-security-policy")).toMatch(/form-action 'self' com\.example\.app:$/);
   });
 });
 
