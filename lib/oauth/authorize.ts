@@ -377,7 +377,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       params = await readParameters(request);
     } catch (error) {
       if (error instanceof OAuthError) {
-        return errorPageResponse({ status: error.status, title: "Invalid authorization request", message: error.description, code: error.code });
+        return invalidRequestPage(error);
       }
       throw error;
     }
@@ -389,27 +389,23 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     // 1. The client, then the redirect URI: never redirect while either is in doubt.
     const clientIds = params.get("client_id");
     if (!clientIds) {
-      return errorPageResponse({ title: "Invalid authorization request", message: "The request has no client_id: the application that sent you here is misconfigured.", code: "invalid_request" });
+      return invalidRequestPage("The request has no client_id: the application that sent you here is misconfigured.");
     }
     if (clientIds.length > 1) {
-      return errorPageResponse({ title: "Invalid authorization request", message: "The client_id parameter was sent more than once.", code: "invalid_request" });
+      return invalidRequestPage("The client_id parameter was sent more than once.");
     }
     const clientIdTooLong = checkParameterSize("client_id", clientIds[0]!);
-    if (clientIdTooLong) {
-      return errorPageResponse({ title: "Invalid authorization request", message: clientIdTooLong.description, code: clientIdTooLong.code });
-    }
+    if (clientIdTooLong) return invalidRequestPage(clientIdTooLong);
     const client = /^[\x20-\x7E]+$/.test(clientIds[0]!) ? await deps.clients.findClientByClientId(clientIds[0]!) : null;
     if (!client || !client.enabled) {
       return errorPageResponse({ title: "Unknown application", message: "The application that sent you here is not registered with this server, or has been disabled.", code: "invalid_client" });
     }
     const redirectUris = params.get("redirect_uri");
     if (redirectUris && redirectUris.length > 1) {
-      return errorPageResponse({ title: "Invalid authorization request", message: "The redirect_uri parameter was sent more than once.", code: "invalid_request" });
+      return invalidRequestPage("The redirect_uri parameter was sent more than once.");
     }
     const redirectUriTooLong = redirectUris ? checkParameterSize("redirect_uri", redirectUris[0]!) : null;
-    if (redirectUriTooLong) {
-      return errorPageResponse({ title: "Invalid authorization request", message: redirectUriTooLong.description, code: redirectUriTooLong.code });
-    }
+    if (redirectUriTooLong) return invalidRequestPage(redirectUriTooLong);
     let redirectUri: string;
     if (redirectUris) {
       // RFC 9700 §4.1.3: exact string comparison with a registered URI (a loopback port may vary, RFC 8252 §7.3).
@@ -424,11 +420,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     } else if (client.redirectUris.length === 1) {
       redirectUri = client.redirectUris[0]!;
     } else {
-      return errorPageResponse({
-        title: "Invalid authorization request",
-        message: "The request has no redirect_uri, and the application has several registered: it must say which one to use.",
-        code: "invalid_request",
-      });
+      return invalidRequestPage("The request has no redirect_uri, and the application has several registered: it must say which one to use.");
     }
 
     // 2. From here on, errors go back to the client.
@@ -513,6 +505,16 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
       return errorPageResponse({ status: 500, title: "Something went wrong", message: "The server met an unexpected condition. Please try again.", code: "server_error" });
     }
   };
+}
+
+/**
+ * The error page for a request that cannot be redirected back yet (client or
+ * redirect_uri in doubt): a message of ours, or a refusal's description and code.
+ */
+function invalidRequestPage(refusal: string | OAuthError): Response {
+  return typeof refusal === "string"
+    ? errorPageResponse({ title: "Invalid authorization request", message: refusal, code: "invalid_request" })
+    : errorPageResponse({ status: refusal.status, title: "Invalid authorization request", message: refusal.description, code: refusal.code });
 }
 
 /** The first parameter whose value breaks the size rule (lib/oauth/http.ts checkParameterSize), if any. */

@@ -76,13 +76,13 @@ export function oauthErrorResponse(error: OAuthError): Response {
  * Wraps an endpoint so that an OAuthError becomes its RFC response and anything
  * unexpected becomes a generic server_error: never a stack trace on the wire.
  */
-export function withOAuthErrors(
-  handler: (request: Request) => Promise<Response>,
+export function withOAuthErrors<Extra extends unknown[] = []>(
+  handler: (request: Request, ...extra: Extra) => Promise<Response>,
   log: ErrorLog = logUnexpectedError,
-): (request: Request) => Promise<Response> {
-  return async (request) => {
+): (request: Request, ...extra: Extra) => Promise<Response> {
+  return async (request, ...extra) => {
     try {
-      return await handler(request);
+      return await handler(request, ...extra);
     } catch (error) {
       return oauthErrorResponse(asOAuthError(error, request, log));
     }

@@ -7,7 +7,7 @@ import { looksLikeJwt, validateAccessToken, type BearerDeps } from "./bearer";
 import { authenticateClient } from "./clientAuthentication";
 import type { ClientLimitDeps } from "./clientRateLimit";
 import { withClientCors, type CorsDeps, type CorsIdentity } from "./cors";
-import { OAuthError, asOAuthError, noStoreHeaders, oauthErrorResponse } from "./errors";
+import { OAuthError, noStoreHeaders, withOAuthErrors } from "./errors";
 import { readFormBody, requireMethod } from "./http";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, StoredTokenState, TokenRevocationStore } from "./ports";
@@ -115,12 +115,5 @@ export function createRevocationEndpoint(deps: RevocationDeps): (request: Reques
     }
     return new Response(null, { status: 200, headers: { ...noStoreHeaders } });
   }
-  const endpoint = async (request: Request, identity: CorsIdentity): Promise<Response> => {
-    try {
-      return await revoke(request, identity);
-    } catch (error) {
-      return oauthErrorResponse(asOAuthError(error, request));
-    }
-  };
-  return withClientCors(endpoint, deps, { methods: ["POST"], exposeHeaders: ["Retry-After", "WWW-Authenticate"] });
+  return withClientCors(withOAuthErrors(revoke), deps, { methods: ["POST"], exposeHeaders: ["Retry-After", "WWW-Authenticate"] });
 }

@@ -82,7 +82,7 @@ async function readAccessToken(request: Request): Promise<string | null> {
 }
 
 export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) => Promise<Response> {
-  const endpoint = (request: Request, identity: CorsIdentity) => withOAuthErrors(async () => {
+  const endpoint = withOAuthErrors(async (request: Request, identity: CorsIdentity) => {
     requireMethod(request, ["GET", "POST"]);
     let presented: string | null;
     try {
@@ -139,7 +139,7 @@ export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) =
       }
     }
     return jsonResponse(claims, { noStore: true });
-  })(request);
+  });
 
   // Browser apps read userinfo from another origin, challenges included.
   return withClientCors(endpoint, deps, { methods: ["GET", "POST"], exposeHeaders: ["WWW-Authenticate"] });
