@@ -16,6 +16,8 @@ function text(value: FormDataEntryValue | null, max = 2000): string {
 }
 
 export async function createFirstAdministrator(_previous: SetupState, formData: FormData): Promise<SetupState> {
+  // A replayed request can carry any arguments; only the form's own FormData is read.
+  if (!(formData instanceof FormData)) return { status: "link_refused", message: SETUP_LINK_REFUSED };
   const raw = {
     token: text(formData.get("token"), 100),
     username: text(formData.get("username")),

@@ -35,8 +35,13 @@ function isAcceptableValue(value: unknown, row: Rows, depth = 0): boolean {
   return true;
 }
 
-/** Every row that exists parses as JSON and holds only acceptable values; the root row exists. */
-function isAcceptableReply(row: Rows, rowIds: Iterable<number>): boolean {
+/**
+ * Every row that exists parses as JSON and holds only acceptable values; the
+ * root row exists. A fetch action's root is the array of its arguments (React's
+ * encodeReply of the argument list): Next.js applies it as such and answers any
+ * other root (`null`, a number) with a 500.
+ */
+function isAcceptableReply(row: Rows, rowIds: Iterable<number>, rootIsArgumentList: boolean): boolean {
   if (row(0) === undefined) return false;
   for (const id of rowIds) {
     let parsed: unknown;
@@ -45,6 +50,7 @@ function isAcceptableReply(row: Rows, rowIds: Iterable<number>): boolean {
     } catch {
       return false;
     }
+    if (id === 0 && rootIsArgumentList && !Array.isArray(parsed)) return false;
     if (!isAcceptableValue(parsed, row)) return false;
   }
   return true;
@@ -52,7 +58,7 @@ function isAcceptableReply(row: Rows, rowIds: Iterable<number>): boolean {
 
 /** A fetch action's body sent as text: a single row, the root. */
 export function isAcceptableTextReply(text: string): boolean {
-  return isAcceptableReply((id) => (id === 0 ? text : undefined), [0]);
+  return isAcceptableReply((id) => (id === 0 ? text : undefined), [0], true);
 }
 
 /** The rows of a reply inside form data: fields named `${prefix}<decimal id>` holding text. */
@@ -76,12 +82,12 @@ function rowsOf(form: FormData, prefix: string): { row: Rows; ids: number[] } {
 export function isAcceptableFormReply(form: FormData, fetchAction: boolean): boolean {
   if (fetchAction) {
     const { row, ids } = rowsOf(form, "");
-    return isAcceptableReply(row, ids);
+    return isAcceptableReply(row, ids, true);
   }
   for (const name of form.keys()) {
     if (!name.startsWith("$ACTION_REF_")) continue;
     const { row, ids } = rowsOf(form, `$ACTION_${name.slice("$ACTION_REF_".length)}:`);
-    if (!isAcceptableReply(row, ids)) return false;
+    if (!isAcceptableReply(row, ids, false)) return false;
   }
   return true;
 }

@@ -7,6 +7,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINT_PATHS } from "@/lib/oauth/config";
 import { signInOverHttp } from "../helpers/portal";
+import { serverActionId } from "../helpers/serverActions";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 /** node:http's client sends any method token (fetch refuses TRACE and CONNECT). */
@@ -99,6 +100,20 @@ describe("HTTP edges (issue #10 item 6)", () => {
     expect((await request(base, "GET", "/dashboard/users/%E0%A4%A")).status).toBe(400);
     const action = await request(base, "POST", "/login", { "Next-Action": "7f0000000000000000000000000000000000000000", "Content-Type": "text/plain;charset=UTF-8", Origin: base }, "{not json");
     expect(action.status).toBe(400);
+  });
+
+  it("a server action called with arguments its form never sends is answered without a 5xx (what the long fuzz found)", async () => {
+    const call = (page: string, filename: string, exportedName: string, body: string) =>
+      request(base, "POST", page, { "Next-Action": serverActionId(filename, exportedName), "Content-Type": "text/plain;charset=UTF-8", Origin: base }, body);
+    // A root that is not the argument list: Next.js applied `null` as the arguments and failed.
+    expect((await call("/dashboard/users/alice", "app/logout/actions.ts", "signOut", "null")).status).toBe(400);
+    // Plain values where the form's FormData belongs: each action reads only FormData.
+    for (const [filename, exportedName] of [["app/setup/actions.ts", "createFirstAdministrator"], ["app/login/actions.ts", "signIn"], ["app/consent/actions.ts", "decideConsent"]] as const) {
+      for (const args of ["[]", '[{"status":"idle"}]', '[{"status":"idle"},{"get":1}]', '["x","y"]']) {
+        const answer = await call("/", filename, exportedName, args);
+        expect(answer.status, `${exportedName}(${args})`).toBeLessThan(500);
+      }
+    }
   });
 
   it("a junk callbackUrl or callback-url cookie does not make /api/auth/* a server error", async () => {

@@ -16,6 +16,14 @@ describe("server action replies", () => {
     }
   });
 
+  it("refuses a root that is not the argument list (Next.js applies it as the arguments and fails with a 500)", () => {
+    for (const text of ['"x"', "null", "42", '{"a":1}', "true"]) {
+      expect(isAcceptableTextReply(text), text).toBe(false);
+    }
+    expect(isAcceptableFormReply(form({ "0": "null" }), true)).toBe(false);
+    expect(isAcceptableFormReply(form({ "0": '{"status":"idle"}' }), true)).toBe(false);
+  });
+
   it("refuses what React's decoder throws on: not JSON, missing rows, Maps, promises, bad BigInts", () => {
     for (const text of ["{not json", "", "aaaa", '["$1"]', '["$Q1"]', '["$@1"]', '["$@0:x:y:"]', '["$W0"]', '["$nabc"]', '["$h0"]', '["$T"]', '["$i1"]']) {
       expect(isAcceptableTextReply(text), text).toBe(false);
