@@ -11,7 +11,7 @@ function form(fields: Record<string, string>): FormData {
 
 describe("server action replies", () => {
   it("accepts plain JSON arguments, inline tags and escapes", () => {
-    for (const text of ['[{"id":"c1","name":"x"}]', "[]", '["$undefined",{"a":"$D2026-01-01T00:00:00.000Z"},"$n42","$$dollar"]', '"x"', "null"]) {
+    for (const text of ['[{"id":"c1","name":"x"}]', "[]", '["$undefined",{"a":"$D2026-01-01T00:00:00.000Z"},"$n42","$$dollar"]']) {
       expect(isAcceptableTextReply(text), text).toBe(true);
     }
   });
