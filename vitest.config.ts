@@ -1,7 +1,10 @@
+import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-const alias = { "@": path.resolve(__dirname) };
+const alias = { "@": path.resolve(import.meta.dirname) };
+/** One worker per core: each integration file's server and its tests share the core, mostly waiting on each other. */
+const workers = Math.max(1, os.availableParallelism());
 
 export default defineConfig({
   resolve: { alias },
@@ -19,8 +22,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // Each file starts its own server; two cores, so run files one at a time.
-          fileParallelism: false,
+          // Each file starts its own server on a copy of the session's template store.
+          globalSetup: ["tests/helpers/globalSetup.ts"],
+          maxWorkers: workers,
         },
       },
       {
@@ -43,7 +47,8 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
+          globalSetup: ["tests/helpers/globalSetup.ts"],
+          maxWorkers: workers,
         },
       },
     ],

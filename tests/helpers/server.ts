@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createTestDatabase, type TestDatabase } from "./postgres";
+import { copyPgliteTemplate, postgresTemplateName, TEMPLATE_SECRET } from "./template";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_ADMIN_PASSWORD = "admin-test-password";
@@ -45,22 +46,42 @@ export interface TestStore {
 }
 
 export async function createTestStore(backend: Backend = testBackend()): Promise<TestStore> {
+  return makeStore(backend, false);
+}
+
+/**
+ * A store that already holds the demo data, its migrations and signing keys:
+ * a copy of the test session's template (tests/helpers/template.ts) when
+ * there is one, else a fresh store seeded here. `seeded` says which.
+ */
+export async function createSeededStore(backend: Backend = testBackend()): Promise<TestStore & { seeded: boolean }> {
+  return makeStore(backend, true);
+}
+
+async function makeStore(backend: Backend, fromTemplate: boolean): Promise<TestStore & { seeded: boolean }> {
   const dataDir = makeTempDir();
   const env: Record<string, string> = {
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     GATEHOUSE_SECRET: `test-secret-${randomBytes(24).toString("hex")}`,
   };
+  let seeded = false;
   let database: TestDatabase | null = null;
   if (backend === "postgres") {
-    database = await createTestDatabase();
+    const template = fromTemplate ? postgresTemplateName() : undefined;
+    database = await createTestDatabase("gatehouse_test", template);
     env.DATABASE_URL = database.url;
+    seeded = template !== undefined;
+  } else if (fromTemplate) {
+    seeded = copyPgliteTemplate(dataDir);
   }
+  if (seeded) env.GATEHOUSE_SECRET = TEMPLATE_SECRET;
   return {
     backend,
     env,
     dataDir,
     database,
+    seeded,
     async cleanup() {
       fs.rmSync(dataDir, { recursive: true, force: true });
       await database?.drop();
@@ -87,6 +108,17 @@ export interface RunningServer {
 }
 
 export async function startServer(store: TestStore, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  // Another worker may take the free port between the probe and the server's listen: try another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(store, extraEnv);
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startServerOnce(store: TestStore, extraEnv: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   let output = "";
@@ -139,9 +171,9 @@ export async function startServer(store: TestStore, extraEnv: Record<string, str
 
 /** One store and one server for a suite, with the demo data in place on either backend. */
 export async function startSeededServer(extraEnv: Record<string, string> = {}) {
-  const store = await createTestStore();
+  const store = await createSeededStore();
   // The embedded default seeds itself; PostgreSQL is never seeded automatically.
-  if (store.backend === "postgres") await runCli(store, ["seed-demo"]);
+  if (!store.seeded && store.backend === "postgres") await runCli(store, ["seed-demo"]);
   const server = await startServer(store, extraEnv);
   return {
     store,
