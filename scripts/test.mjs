@@ -85,6 +85,16 @@ function notRun(label, reason) {
   }
 }
 
+// `npm run lint` (Biome, then tsc --noEmit): one line in the summary, counted as one test.
+function lint() {
+  console.log("\n=== lint ===");
+  const started = Date.now();
+  const run = spawnSync("npm", ["run", "lint"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  const passed = run.status === 0;
+  totals[passed ? "passed" : "failed"]++;
+  summary.push(`lint: ${passed ? "passed" : "FAILED"} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 function postgresAnswers() {
   const probe = spawnSync(
     process.execPath,
@@ -104,6 +114,7 @@ function tryStartPostgres() {
 }
 
 const started = Date.now();
+lint();
 ensureBuilt();
 
 vitest("unit", "unit");

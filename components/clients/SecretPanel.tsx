@@ -11,6 +11,7 @@ export function SecretPanel({ clientId, secret }: { clientId: string; secret: st
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a rotated secret is a new one to land on
   useEffect(() => {
     // Land on the secret: keyboard and screen-reader users find it at once.
     inputRef.current?.focus();

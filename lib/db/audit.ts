@@ -57,7 +57,9 @@ export async function insertAuditEvents(sql: SqlExecutor, events: readonly Audit
       clip(event.reason),
       event.details ? detailsJson(event.details) : null,
     ];
-    values.forEach((value, index) => columns[index]!.push(value));
+    values.forEach((value, index) => {
+      columns[index]!.push(value);
+    });
   }
   await sql.query(
     `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "client_id", "ip", "reason", "details")

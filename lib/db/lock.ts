@@ -47,7 +47,8 @@ function readOwner(lockPath: string): number | null {
 const HELD = Symbol.for("gatehouse.heldDirectoryLocks");
 function heldLocks(): Set<string> {
   const holder = globalThis as typeof globalThis & { [HELD]?: Set<string> };
-  return (holder[HELD] ??= new Set());
+  holder[HELD] ??= new Set();
+  return holder[HELD];
 }
 
 export function acquireDirectoryLock(directory: string, name = "gatehouse.lock"): DirectoryLock {

@@ -172,7 +172,9 @@ type GlobalWithPurge = typeof globalThis & { [RUNNING]?: Set<Database> };
 
 /** Deletes everything expired, once, unless another run (here or on another instance) is under way. */
 export async function purgeExpired(db: Database, options: PurgeOptions): Promise<PurgeReport> {
-  const running = ((globalThis as GlobalWithPurge)[RUNNING] ??= new Set());
+  const holder = globalThis as GlobalWithPurge;
+  holder[RUNNING] ??= new Set();
+  const running = holder[RUNNING];
   if (running.has(db)) return { status: "skipped", reason: "running" };
   running.add(db);
   try {

@@ -57,6 +57,7 @@ export function expectCspViolation(pattern: RegExp): void {
   expectedThisTest.push(pattern);
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: Playwright's type for an automatic fixture that provides no value
 export const test = base.extend<{ noCspViolations: void }>({
   browser: [
     async ({ browser }, use) => {
@@ -66,6 +67,7 @@ export const test = base.extend<{ noCspViolations: void }>({
     { scope: "worker" },
   ],
   noCspViolations: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this destructuring; it has none
     async ({}, use) => {
       expectedThisTest = [];
       await use();

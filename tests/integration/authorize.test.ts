@@ -52,6 +52,7 @@ function request(
   return Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null);
 }
 
+// biome-ignore lint/suspicious/noShadowRestrictedNames: a module-level helper; nothing here calls Object.prototype.valueOf
 const valueOf = (pairs: Pairs, name: string) => pairs.find(([key]) => key === name)?.[1] ?? null;
 
 function urlOf(pairs: Pairs): string {

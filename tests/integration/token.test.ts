@@ -10,7 +10,6 @@ import {
   OPENID_CONFIGURATION_PATH,
   POSTMAN,
   SPA,
-  TOKEN_PATH,
   basicAuthorization,
   expectOAuthError,
   fetchKids,

@@ -235,7 +235,7 @@ describe("KeyRing.verificationKey", () => {
   it("an unknown kid reloads the ring once, so a key another instance just created verifies", async () => {
     const store = new InMemorySigningKeyStore();
     await ensureSigningKeys(store, encryption);
-    let now = 1_000_000;
+    const now = 1_000_000;
     const ring = new KeyRing(store, encryption, 60_000, () => now);
     await ring.publicKeys();
     const created = await generateSigningKey("ES256", encryption);

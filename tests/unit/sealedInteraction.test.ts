@@ -115,7 +115,7 @@ describe("sealed interactions: the compact request", () => {
 });
 
 describe("sealed interactions at the authorization endpoint", () => {
-  function loginRedirect(fx: ReturnType<typeof createAuthorizeFixture>, response: Response): string {
+  function loginRedirect(response: Response): string {
     const location = redirectLocation(response);
     expect(location.pathname).toBe("/login");
     return location.searchParams.get("interaction")!;
@@ -123,7 +123,7 @@ describe("sealed interactions at the authorization endpoint", () => {
 
   it("an altered seal gives the expired-request page and issues nothing", async () => {
     const fx = createAuthorizeFixture();
-    const sealed = loginRedirect(fx, await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
+    const sealed = loginRedirect(await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
     fx.signIn();
     const response = await fx.resume(flipByte(sealed, 30));
     expect(response.status).toBe(400);
@@ -133,7 +133,7 @@ describe("sealed interactions at the authorization endpoint", () => {
 
   it("an expired seal gives the expired-request page", async () => {
     const fx = createAuthorizeFixture();
-    const sealed = loginRedirect(fx, await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
+    const sealed = loginRedirect(await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
     fx.clock.advance(INTERACTION_LIFETIME);
     fx.signIn();
     expect(await (await fx.resume(sealed)).text()).toMatch(/expired/);
@@ -142,7 +142,7 @@ describe("sealed interactions at the authorization endpoint", () => {
 
   it("a seal made for a client that was since deleted and registered again under the same client_id is refused", async () => {
     const fx = createAuthorizeFixture();
-    const sealed = loginRedirect(fx, await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
+    const sealed = loginRedirect(await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
     const old = await fx.clientRow("spa");
     fx.clients.add(makeClient({ ...old, id: "00000000-0000-4000-8000-0000000000ff" }));
     fx.signIn();
@@ -163,7 +163,7 @@ describe("sealed interactions at the authorization endpoint", () => {
 
   it("a seal is single-use once it produced a code", async () => {
     const fx = createAuthorizeFixture();
-    const sealed = loginRedirect(fx, await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
+    const sealed = loginRedirect(await fx.get(codeRequestParams("spa", SPA_CALLBACK)));
     fx.signIn();
     codeFrom(await fx.resume(sealed));
     expect(await (await fx.resume(sealed)).text()).toMatch(/expired/);
