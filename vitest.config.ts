@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { BOTH_BACKENDS_FILES, POSTGRES_ONLY_FILES } from "./tests/helpers/integrationBackends";
 
 const alias = { "@": path.resolve(import.meta.dirname) };
 /** One worker per core: each integration file's server and its tests share the core, mostly waiting on each other. */
@@ -17,13 +18,30 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // Over HTTP on the embedded PGlite: every file but those that run on PostgreSQL only.
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          exclude: POSTGRES_ONLY_FILES,
+          env: { GATEHOUSE_TEST_BACKEND: "pglite" },
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Each file starts its own server on a copy of the session's template store.
-          globalSetup: ["tests/helpers/globalSetup.ts"],
+          globalSetup: ["tests/helpers/globalSetupPglite.ts"],
+          maxWorkers: workers,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // On PostgreSQL: the files whose behaviour depends on the store, and those that read it while the server runs.
+          name: "integration-postgres",
+          include: [...BOTH_BACKENDS_FILES, ...POSTGRES_ONLY_FILES],
+          env: { GATEHOUSE_TEST_BACKEND: "postgres" },
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          globalSetup: ["tests/helpers/globalSetupPostgres.ts"],
           maxWorkers: workers,
         },
       },
@@ -47,7 +65,7 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          globalSetup: ["tests/helpers/globalSetup.ts"],
+          globalSetup: ["tests/helpers/globalSetupPglite.ts"],
           maxWorkers: workers,
         },
       },

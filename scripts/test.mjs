@@ -1,7 +1,8 @@
 // `npm test`: every suite, in order. Builds if needed, then runs
-//   unit                      (vitest, lib/ without a server)
-//   integration on PGlite     (the built server over HTTP)
-//   integration on PostgreSQL (a throwaway database per suite)
+//   lint                      (Biome and tsc)
+//   unit                      (vitest, lib/ without a server; before the build)
+//   integration on PGlite     (the built server over HTTP, one server per file, one worker per core)
+//   integration on PostgreSQL (the files whose behaviour depends on the store)
 //   browser (Chromium)        (page flows)
 // and ends with one line "N passed, N failed[, N skipped]".
 // A suite that cannot run here says why; under CI (CI=true) that is a failure.
@@ -115,13 +116,15 @@ function tryStartPostgres() {
 
 const started = Date.now();
 lint();
+// The unit suite needs no build: it runs first, so a broken rule shows before the build is waited for.
+vitest("unit", "unit");
 ensureBuilt();
 
-vitest("unit", "unit");
-vitest("integration (PGlite)", "integration", { GATEHOUSE_TEST_BACKEND: "pglite" });
+vitest("integration (PGlite)", "integration");
 
 if (postgresAnswers() || tryStartPostgres()) {
-  vitest("integration (PostgreSQL)", "integration", { GATEHOUSE_TEST_BACKEND: "postgres", GATEHOUSE_TEST_PG_URL: pgAdminUrl });
+  // Only the files whose behaviour depends on the store (tests/helpers/integrationBackends.ts).
+  vitest("integration (PostgreSQL)", "integration-postgres", { GATEHOUSE_TEST_PG_URL: pgAdminUrl });
 } else {
   notRun("integration (PostgreSQL)", `no PostgreSQL answers at ${pgAdminUrl.replace(/:[^:@/]*@/, ":***@")} and none could be started; set GATEHOUSE_TEST_PG_URL or run .ci/run, which installs one`);
 }

@@ -125,7 +125,7 @@ describe("validateAccessToken", () => {
   });
 
   it("a token signed by another server's keys is foreign", async () => {
-    const other = await createTokenFixture();
+    const other = await createTokenFixture({}, "another");
     const issued = await other.issue({ client, subject: USER, scopes: ["openid"], grantId: crypto.randomUUID() });
     expect(await validateAccessToken(deps, issued.accessToken)).toMatchObject({ active: false, reason: "foreign" });
   });

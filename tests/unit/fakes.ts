@@ -2,7 +2,7 @@
 // builders shared by the unit tests.
 import { issueAccessToken, type AccessTokenRequest, type IssuedAccessToken } from "@/lib/oauth/accessTokens";
 import { KeyEncryption } from "@/lib/oauth/keyEncryption";
-import { ensureSigningKeys, KeyRing } from "@/lib/oauth/signingKeys";
+import { generateSigningKey, KeyRing, SUPPORTED_SIGNING_ALGORITHMS } from "@/lib/oauth/signingKeys";
 import type { StoredTokenState, TokenRevocationStore, TokenStateStore } from "@/lib/oauth/ports";
 import { createAuthorizeEndpoint } from "@/lib/oauth/authorize";
 import { InteractionSealer } from "@/lib/oauth/sealedInteraction";
@@ -656,15 +656,35 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
   }
 }
 
+/** Which server's keys a fixture holds: "this" server's, or "another" server's (a foreign signer). */
+export type TestKeySet = "this" | "another";
+const keySets = new Map<TestKeySet, Promise<Omit<StoredSigningKey, "createdAt">[]>>();
+
 /**
- * A key ring with fresh RS256 and ES256 keys, a token ledger, and `issue()` to
- * sign access tokens the way the token endpoint does.
+ * Adds an active RS256 and ES256 key to `store`, generated once per test file
+ * and key set: an RSA key pair takes up to a second to make, and most tests
+ * only need keys, not new ones. Encrypted with TEST_SECRET.
  */
-export async function createTokenFixture(configOverrides: Partial<OAuthServerConfig> = {}) {
+export async function addTestSigningKeys(store: InMemorySigningKeyStore, set: TestKeySet = "this"): Promise<void> {
+  let keys = keySets.get(set);
+  if (!keys) {
+    const encryption = new KeyEncryption(TEST_SECRET);
+    keys = Promise.all(SUPPORTED_SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg, encryption)));
+    keySets.set(set, keys);
+  }
+  for (const key of await keys) await store.insertSigningKey(structuredClone(key));
+}
+
+/**
+ * A key ring with RS256 and ES256 keys (`keySet` "another" for a foreign
+ * server's), a token ledger, and `issue()` to sign access tokens the way the
+ * token endpoint does.
+ */
+export async function createTokenFixture(configOverrides: Partial<OAuthServerConfig> = {}, keySet: TestKeySet = "this") {
   const config = testConfig(configOverrides);
   const encryption = new KeyEncryption(TEST_SECRET);
   const keyStore = new InMemorySigningKeyStore();
-  await ensureSigningKeys(keyStore, encryption);
+  await addTestSigningKeys(keyStore, keySet);
   const keys = new KeyRing(keyStore, encryption);
   const tokens = new InMemoryTokenLedger();
   const clock = new FakeClock();
@@ -770,10 +790,10 @@ export async function createLogoutFixture() {
   const config = testConfig();
   const encryption = new KeyEncryption(TEST_SECRET);
   const keyStore = new InMemorySigningKeyStore();
-  await ensureSigningKeys(keyStore, encryption);
+  await addTestSigningKeys(keyStore);
   const keys = new KeyRing(keyStore, encryption);
   const foreignStore = new InMemorySigningKeyStore();
-  await ensureSigningKeys(foreignStore, encryption);
+  await addTestSigningKeys(foreignStore, "another");
   const foreignKeys = new KeyRing(foreignStore, encryption);
   const spa = makeClient({
     clientId: "spa",

@@ -214,7 +214,7 @@ describe("IR-02: everything else is exactly {\"active\":false}", () => {
   });
 
   it("IR-02: a token signed by another server", async () => {
-    const other = await createTokenFixture();
+    const other = await createTokenFixture({}, "another");
     const issued = await other.issue({ client: webApp, subject: USER, scopes: ["openid"], grantId: crypto.randomUUID() });
     await expectInactive(await introspect({ token: issued.accessToken }));
   });

@@ -172,7 +172,7 @@ describe("RV-03 / RV-04: nothing to revoke still answers 200", () => {
   });
 
   it("RV-03: a token signed by another server gives 200 and changes nothing here", async () => {
-    const other = await createTokenFixture();
+    const other = await createTokenFixture({}, "another");
     const issued = await other.issue({ client: webApp, subject: alice.id, scopes: ["openid"], grantId: crypto.randomUUID() });
     await expectRevokeOk(await post({ token: issued.accessToken }));
   });

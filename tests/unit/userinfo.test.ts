@@ -160,7 +160,7 @@ describe("UI-04: refusals", () => {
   });
 
   it("UI-04: a token from another server gives 401 invalid_token", async () => {
-    const other = await createTokenFixture();
+    const other = await createTokenFixture({}, "another");
     const foreign = await other.issue({ client, subject: alice.id, scopes: ["openid"], grantId: crypto.randomUUID() });
     const { body } = await expectBearerError(await get(bearer(foreign.accessToken)), 401, "invalid_token");
     expect(body.error_description).toMatch(/not issued by this server/);

@@ -1,0 +1,28 @@
+// Which backend each integration file runs on over HTTP. The rule (issue #11):
+// store-level behaviour is tested in-process on both backends; HTTP behaviour
+// on one; both only where behaviour depends on the backend (locks, races,
+// restarts, several instances, storage growth, seeding). A file listed in
+// neither list runs on the embedded PGlite only.
+
+/** Run on PostgreSQL only: their "what the database recorded" checks read the store while the server runs. */
+export const POSTGRES_ONLY_FILES = [
+  "tests/integration/accountGrants.test.ts",
+  "tests/integration/adminRaces.test.ts",
+  "tests/integration/idToken.test.ts",
+  "tests/integration/tokenLifecycle.test.ts",
+];
+
+/** Run on both backends: their behaviour depends on the store. */
+export const BOTH_BACKENDS_FILES = [
+  "tests/integration/anonymousStorage.test.ts",
+  "tests/integration/auditWriter.test.ts",
+  "tests/integration/clientAdmin.test.ts",
+  "tests/integration/codeGrant.test.ts",
+  "tests/integration/database.test.ts",
+  "tests/integration/demoData.test.ts",
+  "tests/integration/keyRotation.test.ts",
+  "tests/integration/purge.test.ts",
+  "tests/integration/purgeSchedule.test.ts",
+  "tests/integration/refreshToken.test.ts",
+  "tests/integration/signinThrottle.test.ts",
+];
