@@ -10,7 +10,7 @@ import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTran
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
 import { readSettings } from "./lib/settings";
-import { answerPageMethod, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
+import { answerPageMethod, PROTOCOL_ENDPOINTS, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
 import { prepareForNext } from "./lib/server/beforeNext";
 import { capConnections, slowClientServerOptions } from "./lib/server/slowClients";
 import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
@@ -23,18 +23,10 @@ async function main() {
   await app.prepare();
   const handleWithNext = app.getRequestHandler();
 
-  // Each protocol path with the methods it serves (the handlers refuse others too, for the Next.js mounting).
-  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[] }>([
-    [ENDPOINT_PATHS.authorization, { handler: gatehouse.endpoints.authorize, methods: ["GET", "POST"] }],
-    [ENDPOINT_PATHS.token, { handler: gatehouse.endpoints.token, methods: ["POST", "OPTIONS"] }],
-    [ENDPOINT_PATHS.userinfo, { handler: gatehouse.endpoints.userinfo, methods: ["GET", "POST", "OPTIONS"] }],
-    [ENDPOINT_PATHS.revocation, { handler: gatehouse.endpoints.revoke, methods: ["POST", "OPTIONS"] }],
-    [ENDPOINT_PATHS.introspection, { handler: gatehouse.endpoints.introspect, methods: ["POST"] }],
-    [ENDPOINT_PATHS.logout, { handler: gatehouse.endpoints.logout, methods: ["GET", "POST"] }],
-    [ENDPOINT_PATHS.jwks, { handler: gatehouse.endpoints.jwks, methods: ["GET", "HEAD"] }],
-    [ENDPOINT_PATHS.openidConfiguration, { handler: gatehouse.endpoints.discovery, methods: ["GET", "HEAD"] }],
-    [ENDPOINT_PATHS.oauthAuthorizationServer, { handler: gatehouse.endpoints.discovery, methods: ["GET", "HEAD"] }],
-  ]);
+  // Protocol paths go straight to their handlers, each with the methods it serves.
+  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[] }>(
+    PROTOCOL_ENDPOINTS.map(({ path, endpoint, methods }) => [path, { handler: gatehouse.endpoints[endpoint], methods }]),
+  );
   const origin = new URL(settings.issuer).origin;
   const hsts = strictTransportSecurity(settings.issuer);
   const applyPageSecurity = createPageSecurity({ formRedirectTargets: interactionRedirectTargets(gatehouse.consent.interactions, gatehouse.interactionSealer) });

@@ -4,6 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 
 export const STAMP_FILE = "dist/.build-stamp";
+/** The CLI's own stamp: dist/cli.js alone, for commands that need no Next.js build. */
+export const CLI_STAMP_FILE = "dist/.cli-stamp";
 
 const INPUTS = ["app", "components", "lib", "prisma", "server.ts", "cli.ts", "instrumentation-client.ts", "next.config.js", "postcss.config.mjs", "tsconfig.json", "package.json", "package-lock.json"];
 const SKIP = new Set(["generated", "node_modules", ".next"]);
@@ -32,6 +34,16 @@ export function isBuildCurrent(root) {
   try {
     const stamp = fs.readFileSync(path.join(root, STAMP_FILE), "utf8").trim();
     return stamp === sourceFingerprint(root) && fs.existsSync(path.join(root, ".next", "BUILD_ID"));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether dist/cli.js was bundled from the current sources (by `npm run build` or by the CLI itself). */
+export function isCliBuildCurrent(root) {
+  try {
+    const stamp = fs.readFileSync(path.join(root, CLI_STAMP_FILE), "utf8").trim();
+    return stamp === sourceFingerprint(root) && fs.existsSync(path.join(root, "dist", "cli.js"));
   } catch {
     return false;
   }

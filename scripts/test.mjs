@@ -105,15 +105,6 @@ function postgresAnswers() {
   return probe.status === 0;
 }
 
-function tryStartPostgres() {
-  // Debian's clusters: start any that exists (the machines here ship one).
-  const clusters = spawnSync("sh", ["-c", "ls /etc/postgresql 2>/dev/null"], { encoding: "utf8" }).stdout.trim().split(/\s+/).filter(Boolean);
-  for (const version of clusters) {
-    spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], { stdio: "ignore" });
-  }
-  return postgresAnswers();
-}
-
 const started = Date.now();
 lint();
 // The unit suite needs no build: it runs first, so a broken rule shows before the build is waited for.
@@ -122,11 +113,16 @@ ensureBuilt();
 
 vitest("integration (PGlite)", "integration");
 
-if (postgresAnswers() || tryStartPostgres()) {
+// Never starts or configures a PostgreSQL here: npm test leaves the machine as it found it (.ci/run sets one up).
+if (postgresAnswers()) {
   // Only the files whose behaviour depends on the store (tests/helpers/integrationBackends.ts).
   vitest("integration (PostgreSQL)", "integration-postgres", { GATEHOUSE_TEST_PG_URL: pgAdminUrl });
 } else {
-  notRun("integration (PostgreSQL)", `no PostgreSQL answers at ${pgAdminUrl.replace(/:[^:@/]*@/, ":***@")} and none could be started; set GATEHOUSE_TEST_PG_URL or run .ci/run, which installs one`);
+  notRun(
+    "integration (PostgreSQL)",
+    `no PostgreSQL answers at ${pgAdminUrl.replace(/:[^:@/]*@/, ":***@")}. To run this suite, point GATEHOUSE_TEST_PG_URL at one ` +
+      "whose user may create databases (e.g. postgresql://postgres:PASSWORD@127.0.0.1:5432/postgres), or run .ci/run, which installs and starts one",
+  );
 }
 
 vitest("interop (openid-client, @auth/core)", "interop", { GATEHOUSE_TEST_BACKEND: "pglite" });

@@ -7,6 +7,27 @@
 // other method gets 405 with Allow (RFC 9110 §15.5.6) without reaching a handler.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { Gatehouse } from "../gatehouse";
+import { ENDPOINT_PATHS } from "../oauth/config";
+
+/**
+ * Each protocol path, the handler behind it and the methods it serves. server.ts's
+ * fast lane refuses other methods before any handler runs; the route files in app/
+ * (`next dev`, a plain `next start`) do the same through lib/server/protocolRoutes.ts
+ * (tests/integration/nextRoutes.test.ts compares the two mountings' answers).
+ * OPTIONS is listed where the endpoint answers CORS preflights (lib/oauth/cors.ts).
+ */
+export const PROTOCOL_ENDPOINTS: readonly { path: string; endpoint: keyof Gatehouse["endpoints"]; methods: readonly string[] }[] = [
+  { path: ENDPOINT_PATHS.authorization, endpoint: "authorize", methods: ["GET", "POST"] },
+  { path: ENDPOINT_PATHS.token, endpoint: "token", methods: ["POST", "OPTIONS"] },
+  { path: ENDPOINT_PATHS.userinfo, endpoint: "userinfo", methods: ["GET", "POST", "OPTIONS"] },
+  { path: ENDPOINT_PATHS.revocation, endpoint: "revoke", methods: ["POST", "OPTIONS"] },
+  { path: ENDPOINT_PATHS.introspection, endpoint: "introspect", methods: ["POST"] },
+  { path: ENDPOINT_PATHS.logout, endpoint: "logout", methods: ["GET", "POST"] },
+  { path: ENDPOINT_PATHS.jwks, endpoint: "jwks", methods: ["GET", "HEAD"] },
+  { path: ENDPOINT_PATHS.openidConfiguration, endpoint: "discovery", methods: ["GET", "HEAD"] },
+  { path: ENDPOINT_PATHS.oauthAuthorizationServer, endpoint: "discovery", methods: ["GET", "HEAD"] },
+];
 
 /** Pages, server actions and /api/auth/*: what Next.js serves for us. */
 export const PAGE_METHODS = ["GET", "HEAD", "POST", "OPTIONS"] as const;
@@ -16,20 +37,32 @@ function allowHeader(allowed: readonly string[]): string {
 }
 
 /** A protocol endpoint's refusal: the OAuth error shape, like requireMethod in lib/oauth/http.ts. */
-export function refuseProtocolMethod(res: ServerResponse, allowed: readonly string[]): void {
+function protocolRefusal(allowed: readonly string[]): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify({
     error: "invalid_request",
     error_description: `This endpoint accepts ${allowed.join(" and ")} only.`,
   });
-  res.writeHead(405, {
+  const headers = {
     "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",
     Pragma: "no-cache",
     Allow: allowHeader(allowed),
     "X-Content-Type-Options": "nosniff",
-  });
+  };
+  return { body, headers };
+}
+
+/** The fast lane's refusal of a method `allowed` does not list. */
+export function refuseProtocolMethod(res: ServerResponse, allowed: readonly string[]): void {
+  const { body, headers } = protocolRefusal(allowed);
+  res.writeHead(405, { ...headers, "Content-Length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** The same refusal as a Web Response, for the route handlers in app/ (lib/server/protocolRoutes.ts). */
+export function protocolMethodRefusal(allowed: readonly string[]): Response {
+  const { body, headers } = protocolRefusal(allowed);
+  return new Response(body, { status: 405, headers });
 }
 
 /**

@@ -1,4 +1,7 @@
-import { gatehouseEndpoint } from "@/lib/gatehouse";
+import { ENDPOINT_PATHS } from "@/lib/oauth/config";
+import { protocolRouteHandlers } from "@/lib/server/protocolRoutes";
 
+// Served by the fast lane in production (server.ts); this route serves `next dev` and a plain
+// `next start` with the same handler, and refuses the same methods the same way.
 export const dynamic = "force-dynamic";
-export const GET = gatehouseEndpoint("discovery");
+export const { GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS } = protocolRouteHandlers(ENDPOINT_PATHS.oauthAuthorizationServer);

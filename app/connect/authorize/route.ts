@@ -1,9 +1,7 @@
-import { gatehouseEndpoint } from "@/lib/gatehouse";
-import { skippingNextRouterFetches } from "@/lib/server/webBridge";
+import { ENDPOINT_PATHS } from "@/lib/oauth/config";
+import { protocolRouteHandlers } from "@/lib/server/protocolRoutes";
 
-// Served by the fast lane in production (server.ts); this route serves `next dev`.
+// Served by the fast lane in production (server.ts); this route serves `next dev` and a plain
+// `next start` with the same handler, and refuses the same methods the same way.
 export const dynamic = "force-dynamic";
-// Every method goes to the handler, which answers the ones it does not serve
-// with its own 405 and Allow (Next.js's would carry neither the OAuth error nor Allow).
-const authorize = skippingNextRouterFetches(gatehouseEndpoint("authorize"));
-export { authorize as GET, authorize as HEAD, authorize as POST, authorize as PUT, authorize as DELETE, authorize as PATCH, authorize as OPTIONS };
+export const { GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS } = protocolRouteHandlers(ENDPOINT_PATHS.authorization);

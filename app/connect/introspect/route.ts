@@ -1,8 +1,7 @@
-import { gatehouseEndpoint } from "@/lib/gatehouse";
+import { ENDPOINT_PATHS } from "@/lib/oauth/config";
+import { protocolRouteHandlers } from "@/lib/server/protocolRoutes";
 
-// Served by the fast lane in production (server.ts); this route serves `next dev`.
+// Served by the fast lane in production (server.ts); this route serves `next dev` and a plain
+// `next start` with the same handler, and refuses the same methods the same way.
 export const dynamic = "force-dynamic";
-// Every method goes to the handler, which answers the ones it does not serve
-// with its own 405 and Allow (Next.js's would carry neither the OAuth error nor Allow).
-const introspect = gatehouseEndpoint("introspect");
-export { introspect as GET, introspect as HEAD, introspect as POST, introspect as PUT, introspect as DELETE, introspect as PATCH, introspect as OPTIONS };
+export const { GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS } = protocolRouteHandlers(ENDPOINT_PATHS.introspection);

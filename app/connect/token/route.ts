@@ -1,9 +1,7 @@
-import { gatehouseEndpoint } from "@/lib/gatehouse";
+import { ENDPOINT_PATHS } from "@/lib/oauth/config";
+import { protocolRouteHandlers } from "@/lib/server/protocolRoutes";
 
-// The production server dispatches this path straight to the same handler;
-// this route serves it under `next dev` and any plain `next start`.
+// Served by the fast lane in production (server.ts); this route serves `next dev` and a plain
+// `next start` with the same handler, and refuses the same methods the same way.
 export const dynamic = "force-dynamic";
-// Every method goes to the handler, which answers the ones it does not serve
-// with its own 405 and Allow (Next.js's would carry neither the OAuth error nor Allow).
-const token = gatehouseEndpoint("token");
-export { token as GET, token as HEAD, token as POST, token as PUT, token as DELETE, token as PATCH, token as OPTIONS };
+export const { GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS } = protocolRouteHandlers(ENDPOINT_PATHS.token);
