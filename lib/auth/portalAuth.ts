@@ -11,18 +11,11 @@ import { Auth, raw, skipCSRFCheck, type AuthConfig } from "@auth/core";
 import { CredentialsSignin } from "@auth/core/errors";
 import { decode } from "@auth/core/jwt";
 import Credentials from "@auth/core/providers/credentials";
-import type { SqlExecutor } from "../db/client";
-import {
-  createSessionRow,
-  endSessionRow,
-  findActiveSession,
-  findUserBySignInIdentifier,
-  recordSignInEvent,
-  type ActiveSessionRow,
-} from "../db/sessions";
 import type { EndUserSession } from "../oauth/ports";
+import { checkCurrentPassword, type CurrentPasswordCheck } from "./currentPassword";
 import { hashPassword, verifyPassword } from "./passwords";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./clientAddress";
+import type { ActivePortalSession, SignInStore } from "./ports";
 import { MAX_IDENTIFIER_LENGTH, MAX_PASSWORD_LENGTH } from "./signInForm";
 import type { SignInThrottle } from "./throttle";
 
@@ -87,6 +80,8 @@ export interface PortalAuth {
   endSession(sessionId: string): Promise<void>;
   /** Checks a password under the throttle; on success, the new session and the cookies to set. */
   signInWithPassword(input: PasswordSignIn): Promise<PasswordSignInResult>;
+  /** Re-checks a signed-in user's password before a sensitive change, under the same throttle. */
+  checkCurrentPassword(user: { userId: string; username: string }, password: string, clientAddress: string | null): Promise<CurrentPasswordCheck>;
   /** @auth/core's own endpoints under /api/auth (session, csrf, signout). */
   handle(request: Request): Promise<Response>;
   /** Name of the session cookie (`__Secure-` prefixed on https). */
@@ -97,7 +92,8 @@ export interface PortalAuth {
 }
 
 export interface PortalAuthOptions {
-  sql: SqlExecutor;
+  /** Users, session rows and sign-in audit events (lib/db/signInStore.ts). */
+  store: SignInStore;
   issuer: string;
   /** Secret for the session JWE (an array allows rotation: the first one encrypts). */
   secret: string | string[];
@@ -117,7 +113,7 @@ interface AuthorizedUser {
 
 const sessionCookieBaseName = "authjs.session-token";
 
-function toPortalSession(row: ActiveSessionRow): PortalSession {
+function toPortalSession(row: ActivePortalSession): PortalSession {
   return {
     sessionId: row.sessionId,
     userId: row.userId,
@@ -165,7 +161,7 @@ function sessionTokenFrom(cookies: Readonly<Record<string, string>>, name: strin
 }
 
 export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
-  const { sql, issuer } = options;
+  const { store, issuer } = options;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? console;
   const useSecureCookies = issuer.startsWith("https:");
@@ -183,13 +179,13 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
   };
 
   const audit = (kind: "signin.succeeded" | "signin.failed" | "signout", userId: string | null, ip: string | null, reason?: string) =>
-    recordSignInEvent(sql, { kind, userId, ip, reason, at: now() }).catch((error: unknown) =>
+    store.recordSignInEvent({ kind, userId, ip, reason, at: now() }).catch((error: unknown) =>
       log.error(`[gatehouse] could not record ${kind}: ${error instanceof Error ? error.message : String(error)}`),
     );
 
   async function validate(sessionId: unknown): Promise<PortalSession | null> {
     if (typeof sessionId !== "string") return null;
-    const row = await findActiveSession(sql, sessionId, now());
+    const row = await store.findActiveSession(sessionId, now());
     return row ? toPortalSession(row) : null;
   }
 
@@ -202,7 +198,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     if (!identifier || !password || identifier.length > MAX_IDENTIFIER_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
       return null;
     }
-    const user = await findUserBySignInIdentifier(sql, identifier);
+    const user = await store.findUserBySignInIdentifier(identifier);
     // One set of counters per account whichever name it was reached by; unknown names count by themselves.
     const attempt = await throttle.begin({ userId: user?.id ?? null, identifier }, ip);
     if (attempt.refused) {
@@ -221,7 +217,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     }
     await attempt.succeeded();
     const authTime = now();
-    const sid = await createSessionRow(sql, {
+    const sid = await store.createSession({
       userId: user.id,
       authTime,
       amr: ["pwd"],
@@ -273,7 +269,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
         const sid = "token" in message ? message.token?.sid : undefined;
         if (typeof sid === "string") {
           const session = await validate(sid);
-          await endSessionRow(sql, sid, now());
+          await store.endSession(sid, now());
           if (session) await audit("signout", session.userId, null);
         }
       },
@@ -312,7 +308,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
   return {
     readSession: (request) => readSessionFromCookies(parseCookieHeader(request.headers.get("cookie"))),
     readSessionFromCookies,
-    endSession: (sessionId) => endSessionRow(sql, sessionId, now()),
+    endSession: (sessionId) => store.endSession(sessionId, now()),
 
     async signInWithPassword(input) {
       const headers = new Headers({ "content-type": "application/x-www-form-urlencoded" });
@@ -342,6 +338,8 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
       if (!session) throw new Error("Sign-in succeeded but produced no valid session cookie.");
       return { ok: true, session, cookies };
     },
+
+    checkCurrentPassword: (user, password, clientAddress) => checkCurrentPassword(store, throttle, user, password, clientAddress),
 
     async handle(request) {
       const action = new URL(request.url).pathname.slice(AUTH_BASE_PATH.length + 1).split("/")[0];

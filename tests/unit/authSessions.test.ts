@@ -9,6 +9,7 @@ import { hashPassword } from "@/lib/auth/passwords";
 import { createPortalAuth, parseCookieHeader, SESSION_LIFETIME_SECONDS, type PortalAuth, type SessionCookie } from "@/lib/auth/portalAuth";
 import type { SqlExecutor } from "@/lib/db/client";
 import { SignInThrottle } from "@/lib/auth/throttle";
+import { createSignInStore } from "@/lib/db/signInStore";
 import { createSignInThrottleStore } from "@/lib/db/signInThrottleStore";
 import { openMemoryPglite } from "../helpers/memoryDatabase";
 
@@ -70,7 +71,7 @@ afterAll(async () => {
 beforeEach(async () => {
   clock = new Date();
   log = { error: vi.fn<LogFn>(), warn: vi.fn<LogFn>() };
-  auth = createPortalAuth({ sql, issuer: ISSUER, secret: SECRET, now: () => clock, log, throttle });
+  auth = createPortalAuth({ store: createSignInStore(sql), issuer: ISSUER, secret: SECRET, now: () => clock, log, throttle });
   await pg.exec(`DELETE FROM "sign_in_limits"; DELETE FROM "known_sign_in_addresses"; UPDATE "users" SET "enabled" = ("username" <> 'carol')`);
 });
 
@@ -145,7 +146,7 @@ describe("signInWithPassword", () => {
   });
 
   it("uses __Secure- cookies on an https issuer", async () => {
-    const secure = createPortalAuth({ sql, issuer: "https://id.example.test", secret: SECRET, log, throttle });
+    const secure = createPortalAuth({ store: createSignInStore(sql), issuer: "https://id.example.test", secret: SECRET, log, throttle });
     const result = await secure.signInWithPassword({ identifier: "alice", password: "alice-password", clientAddress: null, userAgent: null });
     expect(result.ok && result.cookies[0]).toMatchObject({ name: "__Secure-authjs.session-token", options: { secure: true, httpOnly: true } });
     expect(secure.sessionCookieName).toBe("__Secure-authjs.session-token");
