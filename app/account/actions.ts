@@ -2,8 +2,9 @@
 // /account's server actions. Each one works on the signed-in user's own rows
 // only: the user id comes from the session (ctx.session), never from the form,
 // and ids that do come from the page are matched against that user in SQL.
-import { accountAction, actionError, actionOk, type ActionContext } from "@/lib/auth/guards";
-import { signOutCurrentSession } from "@/lib/auth/next";
+import { accountAction, type ActionContext } from "@/lib/next/guards";
+import { actionError, actionOk } from "@/lib/forms/actionResult";
+import { signOutCurrentSession } from "@/lib/next/session";
 import { hashPassword } from "@/lib/auth/passwords";
 import { changeAccountPassword, endSessionOfUser, updateAccountProfile } from "@/lib/db/account";
 import { revokeAuthorization } from "@/lib/db/grants";

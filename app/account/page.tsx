@@ -10,7 +10,8 @@ import { DateTime, ScopeList, formatDateTime } from "@/components/grants/format"
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { Cell, Table } from "@/components/ui/Table";
-import { isAdmin, requireSignedInPage } from "@/lib/auth/guards";
+import { isAdmin } from "@/lib/auth/roles";
+import { requireSignedInPage } from "@/lib/next/guards";
 import { listActiveSessionsOfUser, readAccountProfile } from "@/lib/db/account";
 import { listAuthorizations } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";

@@ -4,7 +4,7 @@
 import Link from "next/link";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Cell, Table } from "@/components/ui/Table";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import type { AuthorizationListItem, LiveTokenListItem } from "@/lib/db/grants";
 import type { GrantOwner } from "@/lib/forms/grantActions";
 import { DateTime, ScopeList, TOKEN_KIND_LABELS } from "./format";

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
 import { Alert } from "@/components/ui/Alert";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findAuditEvents, findUserIdByUsername, type AuditEventFilter, type AuditEventPage } from "@/lib/db/auditQueries";
 import { AUDIT_PAGE_SIZE, auditFilterQuery, looksLikeUserId, parseAuditFilter, type AuditFilterField } from "@/lib/forms/auditFilter";
 import { getGatehouse } from "@/lib/gatehouse";

@@ -6,7 +6,7 @@ import { Button, buttonClass } from "@/components/ui/Button";
 import { inputClass } from "@/components/ui/Field";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { listClients } from "@/lib/db/clientAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 

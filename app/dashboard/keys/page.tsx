@@ -4,7 +4,7 @@ import { AppShell } from "@/components/AppShell";
 import { DateTime } from "@/components/grants/format";
 import { RotateKeysButtons } from "@/components/keys/RotateKeysButtons";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { listSigningKeys, type SigningKeySummary } from "@/lib/db/keyRotation";
 import { getGatehouse } from "@/lib/gatehouse";
 import { isPublishedKey } from "@/lib/oauth/signingKeys";

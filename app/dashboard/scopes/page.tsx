@@ -4,7 +4,7 @@ import { AppShell } from "@/components/AppShell";
 import { Alert } from "@/components/ui/Alert";
 import { buttonClass } from "@/components/ui/Button";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { listScopesForAdmin } from "@/lib/db/scopeAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../flash";

@@ -5,7 +5,7 @@ import { Button, buttonClass } from "@/components/ui/Button";
 import { inputClass } from "@/components/ui/Field";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, searchUsers } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 

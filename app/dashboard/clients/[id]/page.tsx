@@ -8,7 +8,7 @@ import { RotateSecretButton } from "@/components/clients/RotateSecretButton";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { buttonClass } from "@/components/ui/Button";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findClientByApplicationId } from "@/lib/db/clientAdmin";
 import { clientFormValuesFromClient } from "@/lib/forms/clientForm";
 import { getGatehouse } from "@/lib/gatehouse";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { AppShell } from "@/components/AppShell";
 import { ClientForm } from "@/components/clients/ClientForm";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { NEW_CLIENT_DEFAULTS } from "@/lib/forms/clientForm";
 import { getGatehouse } from "@/lib/gatehouse";
 import { createClient } from "../actions";

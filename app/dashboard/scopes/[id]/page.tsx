@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findScopeForAdmin } from "@/lib/db/scopeAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { ScopeForm } from "../ScopeForm";

@@ -6,7 +6,7 @@ import { AppShell } from "@/components/AppShell";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { SignInThrottleStatus } from "@/components/users/SignInThrottleStatus";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, findUserForAdmin } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../../flash";

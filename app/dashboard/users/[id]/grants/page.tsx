@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
 import { userGrantsPath } from "@/components/grants/GrantTables";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findGrantUser } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";
 import { GrantsPageContent } from "../../../grants/GrantsPageContent";
