@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Alert } from "@/components/ui/Alert";
 import { Button, buttonClass } from "@/components/ui/Button";
 import { inputClass } from "@/components/ui/Field";
@@ -31,6 +32,7 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Clients"
       description="Applications that may sign users in or call APIs through Gatehouse."

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Alert } from "@/components/ui/Alert";
 import { buttonClass } from "@/components/ui/Button";
 import { Cell, Table } from "@/components/ui/Table";
@@ -22,6 +23,7 @@ export default async function ScopesPage({ searchParams }: { searchParams: Promi
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Scopes"
       description="What clients may ask users for. The display name and description are what users read on the consent screen."

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Button, buttonClass } from "@/components/ui/Button";
 import { inputClass } from "@/components/ui/Field";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
@@ -24,6 +25,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Users"
       description="People who sign in to Gatehouse."

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { ClientForm } from "@/components/clients/ClientForm";
 import { DeleteClientButton } from "@/components/clients/DeleteClientButton";
 import { RotateSecretButton } from "@/components/clients/RotateSecretButton";
@@ -45,6 +46,7 @@ export default async function ClientPage({ params, searchParams }: { params: Par
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title={client.displayName}
       description={

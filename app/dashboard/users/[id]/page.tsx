@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { SignInThrottleStatus } from "@/components/users/SignInThrottleStatus";
@@ -46,6 +47,7 @@ export default async function UserPage({
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title={`User ${user.username}`}
       description={
