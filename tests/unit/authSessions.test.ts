@@ -1,9 +1,11 @@
-// Portal sessions end to end without a server: @auth/core's Credentials
-// provider, the session row, the cookie and readSession, on an in-memory
-// PGlite with the project's migrations.
+// Portal sessions end to end without a server: the password sign-in, the
+// session row, the cookie (compared with the one @auth/core's own Credentials
+// callback writes) and readSession, on an in-memory PGlite with the project's migrations.
 import { randomUUID } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
-import { encode } from "@auth/core/jwt";
+import { Auth, raw, skipCSRFCheck } from "@auth/core";
+import { decode, encode } from "@auth/core/jwt";
+import Credentials from "@auth/core/providers/credentials";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { hashPassword } from "@/lib/auth/passwords";
 import { createPortalAuth, parseCookieHeader, SESSION_LIFETIME_SECONDS, type PortalAuth, type SessionCookie } from "@/lib/auth/portalAuth";
@@ -143,6 +145,38 @@ describe("signInWithPassword", () => {
     // Her usual address is judged by its own counter: she signs in at once.
     expect((await signIn("erin", "erin-password", "198.51.100.4")).ok).toBe(true);
     expect(log.error).not.toHaveBeenCalled();
+  });
+
+  it("writes the session cookie exactly as @auth/core's Credentials callback would: same name, attributes, lifetime and claims", async () => {
+    const { cookies, session } = await signedInCookies();
+    const [ours] = cookies;
+    const payload = await decode({ token: ours!.value, secret: SECRET, salt: "authjs.session-token" });
+    expect(payload).toMatchObject({ sid: session.sessionId });
+    // Auth.js itself, driven through its credentials callback with a provider that names the same row.
+    const reference = await Auth(
+      new Request(`${ISSUER}/api/auth/callback/credentials`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ username: "alice" }),
+      }),
+      {
+        ...auth.config,
+        providers: [Credentials({ authorize: () => ({ id: session.userId }) })],
+        callbacks: { ...auth.config.callbacks, jwt: () => ({ sid: session.sessionId }) },
+        raw,
+        skipCSRFCheck,
+      },
+    );
+    const theirs = reference.cookies?.find((cookie) => cookie.name === "authjs.session-token");
+    const theirPayload = await decode({ token: theirs!.value, secret: SECRET, salt: "authjs.session-token" });
+    expect(Object.keys(payload!).sort()).toEqual(Object.keys(theirPayload!).sort());
+    expect(payload!.sid).toBe(theirPayload!.sid);
+    expect(payload!.exp! - payload!.iat!).toBe(theirPayload!.exp! - theirPayload!.iat!);
+    expect(payload!.exp! - payload!.iat!).toBe(SESSION_LIFETIME_SECONDS);
+    const { expires: ourExpiry, ...ourAttributes } = ours!.options;
+    const { expires: theirExpiry, ...theirAttributes } = theirs!.options;
+    expect(ourAttributes).toEqual(theirAttributes);
+    expect(Math.abs(ourExpiry!.getTime() - theirExpiry!.getTime())).toBeLessThan(5_000);
   });
 
   it("uses __Secure- cookies on an https issuer", async () => {
