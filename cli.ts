@@ -160,8 +160,8 @@ async function main(command: string | undefined, args: string[]) {
       const encryption = new KeyEncryption(resolveSecret(settings));
       const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 });
       try {
-        await bootstrapDatabase(db, { projectRoot: settings.projectRoot, encryption, seedDemoIfEmpty: false });
-        const result = await seedDemoData(db, { adminPassword: settings.adminPassword });
+        await bootstrapDatabase(db, { projectRoot: settings.projectRoot, encryption, seedDemoIfEmpty: null });
+        const result = await seedDemoData(db, { hashPassword, adminPassword: settings.adminPassword });
         console.log(result.created.length ? `${target}: created ${result.created.join(", ")}.` : `${target}: demo data already present.`);
         if (result.adminPassword) console.log(`administrator: ${DEMO.admin.username} / ${result.adminPassword}   (shown once; keep it)`);
         if (!demoDataAllowed(settings)) {

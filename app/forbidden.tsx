@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { PageShell } from "@/components/PageShell";
 
-/** Rendered with status 403 when a page calls forbidden() (lib/auth/guards.ts). */
+/** Rendered with status 403 when a page calls forbidden() (lib/next/guards.ts). */
 export default function Forbidden() {
   return (
     <PageShell title="You do not have access to this page" subtitle="It is for Gatehouse administrators. Ask one if you need access.">

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card } from "@/components/Card";
-import { isAdmin } from "@/lib/auth/guards";
-import { currentPortalSession } from "@/lib/auth/next";
+import { isAdmin } from "@/lib/auth/roles";
+import { currentPortalSession } from "@/lib/next/session";
 import { signOut } from "./logout/actions";
 import { getGatehouse } from "@/lib/gatehouse";
 import { DEMO, demoDataAllowed, findDemoData } from "@/lib/db/seed";

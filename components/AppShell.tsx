@@ -2,7 +2,6 @@
 // navigation and the user's name, one main landmark, one h1 per page.
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { signOut } from "@/app/logout/actions";
 import { NavLinks } from "./NavLinks";
 
 export const ADMIN_LINKS = [
@@ -16,6 +15,7 @@ export const ADMIN_LINKS = [
 
 export function AppShell({
   user,
+  signOut,
   admin,
   title,
   description,
@@ -23,6 +23,8 @@ export function AppShell({
   children,
 }: {
   user: { username: string; name: string };
+  /** The sign-out server action (app/logout/actions.ts), handed down by the page: components do not import app/. */
+  signOut: () => Promise<void>;
   /** Whether to show the dashboard's links (the pages check the role themselves). */
   admin: boolean;
   title: string;

@@ -6,6 +6,7 @@ import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
 import { demoDataAllowed } from "./db/seed";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./auth/clientAddress";
+import { hashPassword } from "./auth/passwords";
 import { createPortalAuth, parseCookieHeader, type PortalAuth, type SessionCookie } from "./auth/portalAuth";
 import { SignInThrottle } from "./auth/throttle";
 import {
@@ -20,6 +21,7 @@ import {
   createUserStore,
 } from "./db/repositories";
 import { createAuditLog } from "./db/audit";
+import { createSignInStore } from "./db/signInStore";
 import { createSignInThrottleStore } from "./db/signInThrottleStore";
 import { createRedirectUriSource } from "./db/redirectOrigins";
 import { rotateKeys } from "./db/keyRotation";
@@ -111,8 +113,7 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
       projectRoot: settings.projectRoot,
       encryption,
       // Demo data only where its public credentials cannot hurt (lib/db/seed.ts); PostgreSQL only by `npm run seed:demo`.
-      seedDemoIfEmpty: !settings.databaseUrl && demoDataAllowed(settings),
-      adminPassword: settings.adminPassword,
+      seedDemoIfEmpty: !settings.databaseUrl && demoDataAllowed(settings) ? { hashPassword, adminPassword: settings.adminPassword } : null,
       demoPolicy: { issuer: settings.issuer, demo: settings.demo },
       issueSetupLink: true,
     });
@@ -138,7 +139,7 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const interactionSealer = new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1"));
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
-    const auth = createPortalAuth({ sql: db.sql, issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
+    const auth = createPortalAuth({ store: createSignInStore(db.sql), issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
     // Expired rows go on a schedule; the advisory lock inside lets one instance at a time do it (decision 0010).
     const purge = startPurgeSchedule(db, {

@@ -2,9 +2,9 @@
 // /account's server actions. Each one works on the signed-in user's own rows
 // only: the user id comes from the session (ctx.session), never from the form,
 // and ids that do come from the page are matched against that user in SQL.
-import { accountAction, actionError, actionOk, type ActionContext } from "@/lib/auth/guards";
-import { checkCurrentPassword } from "@/lib/auth/currentPassword";
-import { signOutCurrentSession } from "@/lib/auth/next";
+import { accountAction, type ActionContext } from "@/lib/next/guards";
+import { actionError, actionOk } from "@/lib/forms/actionResult";
+import { signOutCurrentSession } from "@/lib/next/session";
 import { hashPassword } from "@/lib/auth/passwords";
 import { changeAccountPassword, endSessionOfUser, updateAccountProfile } from "@/lib/db/account";
 import { revokeAuthorization } from "@/lib/db/grants";
@@ -20,7 +20,7 @@ const ACCOUNT_GONE = "Your account no longer exists.";
  */
 async function refuseWrongCurrentPassword(ctx: ActionContext, password: string, refusedKind: string, noPasswordMessage: string) {
   const { userId, username } = ctx.session;
-  const check = await checkCurrentPassword(ctx.gatehouse.db.sql, ctx.gatehouse.signInThrottle, { userId, username }, password, ctx.ip);
+  const check = await ctx.gatehouse.auth.checkCurrentPassword({ userId, username }, password, ctx.ip);
   if (check.ok) return null;
   await ctx.audit({ kind: refusedKind, userId, reason: check.reason });
   if (check.reason === "no_password") return actionError(400, noPasswordMessage);

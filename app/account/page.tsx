@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { PasswordForm } from "@/components/account/PasswordForm";
 import { ProfileForm } from "@/components/account/ProfileForm";
 import { SessionSignOutButton } from "@/components/account/SessionSignOutButton";
@@ -10,7 +11,8 @@ import { DateTime, ScopeList, formatDateTime } from "@/components/grants/format"
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { Cell, Table } from "@/components/ui/Table";
-import { isAdmin, requireSignedInPage } from "@/lib/auth/guards";
+import { isAdmin } from "@/lib/auth/roles";
+import { requireSignedInPage } from "@/lib/next/guards";
 import { listActiveSessionsOfUser, readAccountProfile } from "@/lib/db/account";
 import { listAuthorizations } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";
@@ -46,7 +48,7 @@ export default async function AccountPage() {
   if (!profile) redirect("/login?returnTo=%2Faccount");
 
   return (
-    <AppShell user={session} admin={isAdmin(session)} title="My account" description="Your profile, your password, the apps you let in and where you are signed in.">
+    <AppShell user={session} signOut={signOut} admin={isAdmin(session)} title="My account" description="Your profile, your password, the apps you let in and where you are signed in.">
       <div className="grid gap-6 lg:grid-cols-2">
         <Section id="profile" title="Profile">
           <ProfileForm

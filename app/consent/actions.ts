@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getGatehouse } from "@/lib/gatehouse";
 import { recordConsentDecision } from "@/lib/oauth/consent";
-import { currentPortalSession, requestClientAddress } from "@/lib/auth/next";
+import { currentPortalSession, requestClientAddress } from "@/lib/next/session";
 
 const consentFormSchema = z.object({
   interaction: z.string().regex(/^[A-Za-z0-9_-]{43}$/),

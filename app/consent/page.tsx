@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { PageShell } from "@/components/PageShell";
 import { getGatehouse } from "@/lib/gatehouse";
 import { loadConsentPrompt } from "@/lib/oauth/consent";
-import { currentPortalSession } from "@/lib/auth/next";
+import { currentPortalSession } from "@/lib/next/session";
 import { decideConsent } from "./actions";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { signOut } from "@/app/logout/actions";
+import { requireAdminPage } from "@/lib/next/guards";
 import { readPortalOverview } from "@/lib/db/overview";
 import { getGatehouse } from "@/lib/gatehouse";
 
@@ -21,7 +22,7 @@ export default async function DashboardPage() {
     { label: "Failed sign-ins (24 h)", value: overview.signInFailures24h, note: null, href: "/dashboard/audit?kind=signin.failed" },
   ];
   return (
-    <AppShell user={session} admin title="Dashboard" description={<>Issuer <code className="rounded bg-slate-100 px-1">{config.issuer}</code></>}>
+    <AppShell user={session} signOut={signOut} admin title="Dashboard" description={<>Issuer <code className="rounded bg-slate-100 px-1">{config.issuer}</code></>}>
       <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3">
         {tiles.map((tile) => (
           <li key={tile.label}>

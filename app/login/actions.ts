@@ -2,7 +2,7 @@
 
 import { cookies, headers } from "next/headers";
 import { redirect, RedirectType } from "next/navigation";
-import { requestClientAddress } from "@/lib/auth/next";
+import { requestClientAddress } from "@/lib/next/session";
 import { postSignInLocation } from "@/lib/auth/returnTo";
 import { SIGN_IN_REFUSED, signInFieldsSchema, signInThrottledMessage, type SignInFieldErrors, type SignInState } from "@/lib/auth/signInForm";
 import { getGatehouse } from "@/lib/gatehouse";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { PageShell } from "@/components/PageShell";
-import { currentPortalSession } from "@/lib/auth/next";
+import { currentPortalSession } from "@/lib/next/session";
 import { isInteractionId, safeReturnPath } from "@/lib/auth/returnTo";
 import { MAX_IDENTIFIER_LENGTH } from "@/lib/auth/signInForm";
 import { signIn } from "./actions";

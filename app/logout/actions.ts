@@ -1,7 +1,7 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { signOutCurrentSession } from "@/lib/auth/next";
+import { signOutCurrentSession } from "@/lib/next/session";
 
 /** Ends the session row and clears the cookie, then shows /logout ("You are signed out"). */
 export async function signOut(): Promise<void> {

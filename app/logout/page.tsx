@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PageShell } from "@/components/PageShell";
-import { currentPortalSession } from "@/lib/auth/next";
+import { currentPortalSession } from "@/lib/next/session";
 import { signOut } from "./actions";
 
 export const dynamic = "force-dynamic";

@@ -3,7 +3,7 @@
 // setup link (lib/db/setupTokens.ts). It signs nobody in and touches nothing
 // else; the link is checked and consumed in the same transaction as the
 // account is created (lib/db/userAdmin.ts, createAdministrator).
-import { requestClientAddress } from "@/lib/auth/next";
+import { requestClientAddress } from "@/lib/next/session";
 import { hashPassword } from "@/lib/auth/passwords";
 import { createAdministrator } from "@/lib/db/userAdmin";
 import { SETUP_LINK_REFUSED, setupFormSchema, type SetupFieldErrors, type SetupFormFields, type SetupState } from "@/lib/forms/setupForm";

@@ -6,7 +6,7 @@ import { Alert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { TextField } from "@/components/ui/Field";
 import { useActionForm } from "@/components/ui/useActionForm";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import { MAX_PASSWORD_LENGTH } from "@/lib/auth/signInForm";
 import { MIN_NEW_PASSWORD_LENGTH, passwordFormSchema, type PasswordFormInput } from "@/lib/forms/passwordForm";
 

@@ -6,7 +6,7 @@ import { Alert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { TextField } from "@/components/ui/Field";
 import { useActionForm } from "@/components/ui/useActionForm";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, profileFormSchema, type ProfileFormInput } from "@/lib/forms/profileForm";
 
 type ProfileSaved = { changed: string[]; emailUnverified: boolean };

@@ -4,7 +4,7 @@
 // browser then leaves for the signed-out page (without refreshing /account
 // first, which would only bounce to the sign-in page).
 import { ActionButton } from "@/components/ui/ActionButton";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 
 type EndSession = (input: { sessionId: string }) => Promise<ActionResult<{ signedOut: boolean }>>;
 

@@ -5,7 +5,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type InputHTMLAttributes } from "react";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import type { SigningAlgorithm } from "@/lib/oauth/ports";
 import {
   CONSENT_TYPE_CHOICES,

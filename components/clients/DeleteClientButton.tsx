@@ -1,6 +1,6 @@
 "use client";
 // Deleting a client, after a confirmation; then back to the list, which says what happened.
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import { ActionButton } from "@/components/ui/ActionButton";
 
 export function DeleteClientButton({

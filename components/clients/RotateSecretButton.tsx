@@ -1,7 +1,7 @@
 "use client";
 // "Rotate secret" on a confidential client's page, and the new secret shown once.
 import { useState } from "react";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { SecretPanel } from "./SecretPanel";
 

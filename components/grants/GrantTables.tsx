@@ -4,12 +4,42 @@
 import Link from "next/link";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Cell, Table } from "@/components/ui/Table";
-import type { ActionResult } from "@/lib/auth/guards";
-import type { AuthorizationListItem, LiveTokenListItem } from "@/lib/db/grants";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import type { GrantOwner } from "@/lib/forms/grantActions";
-import { DateTime, ScopeList, TOKEN_KIND_LABELS } from "./format";
+import { DateTime, ScopeList, TOKEN_KIND_LABELS, type ScopeLabel } from "./format";
 
 type Perspective = GrantOwner["ownerType"];
+
+/** One row of the authorizations table: a user's consent to a client. */
+export interface AuthorizationListing {
+  id: string;
+  userId: string;
+  username: string;
+  applicationId: string;
+  clientId: string;
+  clientDisplayName: string;
+  scopes: readonly ScopeLabel[];
+  /** "permanent" (remembered consent) or "ad-hoc" (one flow). */
+  type: "permanent" | "ad-hoc";
+  createdAt: Date;
+  /** Access and refresh tokens under it that still work. */
+  liveTokens: number;
+}
+
+/** One row of the live tokens table, named by its row id (never the token itself). */
+export interface LiveTokenListing {
+  id: string;
+  kind: keyof typeof TOKEN_KIND_LABELS;
+  applicationId: string;
+  clientId: string;
+  clientDisplayName: string;
+  /** The user the token acts for; null for a client's own token (client_credentials). */
+  userId: string | null;
+  username: string | null;
+  scopes: readonly ScopeLabel[];
+  createdAt: Date;
+  expiresAt: Date;
+}
 
 const linkClass = "font-medium text-indigo-700 underline";
 
@@ -43,7 +73,7 @@ export function AuthorizationsTable({
 }: {
   perspective: Perspective;
   owner: GrantOwner;
-  items: readonly AuthorizationListItem[];
+  items: readonly AuthorizationListing[];
   revoke: (input: { authorizationId: string; owner: GrantOwner }) => Promise<ActionResult<{ revokedTokens: number }>>;
 }) {
   return (
@@ -97,7 +127,7 @@ export function LiveTokensTable({
 }: {
   perspective: Perspective;
   owner: GrantOwner;
-  items: readonly LiveTokenListItem[];
+  items: readonly LiveTokenListing[];
   revoke: (input: { tokenId: string; owner: GrantOwner }) => Promise<ActionResult<{ extent: "token" | "grant"; revokedTokens: number }>>;
 }) {
   return (

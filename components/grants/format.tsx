@@ -1,5 +1,11 @@
 // How the account and grants pages show times and scopes.
-import type { ScopeLabel } from "@/lib/db/grants";
+
+/** A granted scope as shown: its technical name and what people call it. */
+export interface ScopeLabel {
+  name: string;
+  /** The scope's display name, or its name when the scope no longer exists. */
+  displayName: string;
+}
 
 /** "2025-01-31 14:05 UTC": the server renders in UTC, the same for every viewer. */
 export function formatDateTime(value: Date): string {

@@ -1,7 +1,7 @@
 "use client";
 // The signing keys page's rotation buttons: all keys, or one algorithm's.
 import { ActionButton } from "@/components/ui/ActionButton";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import type { KeyRotationInput } from "@/lib/forms/keyRotation";
 
 const CHOICES: readonly { alg: KeyRotationInput["alg"]; label: string; variant: "primary" | "secondary" }[] = [

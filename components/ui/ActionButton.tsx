@@ -3,7 +3,7 @@
 // fixed input, optionally after a confirmation, then refreshes the page's data.
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 import { Button, type ButtonVariant } from "./Button";
 
 export function ActionButton<I, T>({

@@ -6,7 +6,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useState } from "react";
 import { useForm, type DefaultValues, type FieldValues, type Path } from "react-hook-form";
 import type { z } from "zod";
-import type { ActionResult } from "@/lib/auth/guards";
+import type { ActionResult } from "@/lib/forms/actionResult";
 
 export function useActionForm<S extends z.ZodType<FieldValues, FieldValues>, T>({
   schema,

@@ -2,9 +2,8 @@
 // (/account's password form). The attempt goes through the same sign-in
 // throttle as /login (lib/auth/throttle.ts): a stolen session cannot be used
 // to guess the password any faster than the sign-in form allows.
-import type { SqlExecutor } from "../db/client";
-import { readPasswordHash } from "../db/account";
 import { verifyPassword } from "./passwords";
+import type { SignInStore } from "./ports";
 import type { SignInThrottle } from "./throttle";
 
 export type CurrentPasswordCheck =
@@ -13,7 +12,7 @@ export type CurrentPasswordCheck =
   | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
 export async function checkCurrentPassword(
-  sql: SqlExecutor,
+  store: Pick<SignInStore, "readPasswordHash">,
   throttle: SignInThrottle,
   user: { userId: string; username: string },
   password: string,
@@ -21,7 +20,7 @@ export async function checkCurrentPassword(
 ): Promise<CurrentPasswordCheck> {
   const attempt = await throttle.begin({ userId: user.userId, identifier: user.username }, clientAddress);
   if (attempt.refused) return { ok: false, reason: "throttled", retryAfterSeconds: attempt.retryAfterSeconds };
-  const passwordHash = await readPasswordHash(sql, user.userId);
+  const passwordHash = await store.readPasswordHash(user.userId);
   if (passwordHash === null) return { ok: false, reason: "no_password" };
   if (!(await verifyPassword(passwordHash, password))) return { ok: false, reason: "bad_password" };
   await attempt.succeeded();

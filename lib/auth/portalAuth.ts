@@ -1,28 +1,22 @@
 // End-user sessions of the portal with @auth/core (without next-auth).
 //
-// Sign-in: the Credentials provider checks the password (argon2id), under the
-// sign-in throttle (lib/auth/throttle.ts), and creates a row in "sessions". The session cookie
-// is Auth.js's encrypted JWT (JWE) and carries only that row's id (`sid`).
+// Sign-in (signInWithPassword, the /login action's only way in) checks the
+// password (argon2id) under the sign-in throttle (lib/auth/throttle.ts) and
+// creates a row in "sessions". The session cookie is Auth.js's encrypted JWT
+// (JWE, @auth/core/jwt's encode) and carries only that row's id (`sid`): the
+// cookie Auth.js's own credentials callback would set, written directly, so
+// no request is faked and no cookie decoded just after it was made.
 // Every read of the cookie — the jwt callback behind /api/auth/session, and
 // readSession for the authorization endpoint and the pages — checks the row:
 // it exists, was not ended, has not expired, and its user is still enabled.
 // Sign-out ends the row, so a copied cookie stops working at once.
-import { Auth, raw, skipCSRFCheck, type AuthConfig } from "@auth/core";
-import { CredentialsSignin } from "@auth/core/errors";
-import { decode } from "@auth/core/jwt";
-import Credentials from "@auth/core/providers/credentials";
-import type { SqlExecutor } from "../db/client";
-import {
-  createSessionRow,
-  endSessionRow,
-  findActiveSession,
-  findUserBySignInIdentifier,
-  recordSignInEvent,
-  type ActiveSessionRow,
-} from "../db/sessions";
+import { Auth, type AuthConfig } from "@auth/core";
+import { decode, encode } from "@auth/core/jwt";
 import type { EndUserSession } from "../oauth/ports";
+import { checkCurrentPassword, type CurrentPasswordCheck } from "./currentPassword";
 import { hashPassword, verifyPassword } from "./passwords";
-import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./clientAddress";
+import { normalizeClientAddress } from "./clientAddress";
+import type { ActivePortalSession, SignInStore } from "./ports";
 import { MAX_IDENTIFIER_LENGTH, MAX_PASSWORD_LENGTH } from "./signInForm";
 import type { SignInThrottle } from "./throttle";
 
@@ -70,14 +64,6 @@ export type PasswordSignInResult =
   /** Refused; `retryAfterSeconds` when the throttle refused it before the password was checked. */
   | { ok: false; retryAfterSeconds?: number };
 
-/** authorize's refusal by the throttle: a CredentialsSignin (quiet, passed through by Auth's raw mode) with the wait. */
-class SignInThrottled extends CredentialsSignin {
-  code = "throttled";
-  constructor(readonly retryAfterSeconds: number) {
-    super("sign-in throttled");
-  }
-}
-
 export interface PortalAuth {
   /** Reads and validates the portal session of a Web request (its Cookie header): a SessionReader. */
   readSession: (request: Request) => Promise<PortalSession | null>;
@@ -87,6 +73,8 @@ export interface PortalAuth {
   endSession(sessionId: string): Promise<void>;
   /** Checks a password under the throttle; on success, the new session and the cookies to set. */
   signInWithPassword(input: PasswordSignIn): Promise<PasswordSignInResult>;
+  /** Re-checks a signed-in user's password before a sensitive change, under the same throttle. */
+  checkCurrentPassword(user: { userId: string; username: string }, password: string, clientAddress: string | null): Promise<CurrentPasswordCheck>;
   /** @auth/core's own endpoints under /api/auth (session, csrf, signout). */
   handle(request: Request): Promise<Response>;
   /** Name of the session cookie (`__Secure-` prefixed on https). */
@@ -97,7 +85,8 @@ export interface PortalAuth {
 }
 
 export interface PortalAuthOptions {
-  sql: SqlExecutor;
+  /** Users, session rows and sign-in audit events (lib/db/signInStore.ts). */
+  store: SignInStore;
   issuer: string;
   /** Secret for the session JWE (an array allows rotation: the first one encrypts). */
   secret: string | string[];
@@ -108,16 +97,12 @@ export interface PortalAuthOptions {
   log?: Pick<Console, "error" | "warn">;
 }
 
-interface AuthorizedUser {
-  id: string;
-  name: string;
-  email: string | null;
-  sid: string;
-}
+/** authorize's answer: the new session row, or a refusal (with the wait when the throttle refused). */
+type SignInDecision = { ok: true; sessionId: string } | { ok: false; retryAfterSeconds?: number };
 
 const sessionCookieBaseName = "authjs.session-token";
 
-function toPortalSession(row: ActiveSessionRow): PortalSession {
+function toPortalSession(row: ActivePortalSession): PortalSession {
   return {
     sessionId: row.sessionId,
     userId: row.userId,
@@ -165,7 +150,7 @@ function sessionTokenFrom(cookies: Readonly<Record<string, string>>, name: strin
 }
 
 export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
-  const { sql, issuer } = options;
+  const { store, issuer } = options;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? console;
   const useSecureCookies = issuer.startsWith("https:");
@@ -183,31 +168,31 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
   };
 
   const audit = (kind: "signin.succeeded" | "signin.failed" | "signout", userId: string | null, ip: string | null, reason?: string) =>
-    recordSignInEvent(sql, { kind, userId, ip, reason, at: now() }).catch((error: unknown) =>
+    store.recordSignInEvent({ kind, userId, ip, reason, at: now() }).catch((error: unknown) =>
       log.error(`[gatehouse] could not record ${kind}: ${error instanceof Error ? error.message : String(error)}`),
     );
 
   async function validate(sessionId: unknown): Promise<PortalSession | null> {
     if (typeof sessionId !== "string") return null;
-    const row = await findActiveSession(sql, sessionId, now());
+    const row = await store.findActiveSession(sessionId, now());
     return row ? toPortalSession(row) : null;
   }
 
-  /** The whole sign-in decision; null means refused (one answer for every reason). */
-  async function authorize(credentials: Partial<Record<string, unknown>>, request: Request): Promise<AuthorizedUser | null> {
-    const identifier = typeof credentials.username === "string" ? credentials.username.trim() : "";
-    const password = typeof credentials.password === "string" ? credentials.password : "";
-    const ip = normalizeClientAddress(request.headers.get(CLIENT_ADDRESS_HEADER));
-    const userAgent = request.headers.get("user-agent")?.slice(0, 512) ?? null;
+  /** The whole sign-in decision: one refusal for every reason but the throttle's, which says how long to wait. */
+  async function authorize(input: PasswordSignIn): Promise<SignInDecision> {
+    const identifier = input.identifier.trim();
+    const { password } = input;
+    const ip = normalizeClientAddress(input.clientAddress);
+    const userAgent = input.userAgent ? input.userAgent.slice(0, 512) : null;
     if (!identifier || !password || identifier.length > MAX_IDENTIFIER_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-      return null;
+      return { ok: false };
     }
-    const user = await findUserBySignInIdentifier(sql, identifier);
+    const user = await store.findUserBySignInIdentifier(identifier);
     // One set of counters per account whichever name it was reached by; unknown names count by themselves.
     const attempt = await throttle.begin({ userId: user?.id ?? null, identifier }, ip);
     if (attempt.refused) {
       await audit("signin.failed", user?.id ?? null, ip, "throttled");
-      throw new SignInThrottled(attempt.retryAfterSeconds);
+      return { ok: false, retryAfterSeconds: attempt.retryAfterSeconds };
     }
     const usable = user !== null && user.enabled && user.passwordHash !== null;
     let passwordOk = false;
@@ -217,11 +202,11 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     if (!passwordOk || !user) {
       const reason = !user ? "unknown_user" : !user.enabled ? "disabled" : !user.passwordHash ? "no_password" : "bad_password";
       await audit("signin.failed", user?.id ?? null, ip, reason);
-      return null;
+      return { ok: false };
     }
     await attempt.succeeded();
     const authTime = now();
-    const sid = await createSessionRow(sql, {
+    const sid = await store.createSession({
       userId: user.id,
       authTime,
       amr: ["pwd"],
@@ -230,7 +215,7 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
       expiresAt: new Date(authTime.getTime() + SESSION_LIFETIME_SECONDS * 1000),
     });
     await audit("signin.succeeded", user.id, ip);
-    return { id: user.id, name: user.username, email: user.email, sid };
+    return { ok: true, sessionId: sid };
   }
 
   // Sessions validated by the jwt callback, for the session callback of the same request.
@@ -243,19 +228,11 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     useSecureCookies,
     session: { strategy: "jwt", maxAge: SESSION_LIFETIME_SECONDS },
     pages: { signIn: SIGN_IN_PATH, signOut: SIGN_OUT_PATH, error: SIGN_IN_PATH },
-    providers: [
-      Credentials({
-        credentials: { username: { label: "Username or email" }, password: { label: "Password", type: "password" } },
-        authorize: (credentials, request) => authorize(credentials, request),
-      }),
-    ],
+    // None: Auth.js serves only session, csrf and signout here; signing in is signInWithPassword.
+    providers: [],
     callbacks: {
       // The token carries only the session row id; every use re-checks the row.
-      async jwt({ token, user, trigger }) {
-        if (trigger === "signIn") {
-          const sid = (user as Partial<AuthorizedUser> | undefined)?.sid;
-          return typeof sid === "string" ? { sid } : null;
-        }
+      async jwt({ token }) {
         const session = await validate(token.sid);
         if (!session) return null;
         const next = { sid: session.sessionId };
@@ -273,15 +250,13 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
         const sid = "token" in message ? message.token?.sid : undefined;
         if (typeof sid === "string") {
           const session = await validate(sid);
-          await endSessionRow(sql, sid, now());
+          await store.endSession(sid, now());
           if (session) await audit("signout", session.userId, null);
         }
       },
     },
     logger: {
-      // A refused sign-in is an expected outcome (audited as signin.failed): no stack trace.
       error(error: Error) {
-        if (error instanceof CredentialsSignin || error.name === "CredentialsSignin") return;
         if (error.name === "JWTSessionError") {
           log.warn(`[auth] unreadable session cookie ignored (${(error.cause as Error | undefined)?.message ?? error.message})`);
           return;
@@ -307,41 +282,34 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     return validate(payload?.sid);
   }
 
+  // Auth.js's own session cookie attributes (its defaults for useSecureCookies; the config sets no others).
   const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: useSecureCookies };
+
+  /**
+   * The session cookie naming `sessionId`, as Auth.js's JWT strategy writes it: the JWE of
+   * { sid } (plus iat, exp, jti) under the first secret, salted with the cookie name, and
+   * expiring with it. Both expiries follow the real clock, as encode's `exp` does. The
+   * value is a few hundred bytes, far below the size at which Auth.js would chunk it.
+   */
+  async function sessionCookie(sessionId: string): Promise<SessionCookie> {
+    const value = await encode({ token: { sid: sessionId }, secret: secrets, salt: sessionCookieName, maxAge: SESSION_LIFETIME_SECONDS });
+    return { name: sessionCookieName, value, options: { ...cookieOptions, expires: new Date(Date.now() + SESSION_LIFETIME_SECONDS * 1000) } };
+  }
 
   return {
     readSession: (request) => readSessionFromCookies(parseCookieHeader(request.headers.get("cookie"))),
     readSessionFromCookies,
-    endSession: (sessionId) => endSessionRow(sql, sessionId, now()),
+    endSession: (sessionId) => store.endSession(sessionId, now()),
 
     async signInWithPassword(input) {
-      const headers = new Headers({ "content-type": "application/x-www-form-urlencoded" });
-      if (input.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, input.clientAddress);
-      if (input.userAgent) headers.set("user-agent", input.userAgent);
-      const request = new Request(`${issuer}${AUTH_BASE_PATH}/callback/credentials`, {
-        method: "POST",
-        headers,
-        body: new URLSearchParams({ username: input.identifier, password: input.password }),
-      });
-      let result;
-      try {
-        // `raw`: the cookies come back to the caller (a server action), which
-        // sets them; `skipCSRFCheck`: Next.js's own origin check guards server actions.
-        result = await Auth(request, { ...config, raw, skipCSRFCheck });
-      } catch (error) {
-        if (error instanceof SignInThrottled) return { ok: false, retryAfterSeconds: error.retryAfterSeconds };
-        if (error instanceof CredentialsSignin) return { ok: false };
-        throw error;
-      }
-      const cookies = (result.cookies ?? []).filter(
-        (cookie) => cookie.name === sessionCookieName || cookie.name.startsWith(`${sessionCookieName}.`),
-      ) as SessionCookie[];
-      const token = sessionTokenFrom(Object.fromEntries(cookies.map((c) => [c.name, c.value])), sessionCookieName);
-      const payload = token ? await decode({ token, secret: secrets, salt: sessionCookieName }) : null;
-      const session = await validate(payload?.sid);
-      if (!session) throw new Error("Sign-in succeeded but produced no valid session cookie.");
-      return { ok: true, session, cookies };
+      const decision = await authorize(input);
+      if (!decision.ok) return decision;
+      const session = await validate(decision.sessionId);
+      if (!session) throw new Error("Sign-in succeeded but its session row is not valid.");
+      return { ok: true, session, cookies: [await sessionCookie(decision.sessionId)] };
     },
+
+    checkCurrentPassword: (user, password, clientAddress) => checkCurrentPassword(store, throttle, user, password, clientAddress),
 
     async handle(request) {
       const action = new URL(request.url).pathname.slice(AUTH_BASE_PATH.length + 1).split("/")[0];

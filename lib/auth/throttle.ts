@@ -19,6 +19,7 @@
 // A success clears its pair, takes itself back from the other counters and
 // records its address as known.
 import { createHash } from "node:crypto";
+import type { ThrottleStore } from "./ports";
 
 export interface BackoffRule {
   /** Failures within the window that need no wait. */
@@ -41,35 +42,6 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
   account: { freeFailures: 10, firstDelaySeconds: 2, maxDelaySeconds: 15 * 60, windowSeconds: 24 * 60 * 60 },
   address: { freeFailures: 100, firstDelaySeconds: 1, maxDelaySeconds: 5 * 60, windowSeconds: 60 * 60 },
 };
-
-/** What the throttle needs from storage (lib/db/signInThrottleStore.ts implements it). */
-export interface ThrottleStore {
-  /** Counts one attempt on `key` (a window of `windowSeconds` starts with the first); returns the count, this one included. */
-  count(key: string, windowSeconds: number): Promise<number>;
-  /** Takes one counted attempt back. */
-  uncount(key: string, windowSeconds: number): Promise<void>;
-  /** Starts a wait of `seconds` on `key` unless one is running: null when this call started it, else the milliseconds left. */
-  claimTurn(key: string, seconds: number): Promise<number | null>;
-  /** Ends the wait on `key` (one this attempt started). */
-  releaseTurn(key: string): Promise<void>;
-  /** Forgets the counter and the wait of `key`. */
-  clear(key: string): Promise<void>;
-  /** Whether `userId` has signed in successfully from `address` (recently enough to count). */
-  isKnownAddress(userId: string, address: string): Promise<boolean>;
-  /** Records (or refreshes) `address` as one `userId` signs in from; keeps a bounded number per user. */
-  rememberAddress(userId: string, address: string): Promise<void>;
-  /** The live counters of `account` (an account part, see accountPart), for administrators. */
-  inspectAccount(account: string): Promise<AccountThrottleCounters>;
-  /** Forgets every counter and wait of `account`; returns how many were live. */
-  clearAccount(account: string): Promise<number>;
-}
-
-export interface AccountThrottleCounters {
-  /** Failures counted from addresses the account had not signed in from, until when, and their wait. */
-  account: { failures: number; countedUntil: Date | null; waitUntil: Date | null } | null;
-  /** One entry per address with live failures (known addresses included). */
-  pairs: { failures: number; waitUntil: Date | null }[];
-}
 
 /** What the dashboard shows about an account's sign-in throttle. */
 export interface AccountThrottleState {

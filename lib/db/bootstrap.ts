@@ -8,16 +8,15 @@ import { ensureSigningKeys } from "../oauth/signingKeys";
 import type { Database } from "./client";
 import { applyMigrations, loadMigrations, withStartupLock, type MigrationResult } from "./migrate";
 import { createSigningKeyStore } from "./repositories";
-import { checkDemoDataPolicy, findDemoData, isDatabaseEmpty, seedDemoData, type DemoSeedResult } from "./seed";
+import { checkDemoDataPolicy, findDemoData, isDatabaseEmpty, seedDemoData, type DemoSeedOptions, type DemoSeedResult } from "./seed";
 import { issueSetupToken } from "./setupTokens";
 import { STANDARD_SCOPES } from "./standardScopes";
 
 export interface BootstrapOptions {
   projectRoot: string;
   encryption: KeyEncryption;
-  /** Seed demo data when the database holds no clients and no users. */
-  seedDemoIfEmpty: boolean;
-  adminPassword?: string;
+  /** Seed demo data, with these options, when the database holds no clients and no users; null: never. */
+  seedDemoIfEmpty: DemoSeedOptions | null;
   /**
    * The server's start: refuse demo data outside a loopback issuer unless
    * GATEHOUSE_DEMO=1 (DemoDataRefusedError), and report what is present.
@@ -57,7 +56,7 @@ export async function bootstrapDatabase(db: Database, options: BootstrapOptions)
       const createdKeys = await ensureSigningKeys(createSigningKeyStore(db.prisma), options.encryption);
       let demoSeed: DemoSeedResult | null = null;
       if (options.seedDemoIfEmpty && (await isDatabaseEmpty(db))) {
-        demoSeed = await seedDemoData(db, { adminPassword: options.adminPassword });
+        demoSeed = await seedDemoData(db, options.seedDemoIfEmpty);
       }
       let demoPresent: string[] = [];
       if (options.demoPolicy) {

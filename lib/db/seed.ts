@@ -6,7 +6,6 @@
 // never automatically against DATABASE_URL. See
 // docs/decisions/0008-demo-data-and-first-admin.md.
 import { isIPv4, isIPv6 } from "node:net";
-import { hashPassword } from "../auth/passwords";
 import { Permissions, Requirements } from "../oauth/permissions";
 import { hashClientSecret, randomTokenValue } from "../oauth/secrets";
 import type { Database } from "./client";
@@ -95,13 +94,23 @@ export async function isDatabaseEmpty(db: Database): Promise<boolean> {
 
 const userScopes = ["profile", "email", "offline_access", DEMO.apiScope.name];
 
+export interface DemoSeedOptions {
+  /**
+   * How user passwords are stored (the portal's argon2id, lib/auth/passwords.ts). The caller
+   * passes it: the password policy is the sign-in layer's, which lib/db does not import.
+   */
+  hashPassword: (password: string) => Promise<string>;
+  /** The administrator's password; generated (and reported once) when absent. */
+  adminPassword?: string;
+}
+
 /** Idempotent: creates whatever part of the demo data is missing, in one transaction. */
-export async function seedDemoData(db: Database, options: { adminPassword?: string } = {}): Promise<DemoSeedResult> {
+export async function seedDemoData(db: Database, options: DemoSeedOptions): Promise<DemoSeedResult> {
   const { prisma } = db;
   const generatedAdminPassword = options.adminPassword ?? randomTokenValue(15);
   const [aliceHash, adminHash] = await Promise.all([
-    hashPassword(DEMO.alice.password),
-    hashPassword(generatedAdminPassword),
+    options.hashPassword(DEMO.alice.password),
+    options.hashPassword(generatedAdminPassword),
   ]);
   const created: string[] = [];
   let adminCreated = false;

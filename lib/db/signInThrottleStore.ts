@@ -1,4 +1,6 @@
-// The sign-in throttle's storage (the ThrottleStore port of lib/auth/throttle.ts):
+// The sign-in throttle's storage (the ThrottleStore port of lib/auth/ports.ts,
+// implemented structurally: lib/db does not import lib/auth; lib/gatehouse.ts
+// hands this store to the throttle, and the compiler checks the fit there):
 // counters and waits in rate-limiter-flexible's RateLimiterPostgres on the
 // sign_in_limits table (created by a migration, never by the library), and the
 // known sign-in addresses in known_sign_in_addresses (lib/db/sessions.ts).
@@ -11,7 +13,6 @@
 // See docs/decisions/0009-sign-in-throttling.md.
 import { createHmac } from "node:crypto";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
-import type { AccountThrottleCounters, ThrottleStore } from "../auth/throttle";
 import type { SqlExecutor } from "./client";
 import { clearSignInLimits, deleteEmptySignInLimit, findKnownSignInAddress, readSignInLimits, rememberKnownSignInAddress, SIGN_IN_LIMITS_TABLE } from "./sessions";
 
@@ -41,7 +42,15 @@ export interface SignInThrottleStoreOptions {
   purgeExpired?: boolean;
 }
 
-export function createSignInThrottleStore(sql: SqlExecutor, options: SignInThrottleStoreOptions): ThrottleStore {
+/** The live counters of one account, as the dashboard's view of the throttle reads them. */
+export interface AccountLimitCounters {
+  /** Failures from addresses the account had not signed in from, until when they count, and their wait. */
+  account: { failures: number; countedUntil: Date | null; waitUntil: Date | null } | null;
+  /** One entry per address with live failures. */
+  pairs: { failures: number; waitUntil: Date | null }[];
+}
+
+export function createSignInThrottleStore(sql: SqlExecutor, options: SignInThrottleStoreOptions) {
   const common = {
     storeClient: limiterClient(sql),
     storeType: "pool",
@@ -56,29 +65,29 @@ export function createSignInThrottleStore(sql: SqlExecutor, options: SignInThrot
   const hashAddress = (address: string) => createHmac("sha256", options.addressKey).update(address).digest("base64url");
 
   return {
-    async count(key, windowSeconds) {
+    async count(key: string, windowSeconds: number): Promise<number> {
       return (await failures.penalty(key, 1, { customDuration: windowSeconds })).consumedPoints;
     },
-    async uncount(key, windowSeconds) {
+    async uncount(key: string, windowSeconds: number): Promise<void> {
       const left = await failures.reward(key, 1, { customDuration: windowSeconds });
       // A refused attempt under a fresh name leaves no row behind (no storage for nothing).
       if (left.consumedPoints <= 0) await deleteEmptySignInLimit(sql, `${FAILURES}:${key}`);
     },
-    async claimTurn(key, seconds) {
+    async claimTurn(key: string, seconds: number): Promise<number | null> {
       // The first penalty after a wait has run out resets the row to 1 with a new expiry: that caller has the turn.
       const turn = await turns.penalty(key, 1, { customDuration: seconds });
       return turn.consumedPoints === 1 ? null : Math.max(turn.msBeforeNext, 1);
     },
-    async releaseTurn(key) {
+    async releaseTurn(key: string): Promise<void> {
       await turns.delete(key);
     },
-    async clear(key) {
+    async clear(key: string): Promise<void> {
       await Promise.all([failures.delete(key), turns.delete(key)]);
     },
-    isKnownAddress: (userId, address) =>
+    isKnownAddress: (userId: string, address: string): Promise<boolean> =>
       findKnownSignInAddress(sql, userId, hashAddress(address), new Date(Date.now() - KNOWN_ADDRESS_DAYS * 86_400_000)),
-    rememberAddress: (userId, address) => rememberKnownSignInAddress(sql, userId, hashAddress(address), new Date(), KNOWN_ADDRESSES_PER_USER),
-    async inspectAccount(account): Promise<AccountThrottleCounters> {
+    rememberAddress: (userId: string, address: string): Promise<void> => rememberKnownSignInAddress(sql, userId, hashAddress(address), new Date(), KNOWN_ADDRESSES_PER_USER),
+    async inspectAccount(account: string): Promise<AccountLimitCounters> {
       const rows = await readSignInLimits(sql, [`${FAILURES}:account:${account}`, `${TURNS}:account:${account}`], [`${FAILURES}:pair:${account}:`, `${TURNS}:pair:${account}:`], Date.now());
       const byKey = new Map(rows.map((row) => [row.key, row]));
       const waitOf = (key: string) => {
@@ -100,7 +109,7 @@ export function createSignInThrottleStore(sql: SqlExecutor, options: SignInThrot
           .map((row) => ({ failures: row.points, waitUntil: waitOf(`${TURNS}:pair:${account}:${row.key.slice(pairPrefix.length)}`) })),
       };
     },
-    clearAccount: (account) =>
+    clearAccount: (account: string): Promise<number> =>
       clearSignInLimits(sql, [`${FAILURES}:account:${account}`, `${TURNS}:account:${account}`], [`${FAILURES}:pair:${account}:`, `${TURNS}:pair:${account}:`], Date.now()),
   };
 }

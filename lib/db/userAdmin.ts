@@ -12,8 +12,8 @@ import { consumeSetupTokens } from "./setupTokens";
 
 /**
  * The portal's administrator role. Same value as ADMIN_ROLE in
- * lib/auth/guards.ts, which lib/db cannot import (it pulls in Next.js);
- * tests/unit/userAdmin.test.ts keeps the two equal.
+ * lib/auth/roles.ts, which lib/db does not import (the layers meet only in
+ * lib/gatehouse.ts); tests/unit/userAdmin.test.ts keeps the two equal.
  */
 export const ADMIN_ROLE = "admin";
 

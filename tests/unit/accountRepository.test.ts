@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkCurrentPassword } from "@/lib/auth/currentPassword";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
 import { SignInThrottle, type ThrottlePolicy } from "@/lib/auth/throttle";
+import { createSignInStore } from "@/lib/db/signInStore";
 import { createSignInThrottleStore } from "@/lib/db/signInThrottleStore";
 import {
   changeAccountPassword,
@@ -158,7 +159,7 @@ describe("checkCurrentPassword", () => {
 
   it("accepts the right password and clears the failures counted from this address", async () => {
     const user = await addUser({ password: "right-password" });
-    const check = (password: string) => checkCurrentPassword(sql, throttle(), { userId: user.id, username: user.username }, password, "192.0.2.7");
+    const check = (password: string) => checkCurrentPassword(createSignInStore(sql), throttle(), { userId: user.id, username: user.username }, password, "192.0.2.7");
     expect(await check("wrong")).toEqual({ ok: false, reason: "bad_password" });
     expect(await check("right-password")).toEqual({ ok: true });
     const rows = await sql.query(`SELECT 1 FROM "sign_in_limits" WHERE "key" LIKE $1 AND "points" > 0`, [`signin-fail:pair:u.${user.id}:%`]);
@@ -167,14 +168,14 @@ describe("checkCurrentPassword", () => {
 
   it("counts wrong passwords against the sign-in throttle: past the free ones, even the right one waits", async () => {
     const user = await addUser({ password: "right-password" });
-    const check = (password: string) => checkCurrentPassword(sql, throttle(), { userId: user.id, username: user.username }, password, null);
+    const check = (password: string) => checkCurrentPassword(createSignInStore(sql), throttle(), { userId: user.id, username: user.username }, password, null);
     for (let i = 0; i < 3; i++) expect(await check(`wrong-${i}`)).toEqual({ ok: false, reason: "bad_password" });
     expect(await check("right-password")).toMatchObject({ ok: false, reason: "throttled", retryAfterSeconds: 60 });
   });
 
   it("refuses when the account has no password", async () => {
     const user = await addUser({ password: null });
-    expect(await checkCurrentPassword(sql, throttle(), { userId: user.id, username: user.username }, "anything", null)).toEqual({ ok: false, reason: "no_password" });
+    expect(await checkCurrentPassword(createSignInStore(sql), throttle(), { userId: user.id, username: user.username }, "anything", null)).toEqual({ ok: false, reason: "no_password" });
   });
 });
 

@@ -1,14 +1,17 @@
-// Portal sessions end to end without a server: @auth/core's Credentials
-// provider, the session row, the cookie and readSession, on an in-memory
-// PGlite with the project's migrations.
+// Portal sessions end to end without a server: the password sign-in, the
+// session row, the cookie (compared with the one @auth/core's own Credentials
+// callback writes) and readSession, on an in-memory PGlite with the project's migrations.
 import { randomUUID } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
-import { encode } from "@auth/core/jwt";
+import { Auth, raw, skipCSRFCheck } from "@auth/core";
+import { decode, encode } from "@auth/core/jwt";
+import Credentials from "@auth/core/providers/credentials";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { hashPassword } from "@/lib/auth/passwords";
 import { createPortalAuth, parseCookieHeader, SESSION_LIFETIME_SECONDS, type PortalAuth, type SessionCookie } from "@/lib/auth/portalAuth";
 import type { SqlExecutor } from "@/lib/db/client";
 import { SignInThrottle } from "@/lib/auth/throttle";
+import { createSignInStore } from "@/lib/db/signInStore";
 import { createSignInThrottleStore } from "@/lib/db/signInThrottleStore";
 import { openMemoryPglite } from "../helpers/memoryDatabase";
 
@@ -70,7 +73,7 @@ afterAll(async () => {
 beforeEach(async () => {
   clock = new Date();
   log = { error: vi.fn<LogFn>(), warn: vi.fn<LogFn>() };
-  auth = createPortalAuth({ sql, issuer: ISSUER, secret: SECRET, now: () => clock, log, throttle });
+  auth = createPortalAuth({ store: createSignInStore(sql), issuer: ISSUER, secret: SECRET, now: () => clock, log, throttle });
   await pg.exec(`DELETE FROM "sign_in_limits"; DELETE FROM "known_sign_in_addresses"; UPDATE "users" SET "enabled" = ("username" <> 'carol')`);
 });
 
@@ -144,8 +147,40 @@ describe("signInWithPassword", () => {
     expect(log.error).not.toHaveBeenCalled();
   });
 
+  it("writes the session cookie exactly as @auth/core's Credentials callback would: same name, attributes, lifetime and claims", async () => {
+    const { cookies, session } = await signedInCookies();
+    const [ours] = cookies;
+    const payload = await decode({ token: ours!.value, secret: SECRET, salt: "authjs.session-token" });
+    expect(payload).toMatchObject({ sid: session.sessionId });
+    // Auth.js itself, driven through its credentials callback with a provider that names the same row.
+    const reference = await Auth(
+      new Request(`${ISSUER}/api/auth/callback/credentials`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ username: "alice" }),
+      }),
+      {
+        ...auth.config,
+        providers: [Credentials({ authorize: () => ({ id: session.userId }) })],
+        callbacks: { ...auth.config.callbacks, jwt: () => ({ sid: session.sessionId }) },
+        raw,
+        skipCSRFCheck,
+      },
+    );
+    const theirs = reference.cookies?.find((cookie) => cookie.name === "authjs.session-token");
+    const theirPayload = await decode({ token: theirs!.value, secret: SECRET, salt: "authjs.session-token" });
+    expect(Object.keys(payload!).sort()).toEqual(Object.keys(theirPayload!).sort());
+    expect(payload!.sid).toBe(theirPayload!.sid);
+    expect(payload!.exp! - payload!.iat!).toBe(theirPayload!.exp! - theirPayload!.iat!);
+    expect(payload!.exp! - payload!.iat!).toBe(SESSION_LIFETIME_SECONDS);
+    const { expires: ourExpiry, ...ourAttributes } = ours!.options;
+    const { expires: theirExpiry, ...theirAttributes } = theirs!.options;
+    expect(ourAttributes).toEqual(theirAttributes);
+    expect(Math.abs(ourExpiry!.getTime() - theirExpiry!.getTime())).toBeLessThan(5_000);
+  });
+
   it("uses __Secure- cookies on an https issuer", async () => {
-    const secure = createPortalAuth({ sql, issuer: "https://id.example.test", secret: SECRET, log, throttle });
+    const secure = createPortalAuth({ store: createSignInStore(sql), issuer: "https://id.example.test", secret: SECRET, log, throttle });
     const result = await secure.signInWithPassword({ identifier: "alice", password: "alice-password", clientAddress: null, userAgent: null });
     expect(result.ok && result.cookies[0]).toMatchObject({ name: "__Secure-authjs.session-token", options: { secure: true, httpOnly: true } });
     expect(secure.sessionCookieName).toBe("__Secure-authjs.session-token");

@@ -2,14 +2,8 @@
 // with an injected clock: fast, and exact about every wait. The same store
 // contract on PGlite and PostgreSQL is tests/unit/signInThrottleStore.test.ts.
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  accountPart,
-  delayFor,
-  SignInThrottle,
-  type AccountThrottleCounters,
-  type ThrottlePolicy,
-  type ThrottleStore,
-} from "@/lib/auth/throttle";
+import type { AccountThrottleCounters, ThrottleStore } from "@/lib/auth/ports";
+import { accountPart, delayFor, SignInThrottle, type ThrottlePolicy } from "@/lib/auth/throttle";
 
 let clock: number;
 const T0 = Date.parse("2026-12-07T10:00:00.000Z");

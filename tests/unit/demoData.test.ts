@@ -2,6 +2,7 @@
 // with GATEHOUSE_DEMO=1; a non-loopback start with demo data present is refused,
 // naming what is there. And the first administrator's password rules.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "@/lib/auth/passwords";
 import type { Database } from "@/lib/db/client";
 import { checkDemoDataPolicy, demoDataAllowed, DemoDataRefusedError, findDemoData, isLoopbackIssuer, seedDemoData } from "@/lib/db/seed";
 import { adminAccountSchema, setupFormSchema } from "@/lib/forms/setupForm";
@@ -84,7 +85,7 @@ describe("findDemoData", () => {
 
   it("names the demo clients and user with public credentials, not the seeded administrator", async () => {
     expect(await findDemoData(db)).toEqual([]);
-    await seedDemoData(db, { adminPassword: "an-admin-password-for-tests" });
+    await seedDemoData(db, { hashPassword, adminPassword: "an-admin-password-for-tests" });
     expect(await findDemoData(db)).toEqual(["client postman", "client spa", "user alice"]);
     await db.sql.query(`DELETE FROM "applications" WHERE "client_id" = 'postman'`);
     expect(await findDemoData(db)).toEqual(["client spa", "user alice"]);

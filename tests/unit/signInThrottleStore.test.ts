@@ -5,7 +5,8 @@
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignInThrottle, type ThrottlePolicy, type ThrottleStore } from "@/lib/auth/throttle";
+import type { ThrottleStore } from "@/lib/auth/ports";
+import { SignInThrottle, type ThrottlePolicy } from "@/lib/auth/throttle";
 import { openDatabase, type Database, type SqlExecutor } from "@/lib/db/client";
 import { applyMigrations, loadMigrations } from "@/lib/db/migrate";
 import { createSignInThrottleStore, KNOWN_ADDRESSES_PER_USER } from "@/lib/db/signInThrottleStore";

@@ -167,8 +167,8 @@ describe("setAdminRole", () => {
     expect(await setAdminRole(db, { userId: alice, actorId: admin, admin: false })).toEqual({ status: "changed", username: "alice" });
   });
 
-  it("uses the same role name as the guards", async () => {
-    const { ADMIN_ROLE: guardRole } = await import("@/lib/auth/guards");
+  it("uses the same role name as lib/auth/roles.ts", async () => {
+    const { ADMIN_ROLE: guardRole } = await import("@/lib/auth/roles");
     expect(ADMIN_ROLE).toBe(guardRole);
   });
 });

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Alert } from "@/components/ui/Alert";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findAuditEvents, findUserIdByUsername, type AuditEventFilter, type AuditEventPage } from "@/lib/db/auditQueries";
 import { AUDIT_PAGE_SIZE, auditFilterQuery, looksLikeUserId, parseAuditFilter, type AuditFilterField } from "@/lib/forms/auditFilter";
 import { getGatehouse } from "@/lib/gatehouse";
@@ -64,6 +65,7 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Pro
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Audit log"
       description="Sign-ins, consents, tokens and dashboard changes. All times are UTC (ISO 8601); the From and To filters are read as UTC too, whatever your browser's time zone."

@@ -4,7 +4,8 @@
 // Secrets are generated here, returned once to the browser that asked, and
 // stored only as SHA-256 hashes (lib/oauth/secrets.ts); they never reach the
 // audit log.
-import { actionError, actionOk, adminAction } from "@/lib/auth/guards";
+import { actionError, actionOk } from "@/lib/forms/actionResult";
+import { adminAction } from "@/lib/next/guards";
 import {
   deleteClient as deleteClientRow,
   insertClient,

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Alert } from "@/components/ui/Alert";
 import { Button, buttonClass } from "@/components/ui/Button";
 import { inputClass } from "@/components/ui/Field";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { listClients } from "@/lib/db/clientAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 
@@ -31,6 +32,7 @@ export default async function ClientsPage({ searchParams }: { searchParams: Sear
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Clients"
       description="Applications that may sign users in or call APIs through Gatehouse."

@@ -2,7 +2,8 @@
 // Revocation from the dashboard's grants pages (one user's or one client's).
 // The page's owner travels with each id and is matched in SQL, so a stale or
 // edited page can only act on what that page listed.
-import { actionError, actionOk, adminAction } from "@/lib/auth/guards";
+import { actionError, actionOk } from "@/lib/forms/actionResult";
+import { adminAction } from "@/lib/next/guards";
 import { revokeAuthorization, revokeLiveToken, type GrantOwnerFilter } from "@/lib/db/grants";
 import { revokeAuthorizationInput, revokeTokenInput, type GrantOwner } from "@/lib/forms/grantActions";
 

@@ -1,7 +1,8 @@
 "use server";
 // The signing keys page's one action. adminAction re-checks the session, the
 // admin role and the input on every call.
-import { actionOk, adminAction } from "@/lib/auth/guards";
+import { actionOk } from "@/lib/forms/actionResult";
+import { adminAction } from "@/lib/next/guards";
 import { keyRotationInput } from "@/lib/forms/keyRotation";
 
 export const rotateSigningKeysAction = adminAction(keyRotationInput, async ({ alg }, { audit, gatehouse }) => {

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { DateTime } from "@/components/grants/format";
 import { RotateKeysButtons } from "@/components/keys/RotateKeysButtons";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { listSigningKeys, type SigningKeySummary } from "@/lib/db/keyRotation";
 import { getGatehouse } from "@/lib/gatehouse";
 import { isPublishedKey } from "@/lib/oauth/signingKeys";
@@ -38,6 +39,7 @@ export default async function SigningKeysPage() {
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Signing keys"
       description={

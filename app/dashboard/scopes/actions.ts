@@ -1,7 +1,8 @@
 "use server";
 // Server actions of the dashboard's scope pages. adminAction checks the
 // session, the admin role and the input (the form's own zod schema) on every call.
-import { actionError, actionOk, adminAction } from "@/lib/auth/guards";
+import { actionError, actionOk } from "@/lib/forms/actionResult";
+import { adminAction } from "@/lib/next/guards";
 import { createScope, deleteScope, updateScope, type AdminScope, type ScopeWrite } from "@/lib/db/scopeAdmin";
 import { createScopeSchema, resourcesFromText, scopeIdSchema, updateScopeSchema } from "@/lib/forms/scopeForm";
 

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Alert } from "@/components/ui/Alert";
 import { buttonClass } from "@/components/ui/Button";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { listScopesForAdmin } from "@/lib/db/scopeAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../flash";
@@ -22,6 +23,7 @@ export default async function ScopesPage({ searchParams }: { searchParams: Promi
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Scopes"
       description="What clients may ask users for. The display name and description are what users read on the consent screen."

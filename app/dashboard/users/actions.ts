@@ -3,7 +3,8 @@
 // session, the admin role and the input (the form's own zod schema) on every
 // call; the rules that protect administrators live in lib/db/userAdmin.ts,
 // where they run under the same row locks as the change.
-import { actionError, actionOk, adminAction } from "@/lib/auth/guards";
+import { actionError, actionOk } from "@/lib/forms/actionResult";
+import { adminAction } from "@/lib/next/guards";
 import { hashPassword } from "@/lib/auth/passwords";
 import {
   createUser,

@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { Button, buttonClass } from "@/components/ui/Button";
 import { inputClass } from "@/components/ui/Field";
 import { Pagination, pageNumber } from "@/components/ui/Pagination";
 import { Cell, Table } from "@/components/ui/Table";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, searchUsers } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 
@@ -24,6 +25,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title="Users"
       description="People who sign in to Gatehouse."

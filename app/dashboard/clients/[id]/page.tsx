@@ -2,13 +2,14 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { ClientForm } from "@/components/clients/ClientForm";
 import { DeleteClientButton } from "@/components/clients/DeleteClientButton";
 import { RotateSecretButton } from "@/components/clients/RotateSecretButton";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { buttonClass } from "@/components/ui/Button";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findClientByApplicationId } from "@/lib/db/clientAdmin";
 import { clientFormValuesFromClient } from "@/lib/forms/clientForm";
 import { getGatehouse } from "@/lib/gatehouse";
@@ -45,6 +46,7 @@ export default async function ClientPage({ params, searchParams }: { params: Par
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title={client.displayName}
       description={

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { signOut } from "@/app/logout/actions";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findScopeForAdmin } from "@/lib/db/scopeAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { ScopeForm } from "../ScopeForm";
@@ -20,6 +21,7 @@ export default async function EditScopePage({ params }: { params: Promise<{ id: 
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title={`Scope ${scope.name}`}
       description={

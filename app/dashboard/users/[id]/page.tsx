@@ -3,10 +3,11 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
 import { SignInThrottleStatus } from "@/components/users/SignInThrottleStatus";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, findUserForAdmin } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../../flash";
@@ -46,6 +47,7 @@ export default async function UserPage({
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title={`User ${user.username}`}
       description={

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AppShell } from "@/components/AppShell";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { signOut } from "@/app/logout/actions";
+import { requireAdminPage } from "@/lib/next/guards";
 import { CreateUserForm } from "../UserForms";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +10,7 @@ export const metadata: Metadata = { title: "New user" };
 export default async function NewUserPage() {
   const session = await requireAdminPage("/dashboard/users/new");
   return (
-    <AppShell user={session} admin title="New user" description="The user can sign in as soon as the account exists.">
+    <AppShell user={session} signOut={signOut} admin title="New user" description="The user can sign in as soon as the account exists.">
       <CreateUserForm />
     </AppShell>
   );

@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AppShell } from "@/components/AppShell";
+import { signOut } from "@/app/logout/actions";
 import { userGrantsPath } from "@/components/grants/GrantTables";
-import { requireAdminPage } from "@/lib/auth/guards";
+import { requireAdminPage } from "@/lib/next/guards";
 import { findGrantUser } from "@/lib/db/grants";
 import { getGatehouse } from "@/lib/gatehouse";
 import { GrantsPageContent } from "../../../grants/GrantsPageContent";
@@ -25,6 +26,7 @@ export default async function UserGrantsPage({
   return (
     <AppShell
       user={session}
+      signOut={signOut}
       admin
       title={`Grants of ${user.username}`}
       description={

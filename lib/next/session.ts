@@ -2,8 +2,8 @@
 // Protocol code uses PortalAuth.readSession on a plain Web Request instead.
 import { cookies, headers } from "next/headers";
 import { getGatehouse } from "../gatehouse";
-import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "./clientAddress";
-import type { PortalSession } from "./portalAuth";
+import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "../auth/clientAddress";
+import type { PortalSession } from "../auth/portalAuth";
 
 async function cookieRecord(): Promise<Record<string, string>> {
   const store = await cookies();

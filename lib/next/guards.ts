@@ -4,16 +4,12 @@
 // (tests/unit/architecture.test.ts keeps it that way.)
 import { forbidden, redirect } from "next/navigation";
 import { z } from "zod";
+import { isAdmin } from "../auth/roles";
+import type { PortalSession } from "../auth/portalAuth";
+import { actionError, type ActionResult } from "../forms/actionResult";
 import { getGatehouse, type Gatehouse } from "../gatehouse";
 import type { AuditEventInput } from "../oauth/ports";
-import { currentPortalSession, requestClientAddress } from "./next";
-import type { PortalSession } from "./portalAuth";
-
-export const ADMIN_ROLE = "admin";
-
-export function isAdmin(session: Pick<PortalSession, "roles"> | null): boolean {
-  return session !== null && session.roles.includes(ADMIN_ROLE);
-}
+import { currentPortalSession, requestClientAddress } from "./session";
 
 function loginPath(returnTo: string): string {
   return `/login?returnTo=${encodeURIComponent(returnTo)}`;
@@ -31,26 +27,6 @@ export async function requireAdminPage(returnTo: string): Promise<PortalSession>
   const session = await requireSignedInPage(returnTo);
   if (!isAdmin(session)) forbidden();
   return session;
-}
-
-/** What every server action answers: data, or why not (never a thrown error or a stack trace). */
-export type ActionResult<T = null> =
-  | { ok: true; data: T }
-  | {
-      ok: false;
-      /** HTTP-like: 400 invalid input, 401 signed out, 403 not allowed, 404 gone, 409 conflict, 500 failed. */
-      status: 400 | 401 | 403 | 404 | 409 | 500;
-      message: string;
-      /** Per-field messages, keyed like the form's fields (zod's flattened errors). */
-      fieldErrors?: Record<string, string[]>;
-    };
-
-export function actionOk<T>(data: T): ActionResult<T> {
-  return { ok: true, data };
-}
-
-export function actionError(status: 400 | 401 | 403 | 404 | 409 | 500, message: string, fieldErrors?: Record<string, string[]>) {
-  return { ok: false as const, status, message, ...(fieldErrors ? { fieldErrors } : {}) };
 }
 
 export interface ActionContext {
