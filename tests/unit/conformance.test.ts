@@ -79,7 +79,7 @@ describe("reading row ids out of test titles", () => {
       it.each([["AZ-04: suffix", 1], ["AZ-05: slash", 2]])("%s gives the error page (BCP-02)", () => {});
       const cases = [{ name: "TK-08 no grant_type", reason: "invalid_request" }];
       it.each(cases)("$name → $reason", () => {});
-      describe.runIf(process.env.X === "AZ-06")("plain title", () => {});
+      describe.runIf(sampleFlag === "AZ-06")("plain title", () => {});
     `);
     expect(found).toEqual([
       "AZ-04: suffix gives the error page (BCP-02)",
