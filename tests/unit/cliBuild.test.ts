@@ -25,6 +25,7 @@ beforeAll(() => {
     fs.copyFileSync(path.join(root, "scripts", script), path.join(scratch, "scripts", script));
   }
   fs.writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ type: "module" }));
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the scratch cli.ts's own source, a template literal in it
   fs.writeFileSync(path.join(scratch, "cli.ts"), 'const args: string[] = process.argv.slice(2);\nconsole.log(`tiny cli: ${args.join(" ")}`);\n');
   fs.symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"), "dir");
 });

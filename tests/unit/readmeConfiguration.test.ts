@@ -127,6 +127,7 @@ describe("the scan", () => {
       "F",
       "GATEHOUSE_G",
     ]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script's ${...}, not a template
     expect(read('if [ -z "${PG_URL:-}" ]; then echo $HOME; fi', ".ci/run")).toEqual(["HOME", "PG_URL"]);
   });
 
