@@ -119,6 +119,12 @@ function redirectTo(location: string): Response {
   return new Response(null, { status: 303, headers: { Location: location, ...pageSecurityHeaders } });
 }
 
+/** The user a consent, a consent decision or a code is for: decideAuthorization asks for these only with one signed in. */
+function signedInUser(signedIn: SignedIn | null): SignedIn {
+  if (!signedIn) throw new Error("No user is signed in for a decision that needs one.");
+  return signedIn;
+}
+
 /** The target of a refusal inside a kept request: where that request's answers go. */
 function targetOf(request: ValidatedAuthorizationRequest): Pick<RedirectTarget, "redirectUri" | "state"> {
   return { redirectUri: request.redirectUri, state: request.state };
@@ -195,12 +201,14 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         // Back to the login page with the interaction the browser brought (sealed, or the row's id), or a new seal.
         return redirectTo(pageUrl("login", interaction ? (interaction.sealed ?? interaction.id) : sealRequest(client, request), request.loginHint));
       case "consent":
-        return redirectTo(pageUrl("consent", await keepForConsent(client, request, signedIn!.session.userId, interaction), null));
+        return redirectTo(pageUrl("consent", await keepForConsent(client, request, signedInUser(signedIn).session.userId, interaction), null));
       case "error":
-        if (decision.endsInteraction && interaction && !(await endInteraction(interaction, signedIn!.session.userId))) return expiredInteractionPage();
+        if (decision.endsInteraction && interaction && !(await endInteraction(interaction, signedInUser(signedIn).session.userId))) {
+          return expiredInteractionPage();
+        }
         return errorRedirect(targetOf(request), decision.error);
       case "issue": {
-        const { session, user } = signedIn!;
+        const { session, user } = signedInUser(signedIn);
         if (interaction && !(await endInteraction(interaction, session.userId))) return expiredInteractionPage();
         const authorization = await authorizationFor(decision.authorization, client, session.userId, decision.scopes, ip);
         return issueCode(client, request, session, user, authorization, decision.scopes, resolvedScopes);
