@@ -70,19 +70,25 @@ export function checkParameterSize(name: string, value: string): OAuthError | nu
  * sent once maps to its value, a repeated one to all of its values.
  */
 export class FormParameters {
-  private constructor(private readonly values: ReadonlyMap<string, string | string[]>) {}
+  private constructor(
+    private readonly values: ReadonlyMap<string, string | string[]>,
+    /** Whether any name was sent more than once. */
+    private readonly anyRepeated: boolean,
+  ) {}
 
   /** Every parameter, repeats kept for the caller to judge. */
   static collect(params: URLSearchParams): FormParameters {
     const values = new Map<string, string | string[]>();
+    let anyRepeated = false;
     for (const [name, value] of params) {
       if (value === "") continue; // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
       const previous = values.get(name);
       if (previous === undefined) values.set(name, value);
       else if (typeof previous === "string") values.set(name, [previous, value]);
       else previous.push(value);
+      anyRepeated ||= previous !== undefined;
     }
-    return new FormParameters(values);
+    return new FormParameters(values, anyRepeated);
   }
 
   /** The parameters, refused when one is repeated (RFC 6749 §3.1, §3.2). */
@@ -92,9 +98,8 @@ export class FormParameters {
 
   /** RFC 6749 §3.1, §3.2: no parameter may be included more than once. */
   rejectRepeated(): this {
-    const repeated = this.repeatedNames();
-    if (repeated.length > 0) {
-      throw new OAuthError("invalid_request", `Each parameter may appear only once; repeated: ${repeated.join(", ")}.`);
+    if (this.anyRepeated) {
+      throw new OAuthError("invalid_request", `Each parameter may appear only once; repeated: ${this.repeatedNames().join(", ")}.`);
     }
     return this;
   }
@@ -102,7 +107,7 @@ export class FormParameters {
   /** Names sent more than once, in order of first appearance. */
   repeatedNames(): string[] {
     const names: string[] = [];
-    for (const [name, value] of this.values) if (typeof value !== "string") names.push(name);
+    if (this.anyRepeated) for (const [name, value] of this.values) if (typeof value !== "string") names.push(name);
     return names;
   }
 
