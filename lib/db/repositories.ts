@@ -16,7 +16,8 @@ import type {
   UserStore,
   ClientRecord,
   ClientStore,
-  NewAccessTokenRecord,
+  GrantStore,
+  IssuedTokenRecord,
   ScopeRecord,
   ScopeStore,
   SigningKeyStore,
@@ -118,26 +119,82 @@ export function createScopeStore(db: Database): ScopeStore {
   };
 }
 
+/** The columns of one issued token row, in the order insertIssuedTokensSql binds them. */
+const ISSUED_TOKEN_COLUMNS = [
+  ["id", "uuid"],
+  ["kind", "text"],
+  ["jti", "text"],
+  ["value_hash", "text"],
+  ["subject", "text"],
+  ["application_id", "uuid"],
+  ["authorization_id", "uuid"],
+  ["grant_id", "uuid"],
+  ["scopes", "text[]"],
+  ["audiences", "text[]"],
+  ["payload", "jsonb"],
+  ["created_at", "timestamptz"],
+  ["expires_at", "timestamptz"],
+] as const;
+
+const issuedTokensSqlByRowCount = new Map<number, string>();
+
+/**
+ * One INSERT for the rows of a token response. Each row is written revoked when
+ * its grant root already is (a replay revoked the grant before this response's
+ * rows existed): the check and the write are one statement.
+ */
+function insertIssuedTokensSql(rowCount: number): string {
+  const cached = issuedTokensSqlByRowCount.get(rowCount);
+  if (cached) return cached;
+  const width = ISSUED_TOKEN_COLUMNS.length;
+  const values = Array.from({ length: rowCount }, (_, row) =>
+    `(${ISSUED_TOKEN_COLUMNS.map(([, type], column) => `$${row * width + column + 1}::${type}`).join(", ")})`,
+  ).join(", ");
+  const names = ISSUED_TOKEN_COLUMNS.map(([name]) => `"${name}"`);
+  const sql = `INSERT INTO "tokens" (${names.join(", ")}, "status")
+     SELECT ${names.map((name) => `r.${name}`).join(", ")},
+            CASE WHEN EXISTS (SELECT 1 FROM "tokens" g WHERE g."id" = r."grant_id" AND g."status" = 'revoked') THEN 'revoked' ELSE 'valid' END
+       FROM (VALUES ${values}) AS r (${names.join(", ")})`;
+  issuedTokensSqlByRowCount.set(rowCount, sql);
+  return sql;
+}
+
+function issuedTokenParameters(token: IssuedTokenRecord): unknown[] {
+  const refresh = token.kind === "refresh_token" ? token : null;
+  return [
+    randomUUID(),
+    token.kind,
+    token.kind === "access_token" ? token.jti : null,
+    refresh?.valueHash ?? null,
+    token.subject,
+    token.applicationId,
+    token.authorizationId ?? null,
+    token.grantId ?? null,
+    token.scopes,
+    token.audiences,
+    refresh ? JSON.stringify(refresh.payload) : null,
+    token.createdAt,
+    token.expiresAt,
+  ];
+}
+
 export function createTokenStore(db: Database): TokenStore {
   return {
-    async recordAccessToken(token: NewAccessTokenRecord) {
-      await db.sql.query(
-        `INSERT INTO "tokens" ("id", "kind", "jti", "subject", "application_id", "authorization_id", "grant_id",
-           "scopes", "audiences", "status", "created_at", "expires_at")
-         VALUES ($1::uuid, 'access_token', $2, $3, $4::uuid, $5::uuid, $6::uuid, $7::text[], $8::text[], 'valid', $9, $10)`,
-        [
-          randomUUID(),
-          token.jti,
-          token.subject,
-          token.applicationId,
-          token.authorizationId ?? null,
-          token.grantId ?? null,
-          token.scopes,
-          token.audiences,
-          token.createdAt,
-          token.expiresAt,
-        ],
+    async recordIssuedTokens(tokens) {
+      await db.sql.query(insertIssuedTokensSql(tokens.length), tokens.flatMap(issuedTokenParameters));
+    },
+  };
+}
+
+/** Every row of a grant carries the root's id as grant_id, the root (the code) included. */
+export function createGrantStore(db: Database): GrantStore {
+  return {
+    async revokeGrant(grantId) {
+      const rows = await db.sql.query<{ id: string }>(
+        `UPDATE "tokens" SET "status" = 'revoked' WHERE "grant_id" = $1::uuid AND "status" <> 'revoked' RETURNING "id"`,
+        [grantId],
       );
+      return rows.length;
     },
   };
 }
@@ -411,17 +468,6 @@ export function createAuthorizationCodeStore(db: Database): AuthorizationCodeSto
       if (row.status !== "valid") return { status: "replayed", code: toStoredCode(row) };
       return { status: "expired" };
     },
-    async isGrantRevoked(grantId) {
-      const rows = await db.sql.query<{ status: string }>(`SELECT "status" FROM "tokens" WHERE "id" = $1::uuid`, [grantId]);
-      return rows[0]?.status === "revoked";
-    },
-    async revokeGrant(grantId) {
-      const rows = await db.sql.query<{ id: string }>(
-        `UPDATE "tokens" SET "status" = 'revoked' WHERE "grant_id" = $1::uuid AND "status" <> 'revoked' RETURNING "id"`,
-        [grantId],
-      );
-      return rows.length;
-    },
   };
 }
 
@@ -440,29 +486,7 @@ function toStoredRefreshToken(row: RefreshTokenRow): StoredRefreshToken {
 
 export function createRefreshTokenStore(db: Database): RefreshTokenStore {
   const columns = `"id", "grant_id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload"`;
-  // One definition of "revoke a grant" (the code replay defence uses the same statement).
-  const grants = createAuthorizationCodeStore(db);
   return {
-    async recordRefreshToken(token) {
-      await db.sql.query(
-        `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
-           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
-         VALUES ($1::uuid, 'refresh_token', $2, $3, $4::uuid, $5::uuid, $6::uuid, $7::text[], $8::text[], 'valid', $9::jsonb, $10, $11)`,
-        [
-          randomUUID(),
-          token.valueHash,
-          token.subject,
-          token.applicationId,
-          token.authorizationId,
-          token.grantId,
-          token.scopes,
-          token.audiences,
-          JSON.stringify(token.payload),
-          token.createdAt,
-          token.expiresAt,
-        ],
-      );
-    },
     async rotateRefreshToken(valueHash, applicationId, requestedScopes, now): Promise<RefreshTokenRotation> {
       // One statement: of concurrent rotations exactly one sees its row updated.
       const rotated = await db.sql.query<RefreshTokenRow>(
@@ -497,7 +521,5 @@ export function createRefreshTokenStore(db: Database): RefreshTokenStore {
       );
       return rows[0]?.ok === true;
     },
-    revokeGrant: (grantId) => grants.revokeGrant(grantId),
-    isGrantRevoked: (grantId) => grants.isGrantRevoked(grantId),
   };
 }

@@ -3,7 +3,7 @@
 // the other hot-path stores in repositories.ts; one statement per question.
 import type { StoredTokenState, StoredTokenStatus, TokenRevocationStore, TokenStateStore } from "../oauth/ports";
 import type { Database } from "./client";
-import { createAuthorizationCodeStore } from "./repositories";
+import { createGrantStore } from "./repositories";
 
 interface TokenStateRow {
   id: string;
@@ -75,7 +75,7 @@ export function createTokenStateStore(db: Database): TokenStateStore {
 
 export function createTokenRevocationStore(db: Database): TokenRevocationStore {
   // One definition of "revoke a grant" (the replay defence uses the same statement).
-  const grants = createAuthorizationCodeStore(db);
+  const grants = createGrantStore(db);
   return {
     async revokeToken(id) {
       const rows = await db.sql.query<{ id: string }>(

@@ -1,9 +1,10 @@
 // RFC 9068 JWT access tokens: signed, typed at+jwt, and recorded by jti so
-// that they can later be revoked and introspected.
+// that they can later be revoked and introspected (the row is written with the
+// rest of its token response: lib/oauth/tokenResponse.ts).
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import type { OAuthServerConfig } from "./config";
-import type { ClientRecord, TokenStore } from "./ports";
+import type { ClientRecord, NewAccessTokenRecord, SigningAlgorithm } from "./ports";
 import type { KeyRing } from "./signingKeys";
 
 export interface AccessTokenRequest {
@@ -16,60 +17,45 @@ export interface AccessTokenRequest {
   grantId?: string | null;
   /** Extra claims destined for the access token (e.g. from the principal). */
   claims?: Record<string, unknown>;
-  /** Issued-at in epoch milliseconds (defaults to now). */
-  now?: number;
+  /** Issued-at in epoch milliseconds. */
+  now: number;
 }
 
-export interface IssuedAccessToken {
-  accessToken: string;
-  jti: string;
-  expiresIn: number;
-  expiresAt: Date;
-}
-
-export interface AccessTokenIssuerDeps {
-  config: OAuthServerConfig;
-  keys: KeyRing;
-  tokens: TokenStore;
+/** An access token ready to sign, and the row that records it. */
+export interface PreparedAccessToken {
+  alg: SigningAlgorithm;
+  payload: Record<string, unknown>;
+  record: NewAccessTokenRecord;
+  /** Seconds (the token response's expires_in). */
+  lifetime: number;
 }
 
 const RESERVED_CLAIMS = new Set(["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope"]);
 
-export async function issueAccessToken(deps: AccessTokenIssuerDeps, request: AccessTokenRequest): Promise<IssuedAccessToken> {
-  const { config } = deps;
+/** The token's claims (RFC 9068 §2.2) and its row; nothing is signed or written yet. */
+export function prepareAccessToken(config: OAuthServerConfig, request: AccessTokenRequest): PreparedAccessToken {
   const lifetime = request.client.accessTokenLifetime ?? config.accessTokenLifetime;
-  const nowMs = request.now ?? Date.now();
-  const iat = Math.floor(nowMs / 1000);
+  const iat = Math.floor(request.now / 1000);
   const exp = iat + lifetime;
   const jti = randomUUID();
   const audiences = request.audiences.length > 0 ? request.audiences : [config.defaultAudience];
-  const alg = request.client.accessTokenSigningAlg ?? config.accessTokenSigningAlg;
 
-  const extra: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(request.claims ?? {})) if (!RESERVED_CLAIMS.has(name)) extra[name] = value;
-  const payload: Record<string, unknown> = {
-    ...extra,
-    client_id: request.client.clientId,
-    ...(request.scopes.length > 0 ? { scope: request.scopes.join(" ") } : {}),
-  };
+  const payload: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(request.claims ?? {})) if (!RESERVED_CLAIMS.has(name)) payload[name] = value;
+  payload.client_id = request.client.clientId;
+  if (request.scopes.length > 0) payload.scope = request.scopes.join(" ");
+  payload.iss = config.issuer;
+  payload.sub = request.subject;
+  payload.aud = audiences.length === 1 ? audiences[0]! : audiences;
+  payload.iat = iat;
+  payload.exp = exp;
+  payload.jti = jti;
 
-  const sign = async () => {
-    const key = await deps.keys.signingKey(alg);
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg, kid: key.kid, typ: "at+jwt" })
-      .setIssuer(config.issuer)
-      .setSubject(request.subject)
-      .setAudience(audiences.length === 1 ? audiences[0]! : audiences)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .setJti(jti)
-      .sign(key.privateKey);
-  };
-  const expiresAt = new Date(exp * 1000);
-  // Signing (thread pool) and the insert (database) overlap.
-  const [accessToken] = await Promise.all([
-    sign(),
-    deps.tokens.recordAccessToken({
+  return {
+    alg: request.client.accessTokenSigningAlg ?? config.accessTokenSigningAlg,
+    payload,
+    lifetime,
+    record: {
       jti,
       subject: request.subject,
       applicationId: request.client.id,
@@ -78,8 +64,12 @@ export async function issueAccessToken(deps: AccessTokenIssuerDeps, request: Acc
       scopes: request.scopes,
       audiences,
       createdAt: new Date(iat * 1000),
-      expiresAt,
-    }),
-  ]);
-  return { accessToken, jti, expiresIn: lifetime, expiresAt };
+      expiresAt: new Date(exp * 1000),
+    },
+  };
+}
+
+export async function signAccessToken(keys: KeyRing, token: PreparedAccessToken): Promise<string> {
+  const key = await keys.signingKey(token.alg);
+  return new SignJWT(token.payload).setProtectedHeader({ alg: token.alg, kid: key.kid, typ: "at+jwt" }).sign(key.privateKey);
 }

@@ -10,6 +10,8 @@
 import { endpointUrl, ENDPOINT_PATHS, type OAuthServerConfig } from "./config";
 import { formActionSourceFor } from "./formAction";
 import { PROTOCOL_PAGE_STYLE_ELEMENT, errorPageResponse, escapeHtml, pageSecurityHeaders } from "./errorPage";
+import { OAuthError } from "./errors";
+import { FormParameters, isFormBody, readParameters } from "./http";
 import { verifyIdTokenHint, type IdTokenHintClaims } from "./idTokenHint";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, EndUserSession, SessionReader } from "./ports";
@@ -30,7 +32,6 @@ export interface LogoutEndpointDeps {
 /** The hidden field the confirmation form posts; its presence makes a POST a confirmation. */
 export const LOGOUT_CONFIRM_FIELD = "gatehouse_logout_confirm";
 const CARRIED = ["id_token_hint", "post_logout_redirect_uri", "client_id", "state"] as const;
-const MAX_BODY = 64 * 1024;
 
 class LogoutRefused extends Error {
   constructor(
@@ -47,27 +48,20 @@ function refuse(title: string, message: string, status = 400, headers: Record<st
   throw new LogoutRefused(title, message, status, headers);
 }
 
-type Parameters = Map<string, string>;
-
-async function readParameters(request: Request): Promise<Parameters> {
-  let source: URLSearchParams;
-  if (request.method === "POST") {
-    const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (mediaType !== "application/x-www-form-urlencoded") {
-      refuse("Sign-out request not accepted", "A sign-out request sent by POST must be application/x-www-form-urlencoded.", 415);
-    }
-    const text = await request.text();
-    if (text.length > MAX_BODY) refuse("Sign-out request not accepted", "The request body is too large.", 413);
-    source = new URLSearchParams(text);
-  } else {
-    source = new URL(request.url).searchParams;
+/** The parameters by the rules every endpoint shares (lib/oauth/http.ts), refused on this endpoint's pages. */
+async function readLogoutParameters(request: Request): Promise<FormParameters> {
+  if (request.method === "POST" && !isFormBody(request)) {
+    refuse("Sign-out request not accepted", "A sign-out request sent by POST must be application/x-www-form-urlencoded.", 415);
   }
-  const params: Parameters = new Map();
-  for (const [name, value] of source) {
-    if (value === "") continue; // an empty parameter counts as omitted
-    if (params.has(name)) refuse("Sign-out request not accepted", `The '${name}' parameter appears more than once.`);
-    params.set(name, value);
+  let params: FormParameters;
+  try {
+    params = await readParameters(request);
+  } catch (error) {
+    if (error instanceof OAuthError) refuse("Sign-out request not accepted", error.description, error.status);
+    throw error;
   }
+  const repeated = params.repeatedNames();
+  if (repeated.length > 0) refuse("Sign-out request not accepted", `The '${repeated[0]}' parameter appears more than once.`);
   return params;
 }
 
@@ -127,7 +121,7 @@ export function createLogoutEndpoint(deps: LogoutEndpointDeps): (request: Reques
   const issuerOrigin = new URL(config.issuer).origin;
   const action = endpointUrl(config, ENDPOINT_PATHS.logout);
 
-  async function validate(params: Parameters): Promise<ValidatedLogout> {
+  async function validate(params: FormParameters): Promise<ValidatedLogout> {
     const carried = CARRIED.filter((name) => params.has(name)).map((name): [string, string] => [name, params.get(name)!]);
     const hintValue = params.get("id_token_hint") ?? null;
     const clientId = params.get("client_id") ?? null;
@@ -212,7 +206,7 @@ ${hidden}
       if (request.method !== "GET" && request.method !== "POST") {
         refuse("Method not allowed", "This endpoint accepts GET and POST only.", 405, { Allow: "GET, POST" });
       }
-      const params = await readParameters(request);
+      const params = await readLogoutParameters(request);
       const confirmed = request.method === "POST" && params.has(LOGOUT_CONFIRM_FIELD);
       if (confirmed && (params.get(LOGOUT_CONFIRM_FIELD) !== "yes" || !isSameOrigin(request))) {
         refuse("Sign-out not confirmed", "The sign-out confirmation did not come from this site.", 403);

@@ -61,8 +61,33 @@ export interface NewAccessTokenRecord {
   expiresAt: Date;
 }
 
+/** A refresh token's row as written (only the SHA-256 of its value is kept). */
+export type NewRefreshTokenRecord = Omit<StoredRefreshToken, "id"> & { valueHash: string; createdAt: Date };
+
+/** One row of what a token response hands out. */
+export type IssuedTokenRecord =
+  | ({ kind: "access_token" } & NewAccessTokenRecord)
+  | ({ kind: "refresh_token" } & NewRefreshTokenRecord);
+
 export interface TokenStore {
-  recordAccessToken(token: NewAccessTokenRecord): Promise<void>;
+  /**
+   * Records the rows of one token response in one atomic statement. A row whose
+   * grant root is already revoked when it is written (a replay of the code or of
+   * the refresh token got there first and revoked the grant) is written revoked,
+   * so that the replay's revocation covers it too; a revocation running at the
+   * same instant is covered by the readers, which check the root as well
+   * (StoredTokenState.grantRevoked, RefreshTokenStore.rotateRefreshToken).
+   */
+  recordIssuedTokens(tokens: readonly IssuedTokenRecord[]): Promise<void>;
+}
+
+/**
+ * A grant: the authorization code that started it and every token issued from
+ * it, which carry the code's id as their grant id (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+ */
+export interface GrantStore {
+  /** Revokes every token of the grant, its root included, in one statement; returns how many rows it revoked. */
+  revokeGrant(grantId: string): Promise<number>;
 }
 
 export interface StoredSigningKey {
@@ -236,10 +261,6 @@ export interface AuthorizationCodeStore {
    * unexpired and issued to `applicationId`; otherwise says why not.
    */
   redeemAuthorizationCode(valueHash: string, applicationId: string, now: Date): Promise<CodeRedemption>;
-  /** Revokes every token of a grant (and the code itself); returns how many were revoked. */
-  revokeGrant(grantId: string): Promise<number>;
-  /** Whether the grant's root (the code) has been revoked, e.g. by a replay. */
-  isGrantRevoked(grantId: string): Promise<boolean>;
 }
 
 // ---- Presented tokens: bearer validation, introspection, revocation -----------
@@ -280,11 +301,9 @@ export interface TokenStateStore {
   findTokenByValueHash(valueHash: string): Promise<StoredTokenState | null>;
 }
 
-export interface TokenRevocationStore {
+export interface TokenRevocationStore extends GrantStore {
   /** Marks one token revoked; false when it already was (or does not exist). */
   revokeToken(id: string): Promise<boolean>;
-  /** Revokes every token of a grant, its root included; returns how many were revoked. */
-  revokeGrant(grantId: string): Promise<number>;
 }
 
 // ---- Refresh tokens (RFC 6749 §6, RFC 9700 §4.14) ------------------------------
@@ -324,8 +343,8 @@ export type RefreshTokenRotation =
   | { status: "scope_exceeded"; token: StoredRefreshToken }
   | { status: "wrong_client" | "expired" | "revoked" | "unknown" };
 
+/** Refresh tokens are written with the response they belong to (TokenStore.recordIssuedTokens). */
 export interface RefreshTokenStore {
-  recordRefreshToken(token: Omit<StoredRefreshToken, "id"> & { valueHash: string; createdAt: Date }): Promise<void>;
   /**
    * Marks the token redeemed in one atomic statement, only if it is valid, unexpired,
    * issued to `applicationId`, covers `requestedScopes` and its grant root is not revoked;
@@ -334,10 +353,6 @@ export interface RefreshTokenStore {
   rotateRefreshToken(valueHash: string, applicationId: string, requestedScopes: string[], now: Date): Promise<RefreshTokenRotation>;
   /** Whether the user is still enabled and (when there is one) the consent still valid. */
   isGrantAuthorized(subject: string, authorizationId: string | null): Promise<boolean>;
-  /** Revokes every token of a grant, its root included; returns how many were revoked. */
-  revokeGrant(grantId: string): Promise<number>;
-  /** Whether the grant's root has been revoked. */
-  isGrantRevoked(grantId: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- audit

@@ -43,7 +43,15 @@ export async function resolveClientScopes(
   scopes: ScopeStore,
 ): Promise<ResolvedScopes> {
   if (requested.length === 0) return { names: [], records: [], audiences: [] };
-  const records = await scopes.findScopesByNames(requested);
+  return checkClientScopes(client, requested, await scopes.findScopesByNames(requested));
+}
+
+/**
+ * resolveClientScopes with the requested scopes' records already read
+ * (`records`, in any order): invalid_scope for a scope that does not exist or
+ * that the client holds no permission for (RFC 6749 §3.3, §4.1.2.1).
+ */
+export function checkClientScopes(client: ClientRecord, requested: string[], records: ScopeRecord[]): ResolvedScopes {
   const byName = new Map(records.map((record) => [record.name, record]));
   const unknown = requested.filter((name) => !byName.has(name));
   if (unknown.length > 0) {

@@ -7,12 +7,13 @@ import { authenticateClient, readPresentedCredentials } from "./clientAuthentica
 import { isThrottleRefusal, type ClientLimitDeps } from "./clientRateLimit";
 import { withClientCors, type CorsDeps, type CorsIdentity } from "./cors";
 import { OAuthError, asOAuthError, logUnexpectedError, oauthErrorResponse, type ErrorLog } from "./errors";
-import { FormParameters, jsonResponse, readFormBody, requireMethod } from "./http";
+import { FormParameters, readFormBody, requireMethod } from "./http";
 import { authorizationCodeGrant, type AuthorizationCodeDeps } from "./grants/authorizationCode";
 import { clientCredentialsGrant, type ClientCredentialsDeps, type GrantContext, type GrantResult } from "./grants/clientCredentials";
 import { refreshTokenGrant, type RefreshTokenDeps } from "./grants/refreshToken";
 import { Permissions, hasPermission } from "./permissions";
 import type { AuditEventInput, ClientRecord, ClientStore } from "./ports";
+import { tokenResponse } from "./tokenResponse";
 
 export interface TokenEndpointDeps
   extends ClientCredentialsDeps, AuthorizationCodeDeps, RefreshTokenDeps, AuditDeps, ClientLimitDeps, CorsDeps {
@@ -28,7 +29,6 @@ export const grantHandlers: Record<string, GrantHandler> = {
   client_credentials: clientCredentialsGrant,
   refresh_token: refreshTokenGrant,
 };
-
 
 export const SUPPORTED_GRANT_TYPES = Object.keys(grantHandlers);
 
@@ -113,7 +113,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps): (request: Request)
     // Awaited: no token leaves without its record. Should the write fail, the client gets a
     // server_error instead of tokens nobody could account for.
     await deps.audit.record(issuedEvent(attempt, result));
-    return jsonResponse(result.body, { noStore: true });
+    return tokenResponse(result.body);
   }
 
   const endpoint = async (request: Request, identity: CorsIdentity): Promise<Response> => {

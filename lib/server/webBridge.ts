@@ -1,9 +1,8 @@
 // Serves a Web handler `(Request) => Promise<Response>` on node:http without
 // the Next.js router (the fast lane for protocol endpoints).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MAX_BODY_BYTES } from "../oauth/http";
 import { debugLog } from "./debugLog";
-
-const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Headers the Next.js config adds to pages; the fast lane sets them itself. */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -14,20 +13,33 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** The client hung up (or was cut by the request timeout) before its body was complete. */
 class ClientLeftMidBody extends Error {}
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
+interface BufferedBody {
+  bytes: Buffer;
+  /** Reading stopped past the limit: the rest is left unread, so the connection must close. */
+  cut: boolean;
+}
+
+/**
+ * Buffers a body up to one byte past the protocol endpoints' limit (lib/oauth/http.ts): enough
+ * for the endpoint's own reader to see that it is too long and answer with its own refusal
+ * (a JSON 413, or the authorization endpoint's page), so the limit and the answer live in one place.
+ */
+function readBody(req: IncomingMessage): Promise<BufferedBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
     req.on("data", (chunk: Buffer) => {
+      if (total > MAX_BODY_BYTES) return; // already cut (a chunk read before the pause)
       total += chunk.length;
       if (total > MAX_BODY_BYTES) {
         req.pause();
-        resolve(null);
+        chunks.push(chunk.subarray(0, chunk.length - (total - MAX_BODY_BYTES - 1)));
+        resolve({ bytes: Buffer.concat(chunks), cut: true });
         return;
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on("end", () => resolve({ bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), cut: false }));
     req.on("error", () => reject(new ClientLeftMidBody()));
     // Such a client may end with "close" alone.
     req.on("close", () => {
@@ -81,22 +93,15 @@ export async function serveWebHandler(
         /* skip a header the Fetch API refuses */
       }
     }
-    let body: Buffer | null = null;
-    if (method !== "GET" && method !== "HEAD") {
-      body = await readBody(req);
-      if (body === null) {
-        res.writeHead(413, { "Content-Type": "application/json", "Cache-Control": "no-store", Connection: "close" });
-        res.end(JSON.stringify({ error: "invalid_request", error_description: "The request body is too large." }));
-        return;
-      }
-    }
+    const body = method !== "GET" && method !== "HEAD" ? await readBody(req) : null;
     const request = new Request(origin + (req.url ?? "/"), {
       method,
       headers,
-      body: body as unknown as BodyInit | null,
+      body: (body?.bytes ?? null) as unknown as BodyInit | null,
     });
     const response = await handler(request);
     const outgoing: Record<string, string | string[]> = { ...SECURITY_HEADERS };
+    if (body?.cut) outgoing.connection = "close";
     response.headers.forEach((value, name) => {
       if (name !== "set-cookie") outgoing[name] = value;
     });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrateDatabase } from "@/lib/db/bootstrap";
 import { openDatabase, type Database } from "@/lib/db/client";
 import { PURGE_LOCK_KEY, purgeExpired, startPurgeSchedule } from "@/lib/db/purge";
-import { createInteractionStore, createRefreshTokenStore } from "@/lib/db/repositories";
+import { createGrantStore, createInteractionStore, createRefreshTokenStore } from "@/lib/db/repositories";
 import type { ValidatedAuthorizationRequest } from "@/lib/oauth/ports";
 import { createTestStore, PROJECT_ROOT, testBackend, type TestStore } from "../helpers/server";
 
@@ -119,8 +119,8 @@ describe("purgeExpired: what goes and what stays", () => {
     const refresh = createRefreshTokenStore(db);
     const reuse = await refresh.rotateRefreshToken(`rotated-${liveCode}`, APP, [], new Date());
     expect(reuse.status).toBe("replayed");
-    expect(await refresh.revokeGrant(liveCode)).toBe(3);
-    expect(await refresh.isGrantRevoked(liveCode)).toBe(true);
+    expect(await createGrantStore(db).revokeGrant(liveCode)).toBe(3);
+    expect((await db.sql.query<{ status: string }>(`SELECT "status" FROM "tokens" WHERE "id" = $1::uuid`, [liveCode]))[0]?.status).toBe("revoked");
     expect((await refresh.rotateRefreshToken(`current-${liveCode}`, APP, [], new Date())).status).toBe("revoked");
   });
 

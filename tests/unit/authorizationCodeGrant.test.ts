@@ -62,7 +62,7 @@ const esApp = () =>
 /** The authorization endpoint and the token endpoint over the same stores and clock. */
 function setup() {
   const fx = createAuthorizeFixture({ extraClients: [esApp()] });
-  const tokens = new InMemoryTokenStore();
+  const tokens = new InMemoryTokenStore({ codes: fx.codes });
   const token = tokenEndpointFor(fx, keys, {
     tokens,
     origins: new RegisteredOriginCache(fx.clients),
@@ -483,15 +483,16 @@ describe("authorization_code grant: refusals", () => {
     const code = await spaCode(s);
     const stored = s.codes.codes.get(hashOpaqueValue(code))!;
     // The concurrent replay lands between the redemption and the token's row being written.
-    const record = s.tokens.recordAccessToken.bind(s.tokens);
-    s.tokens.recordAccessToken = async (token) => {
+    const record = s.tokens.recordIssuedTokens.bind(s.tokens);
+    s.tokens.recordIssuedTokens = async (tokens) => {
       await s.token(spaRedeem(code));
-      await record(token);
+      await record(tokens);
     };
     const revokeGrant = vi.spyOn(s.codes, "revokeGrant");
     await expectTokens(await s.token(spaRedeem(code)));
-    // Once by the replay, once more by the winner after its row exists.
-    expect(revokeGrant.mock.calls).toEqual([[stored.id], [stored.id]]);
+    // The replay revoked the grant; the winner's row, written after that, is written revoked.
+    expect(revokeGrant.mock.calls).toEqual([[stored.id]]);
+    expect(s.tokens.accessTokens.map((row) => [row.grantId, row.status])).toEqual([[stored.id, "revoked"]]);
   });
 
   it("TK-04 a code replayed after 30 s is still invalid_grant", async () => {

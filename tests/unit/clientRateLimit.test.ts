@@ -11,7 +11,7 @@ import { createTokenEndpoint } from "@/lib/oauth/token";
 import { createClientRateLimiter } from "@/lib/server/clientRateLimiter";
 import {
   InMemoryAuditLog,
-  InMemoryAuthorizationCodeStore,
+  codeStores,
   InMemoryClientStore,
   InMemoryScopeStore,
   InMemoryTokenStore,
@@ -153,7 +153,7 @@ describe("the token endpoint within the limits", () => {
       tokens: new InMemoryTokenStore(),
       scopes: new InMemoryScopeStore([makeScope("misc")]),
       clients,
-      codes: new InMemoryAuthorizationCodeStore(),
+      ...codeStores(),
       audit,
       clientAddress: testClientAddress,
       ...limiterDeps,
@@ -181,7 +181,7 @@ describe("the token endpoint within the limits", () => {
       tokens: new InMemoryTokenStore(),
       scopes: new InMemoryScopeStore([makeScope("misc")]),
       clients,
-      codes: new InMemoryAuthorizationCodeStore(),
+      ...codeStores(),
       audit,
       ...limiterDeps,
     });

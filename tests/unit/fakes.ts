@@ -1,6 +1,7 @@
 // In-memory implementations of the ports in lib/oauth/ports.ts, plus small
 // builders shared by the unit tests.
-import { issueAccessToken, type AccessTokenRequest, type IssuedAccessToken } from "@/lib/oauth/accessTokens";
+import type { AccessTokenRequest } from "@/lib/oauth/accessTokens";
+import { issueTokens } from "@/lib/oauth/tokenResponse";
 import { KeyEncryption } from "@/lib/oauth/keyEncryption";
 import { generateSigningKey, KeyRing, SUPPORTED_SIGNING_ALGORITHMS } from "@/lib/oauth/signingKeys";
 import type { StoredTokenState, TokenRevocationStore, TokenStateStore } from "@/lib/oauth/ports";
@@ -12,6 +13,8 @@ import type { ConsentDeps } from "@/lib/oauth/consent";
 import type {
   ClientRecord,
   ClientStore,
+  GrantStore,
+  IssuedTokenRecord,
   NewAccessTokenRecord,
   ScopeRecord,
   ScopeStore,
@@ -129,13 +132,30 @@ export class InMemoryScopeStore implements ScopeStore {
   }
 }
 
+type StoredStatus = "valid" | "redeemed" | "revoked";
+
+/**
+ * What token responses write: access token rows here, refresh token rows into
+ * `grants.refreshTokens`. Like lib/db's one INSERT, a row whose grant root (the
+ * code in `grants.codes`) is already revoked is written revoked.
+ */
 export class InMemoryTokenStore implements TokenStore {
-  readonly accessTokens: NewAccessTokenRecord[] = [];
+  readonly accessTokens: Array<NewAccessTokenRecord & { status: StoredStatus }> = [];
   failWith: Error | null = null;
 
-  async recordAccessToken(token: NewAccessTokenRecord): Promise<void> {
+  constructor(private readonly grants: { codes?: InMemoryAuthorizationCodeStore; refreshTokens?: InMemoryRefreshTokenStore } = {}) {}
+
+  async recordIssuedTokens(tokens: readonly IssuedTokenRecord[]): Promise<void> {
     if (this.failWith) throw this.failWith;
-    this.accessTokens.push(structuredClone(token));
+    for (const token of tokens) {
+      const status: StoredStatus = token.grantId && this.grants.codes?.isRootRevoked(token.grantId) ? "revoked" : "valid";
+      if (token.kind === "access_token") {
+        this.accessTokens.push({ ...structuredClone(token), status });
+      } else {
+        if (!this.grants.refreshTokens) throw new Error("InMemoryTokenStore: no refresh token store to write to");
+        this.grants.refreshTokens.add(token, status);
+      }
+    }
   }
 }
 
@@ -216,7 +236,8 @@ export function basicHeader(clientId: string, secret: string): string {
 
 // ---- authorization code flow -------------------------------------------------
 
-export class InMemoryAuthorizationCodeStore implements AuthorizationCodeStore {
+/** Codes in memory; as a GrantStore, revoking a grant revokes its root (the code), which stops everything issued from it. */
+export class InMemoryAuthorizationCodeStore implements AuthorizationCodeStore, GrantStore {
   readonly codes = new Map<string, StoredAuthorizationCode & { valueHash: string; status: "valid" | "redeemed" | "revoked" }>();
   /** grant ids revoked, in order. */
   readonly revokedGrants: string[] = [];
@@ -237,8 +258,13 @@ export class InMemoryAuthorizationCodeStore implements AuthorizationCodeStore {
     return { status: "redeemed", code };
   }
 
-  async isGrantRevoked(grantId: string) {
+  /** Whether the grant's root (the code) has been revoked, e.g. by a replay. */
+  isRootRevoked(grantId: string): boolean {
     return [...this.codes.values()].some((code) => code.id === grantId && code.status === "revoked");
+  }
+
+  async isGrantRevoked(grantId: string) {
+    return this.isRootRevoked(grantId);
   }
 
   async revokeGrant(grantId: string) {
@@ -247,6 +273,12 @@ export class InMemoryAuthorizationCodeStore implements AuthorizationCodeStore {
     for (const code of this.codes.values()) if (code.id === grantId && code.status !== "revoked") (code.status = "revoked"), count++;
     return count;
   }
+}
+
+/** A code store that is also the token endpoint's grant store (grants without refresh tokens). */
+export function codeStores(): { codes: InMemoryAuthorizationCodeStore; grants: InMemoryAuthorizationCodeStore } {
+  const codes = new InMemoryAuthorizationCodeStore();
+  return { codes, grants: codes };
 }
 
 export class InMemoryUserStore implements UserStore {
@@ -519,14 +551,20 @@ export type AuthorizeFixture = ReturnType<typeof createAuthorizeFixture>;
  * The token endpoint over an authorize fixture's stores and clock, so codes it
  * issues can be redeemed; `overrides` adds or replaces deps (token stores, refresh tokens…).
  */
-export function tokenEndpointFor(fx: AuthorizeFixture, keys: KeyRing, overrides: Partial<TokenEndpointDeps> = {}) {
+export function tokenEndpointFor(
+  fx: AuthorizeFixture,
+  keys: KeyRing,
+  overrides: Partial<TokenEndpointDeps> & { refreshTokens?: InMemoryRefreshTokenStore } = {},
+) {
   return createTokenEndpoint({
     config: fx.config,
     keys,
-    tokens: new InMemoryTokenStore(),
+    tokens: new InMemoryTokenStore({ codes: fx.codes }),
     scopes: fx.scopes,
     clients: fx.clients,
     codes: fx.codes,
+    // With refresh tokens, revoking a grant revokes them as well as the code.
+    grants: overrides.refreshTokens ?? fx.codes,
     audit: fx.audit,
     now: fx.clock.now,
     ...overrides,
@@ -552,7 +590,7 @@ export function codeFrom(response: Response): string {
 type LedgerRow = StoredTokenState & { jti: string | null; valueHash: string | null };
 
 /**
- * The "tokens" table in memory: records what issueAccessToken writes (TokenStore)
+ * The "tokens" table in memory: records what token responses write (TokenStore)
  * and answers the lookups and revocations of bearer.ts, introspect.ts and revoke.ts.
  */
 export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRevocationStore {
@@ -565,26 +603,29 @@ export class InMemoryTokenLedger implements TokenStore, TokenStateStore, TokenRe
   readonly redirectUrisOf = new Map<string, string[]>();
   failWith: Error | null = null;
 
-  async recordAccessToken(token: NewAccessTokenRecord): Promise<void> {
+  async recordIssuedTokens(tokens: readonly IssuedTokenRecord[]): Promise<void> {
     if (this.failWith) throw this.failWith;
-    const id = crypto.randomUUID();
-    this.rows.set(id, {
-      id,
-      kind: "access_token",
-      jti: token.jti,
-      valueHash: null,
-      subject: token.subject,
-      applicationId: token.applicationId,
-      authorizationId: token.authorizationId ?? null,
-      grantId: token.grantId ?? null,
-      scopes: [...token.scopes],
-      audiences: [...token.audiences],
-      status: "valid",
-      grantRevoked: false,
-      clientEnabled: true,
-      createdAt: new Date(),
-      expiresAt: token.expiresAt,
-    });
+    for (const token of tokens) {
+      const id = crypto.randomUUID();
+      const root = token.grantId ? this.rows.get(token.grantId) : undefined;
+      this.rows.set(id, {
+        id,
+        kind: token.kind,
+        jti: token.kind === "access_token" ? token.jti : null,
+        valueHash: token.kind === "refresh_token" ? token.valueHash : null,
+        subject: token.subject,
+        applicationId: token.applicationId,
+        authorizationId: token.authorizationId ?? null,
+        grantId: token.grantId ?? null,
+        scopes: [...token.scopes],
+        audiences: [...token.audiences],
+        status: root?.status === "revoked" ? "revoked" : "valid",
+        grantRevoked: false,
+        clientEnabled: true,
+        createdAt: new Date(),
+        expiresAt: token.expiresAt,
+      });
+    }
   }
 
   /** An opaque token (code, refresh token) stored by value hash; a grant root when grantId is "self". */
@@ -694,14 +735,34 @@ export async function createTokenFixture(configOverrides: Partial<OAuthServerCon
     keyStore,
     tokens,
     clock,
-    /** Signs and records an access token for `client` (user tokens: pass a grantId). */
-    issue(request: Omit<AccessTokenRequest, "audiences"> & { audiences?: string[] }): Promise<IssuedAccessToken> {
-      return issueAccessToken({ config, keys, tokens }, { audiences: [], now: clock.now(), ...request });
+    /** Signs and records an access token for `client` the way the token endpoint does (user tokens: pass a grantId). */
+    async issue(request: Omit<AccessTokenRequest, "audiences" | "now"> & { audiences?: string[]; now?: number }): Promise<IssuedAccessToken> {
+      const issued = await issueTokens(
+        { config, keys, tokens },
+        {
+          client: request.client,
+          subject: request.subject,
+          scopes: request.scopes,
+          audiences: request.audiences ?? [],
+          grant: request.grantId ? { id: request.grantId, authorizationId: request.authorizationId ?? null } : null,
+          accessTokenClaims: request.claims,
+          now: request.now ?? clock.now(),
+        },
+      );
+      return { accessToken: issued.body.access_token, jti: issued.accessTokenJti, expiresIn: issued.body.expires_in, expiresAt: issued.accessTokenExpiresAt };
     },
   };
 }
 
 export type TokenFixture = Awaited<ReturnType<typeof createTokenFixture>>;
+
+/** An access token as the token fixture's issue() returns it. */
+export interface IssuedAccessToken {
+  accessToken: string;
+  jti: string;
+  expiresIn: number;
+  expiresAt: Date;
+}
 
 /** A form POST to /connect/introspect or /connect/revoke. */
 export function clientFormRequest(
@@ -720,7 +781,7 @@ export function clientFormRequest(
 
 // ---- refresh tokens -----------------------------------------------------------
 
-import type { RefreshTokenRotation, RefreshTokenStore, StoredRefreshToken } from "@/lib/oauth/ports";
+import type { NewRefreshTokenRecord, RefreshTokenRotation, RefreshTokenStore, StoredRefreshToken } from "@/lib/oauth/ports";
 
 type RefreshRow = StoredRefreshToken & { valueHash: string; status: "valid" | "redeemed" | "revoked"; createdAt: Date };
 
@@ -728,7 +789,7 @@ type RefreshRow = StoredRefreshToken & { valueHash: string; status: "valid" | "r
  * Refresh tokens in memory. Given the code store, a grant's root is its code: revoking
  * the grant here revokes the code too, and a revoked code (a replay) stops the grant.
  */
-export class InMemoryRefreshTokenStore implements RefreshTokenStore {
+export class InMemoryRefreshTokenStore implements RefreshTokenStore, GrantStore {
   readonly tokens = new Map<string, RefreshRow>();
   /** Users whose account is disabled, and consents that were withdrawn (by id). */
   readonly disabledUsers = new Set<string>();
@@ -736,10 +797,11 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
   /** grant ids revoked, in order. */
   readonly revokedGrants: string[] = [];
 
-  constructor(private readonly codes?: InMemoryAuthorizationCodeStore) {}
+  constructor(private readonly codes: InMemoryAuthorizationCodeStore) {}
 
-  async recordRefreshToken(token: Omit<StoredRefreshToken, "id"> & { valueHash: string; createdAt: Date }) {
-    this.tokens.set(token.valueHash, { ...structuredClone(token), id: crypto.randomUUID(), status: "valid" });
+  /** A row written with its token response (InMemoryTokenStore.recordIssuedTokens). */
+  add(token: NewRefreshTokenRecord, status: RefreshRow["status"]): void {
+    this.tokens.set(token.valueHash, { ...structuredClone(token), id: crypto.randomUUID(), status });
   }
 
   async rotateRefreshToken(valueHash: string, applicationId: string, requestedScopes: string[], now: Date): Promise<RefreshTokenRotation> {
@@ -762,13 +824,13 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
 
   async revokeGrant(grantId: string) {
     this.revokedGrants.push(grantId);
-    let count = (await this.codes?.revokeGrant(grantId)) ?? 0;
+    let count = await this.codes.revokeGrant(grantId);
     for (const row of this.tokens.values()) if (row.grantId === grantId && row.status !== "revoked") (row.status = "revoked"), count++;
     return count;
   }
 
   async isGrantRevoked(grantId: string) {
-    return (await this.codes?.isGrantRevoked(grantId)) ?? this.revokedGrants.includes(grantId);
+    return this.codes.isRootRevoked(grantId);
   }
 
   /** The live (valid) refresh tokens of a grant. */

@@ -69,7 +69,7 @@ describeEachBackend("lib/db/grants.ts", (db) => {
     await sql.query(`UPDATE "tokens" SET "status" = 'redeemed' WHERE "value_hash" = $1`, [codeHash]);
     const [code] = await sql.query<{ id: string }>(`SELECT "id" FROM "tokens" WHERE "value_hash" = $1`, [codeHash]);
     const refreshHash = `refresh-${randomUUID()}`;
-    await createRefreshTokenStore(db).recordRefreshToken({
+    await createTokenStore(db).recordIssuedTokens([{ kind: "refresh_token",
       valueHash: refreshHash,
       grantId: code!.id,
       subject: userId,
@@ -80,9 +80,9 @@ describeEachBackend("lib/db/grants.ts", (db) => {
       payload: {} as RefreshTokenPayload,
       createdAt: new Date(),
       expiresAt: inAnHour(),
-    });
+    }]);
     const accessJti = randomUUID();
-    await createTokenStore(db).recordAccessToken({
+    await createTokenStore(db).recordIssuedTokens([{ kind: "access_token",
       jti: accessJti,
       subject: userId,
       applicationId,
@@ -92,7 +92,7 @@ describeEachBackend("lib/db/grants.ts", (db) => {
       audiences: [],
       createdAt: new Date(),
       expiresAt: inAnHour(),
-    });
+    }]);
     return { codeId: code!.id, refreshHash, accessJti };
   }
 
@@ -245,7 +245,7 @@ describeEachBackend("lib/db/grants.ts", (db) => {
       const grant = await issueGrant(ALICE, APP, authorizationId);
       await revokeAuthorization(db, authorizationId, { userId: ALICE });
       const lateJti = randomUUID();
-      await createTokenStore(db).recordAccessToken({
+      await createTokenStore(db).recordIssuedTokens([{ kind: "access_token",
         jti: lateJti,
         subject: ALICE,
         applicationId: APP,
@@ -255,7 +255,7 @@ describeEachBackend("lib/db/grants.ts", (db) => {
         audiences: [],
         createdAt: new Date(),
         expiresAt: inAnHour(),
-      });
+      }]);
       expect(await accessTokenUsable(lateJti)).toBe(false);
       expect((await listLiveTokens(db, { userId: ALICE })).items.map((token) => token.id)).not.toContain(lateJti);
     });
@@ -312,7 +312,7 @@ describeEachBackend("lib/db/grants.ts", (db) => {
     it("a client's own token (client_credentials) is listed for the client, never for a user whose id it carries", async () => {
       const jti = randomUUID();
       // A client whose client_id looks like a user id must not make its tokens that user's.
-      await createTokenStore(db).recordAccessToken({ jti, subject: ALICE, applicationId: OTHER_APP, grantId: null, scopes: ["api"], audiences: [], createdAt: new Date(), expiresAt: inAnHour() });
+      await createTokenStore(db).recordIssuedTokens([{ kind: "access_token", jti, subject: ALICE, applicationId: OTHER_APP, grantId: null, scopes: ["api"], audiences: [], createdAt: new Date(), expiresAt: inAnHour() }]);
       const [row] = await sql.query<{ id: string }>(`SELECT "id" FROM "tokens" WHERE "jti" = $1`, [jti]);
       expect((await listLiveTokens(db, { userId: ALICE })).items.map((token) => token.id)).not.toContain(row!.id);
       const forClient = (await listLiveTokens(db, { applicationId: OTHER_APP })).items.find((token) => token.id === row!.id);

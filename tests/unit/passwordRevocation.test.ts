@@ -76,10 +76,11 @@ for (const backend of ["pglite", "postgres"] as const) {
       if (redeemed.status !== "redeemed") throw new Error("code not redeemed");
       const codeId = redeemed.code.id;
       const accessJti = randomUUID();
-      await createTokenStore(db).recordAccessToken({ jti: accessJti, subject: userId, applicationId: appId, grantId: codeId, scopes: ["openid"], audiences: [], createdAt: now, expiresAt: hour });
+      await createTokenStore(db).recordIssuedTokens([{ kind: "access_token", jti: accessJti, subject: userId, applicationId: appId, grantId: codeId, scopes: ["openid"], audiences: [], createdAt: now, expiresAt: hour }]);
       const refreshValue = randomBytes(32).toString("base64url");
       const payload: RefreshTokenPayload = { authTime: 0, sessionId, amr: ["pwd"], accessTokenClaims: {}, idTokenClaims: {}, absoluteExpiresAt: hour.getTime() };
-      await createRefreshTokenStore(db).recordRefreshToken({
+      await createTokenStore(db).recordIssuedTokens([{
+        kind: "refresh_token",
         valueHash: hashOpaqueValue(refreshValue),
         grantId: codeId,
         subject: userId,
@@ -90,7 +91,7 @@ for (const backend of ["pglite", "postgres"] as const) {
         expiresAt: hour,
         createdAt: now,
         payload,
-      });
+      }]);
       return { codeId, accessJti, refreshValue };
     }
 
@@ -130,7 +131,8 @@ for (const backend of ["pglite", "postgres"] as const) {
       await resetUserPassword(db, { userId, passwordHash: "new-hash" });
       // The rotation that raced the reset writes its successor now, into the same grant.
       const late = randomBytes(32).toString("base64url");
-      await createRefreshTokenStore(db).recordRefreshToken({
+      await createTokenStore(db).recordIssuedTokens([{
+        kind: "refresh_token",
         valueHash: hashOpaqueValue(late),
         grantId: grant.codeId,
         subject: userId,
@@ -141,7 +143,7 @@ for (const backend of ["pglite", "postgres"] as const) {
         expiresAt: new Date(Date.now() + 3600_000),
         createdAt: new Date(),
         payload: { authTime: 0, sessionId: randomUUID(), amr: [], accessTokenClaims: {}, idTokenClaims: {}, absoluteExpiresAt: Date.now() + 3600_000 },
-      });
+      }]);
       const rotation = await createRefreshTokenStore(db).rotateRefreshToken(hashOpaqueValue(late), appId, [], new Date());
       expect(rotation.status).toBe("revoked");
     });
@@ -165,7 +167,8 @@ for (const backend of ["pglite", "postgres"] as const) {
       const userId = await addUser();
       const current = await addSession(userId);
       const jti = randomUUID();
-      await createTokenStore(db).recordAccessToken({
+      await createTokenStore(db).recordIssuedTokens([{
+        kind: "access_token",
         jti,
         subject: userId,
         applicationId: appId,
@@ -174,7 +177,7 @@ for (const backend of ["pglite", "postgres"] as const) {
         audiences: [],
         createdAt: new Date(),
         expiresAt: new Date(Date.now() + 3600_000),
-      });
+      }]);
       await changeAccountPassword(db.sql, userId, "new-hash", current);
       const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
       expect(state?.status).toBe("revoked");

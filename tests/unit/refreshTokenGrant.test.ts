@@ -55,8 +55,8 @@ const offlineSpa = (overrides: Parameters<typeof makeClient>[0] = {}) =>
 
 function setup(clientOverrides: Parameters<typeof makeClient>[0] = {}) {
   const fx = createAuthorizeFixture({ extraClients: [offlineSpa(clientOverrides)] });
-  const tokens = new InMemoryTokenStore();
   const refreshTokens = new InMemoryRefreshTokenStore(fx.codes);
+  const tokens = new InMemoryTokenStore({ codes: fx.codes, refreshTokens });
   const token = tokenEndpointFor(fx, keys, { tokens, refreshTokens });
   fx.signIn();
   return { ...fx, tokens, refreshTokens, token };
@@ -280,7 +280,7 @@ describe("grant_type=refresh_token", () => {
 
   it("without a refresh token store the grant is unsupported", async () => {
     const s = setup();
-    const token = createTokenEndpoint({ config: s.config, keys, tokens: s.tokens, scopes: s.scopes, clients: s.clients, codes: s.codes, audit: s.audit });
+    const token = createTokenEndpoint({ config: s.config, keys, tokens: s.tokens, scopes: s.scopes, clients: s.clients, codes: s.codes, grants: s.codes, audit: s.audit });
     await error(await token(spaRefresh("x")), 400, "unsupported_grant_type");
   });
 });

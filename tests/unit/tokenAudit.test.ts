@@ -50,8 +50,8 @@ beforeAll(async () => {
 function setup() {
   const service = makeClient({ clientId: "service", secret: SERVICE_SECRET, permissions: ["ept:token", "gt:client_credentials", "scp:orders:read"] });
   const fx = createAuthorizeFixture({ extraClients: [service] });
-  const tokens = new InMemoryTokenStore();
   const refreshTokens = new InMemoryRefreshTokenStore(fx.codes);
+  const tokens = new InMemoryTokenStore({ codes: fx.codes, refreshTokens });
   const token = tokenEndpointFor(fx, keys, { tokens, refreshTokens, clientAddress: testClientAddress, log: () => undefined });
   fx.signIn();
   /** A token request from ADDRESS. */
@@ -222,7 +222,7 @@ describe("token.refused: one event per refusal, reason = the OAuth error code", 
     audit.failWith = new Error("audit insert failed");
     const clients = new InMemoryClientStore([makeClient({ clientId: "service", secret: SERVICE_SECRET })]);
     const fx = createAuthorizeFixture();
-    const token = createTokenEndpoint({ config: fx.config, keys, tokens: new InMemoryTokenStore(), scopes: fx.scopes, clients, codes: fx.codes, audit, log: (error) => logged.push(error) });
+    const token = createTokenEndpoint({ config: fx.config, keys, tokens: new InMemoryTokenStore(), scopes: fx.scopes, clients, codes: fx.codes, grants: fx.codes, audit, log: (error) => logged.push(error) });
     const response = await token(tokenRequest(ccFor(), { basic: ["service", "wrong-secret-0123456789"] }));
     expect(response.status).toBe(401);
     expect((await json(response)).error).toBe("invalid_client");

@@ -9,7 +9,7 @@ import {
   InMemoryClientStore,
   InMemoryScopeStore,
   InMemorySigningKeyStore,
-  InMemoryAuthorizationCodeStore,
+  codeStores,
   InMemoryAuditLog,
   InMemoryTokenStore,
   TEST_SECRET,
@@ -68,7 +68,7 @@ function setup(extraClients: ClientRecord[] = []) {
     tokens,
     scopes,
     clients,
-    codes: new InMemoryAuthorizationCodeStore(),
+    ...codeStores(),
     audit,
     clientAddress: testClientAddress,
   });

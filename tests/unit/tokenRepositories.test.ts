@@ -48,7 +48,8 @@ async function recordCode(valueHash: string): Promise<string> {
 
 async function recordAccess(grantId: string | null, subject = USER): Promise<string> {
   const jti = randomUUID();
-  await createTokenStore(db).recordAccessToken({
+  await createTokenStore(db).recordIssuedTokens([{
+    kind: "access_token",
     jti,
     subject,
     applicationId: appId,
@@ -57,7 +58,7 @@ async function recordAccess(grantId: string | null, subject = USER): Promise<str
     audiences: ["https://id.example.test"],
     createdAt: new Date(),
     expiresAt: hour(),
-  });
+  }]);
   return jti;
 }
 
@@ -138,5 +139,61 @@ describe("createTokenRevocationStore", () => {
     expect((await states.findAccessTokenByJti(first))!.status).toBe("revoked");
     expect((await states.findAccessTokenByJti(second))!.status).toBe("revoked");
     expect((await states.findAccessTokenByJti(unrelated))!.status).toBe("valid");
+  });
+});
+
+describe("createTokenStore.recordIssuedTokens", () => {
+  const refreshRow = (grantId: string, valueHash: string) => ({
+    kind: "refresh_token" as const,
+    valueHash,
+    grantId,
+    subject: USER,
+    applicationId: appId,
+    authorizationId: null,
+    scopes: ["openid", "offline_access"],
+    audiences: [],
+    payload: { authTime: 1, sessionId: "s", amr: ["pwd"], accessTokenClaims: {}, idTokenClaims: { name: "Alice" }, absoluteExpiresAt: Date.now() + 7200_000 },
+    createdAt: new Date(),
+    expiresAt: hour(),
+  });
+  const accessRow = (grantId: string | null, jti: string) => ({
+    kind: "access_token" as const,
+    jti,
+    subject: USER,
+    applicationId: appId,
+    grantId,
+    scopes: ["openid"],
+    audiences: ["https://id.example.test"],
+    createdAt: new Date(),
+    expiresAt: hour(),
+  });
+
+  it("writes a response's access and refresh token in one statement, the refresh token's payload as JSON", async () => {
+    const grant = await recordCode(`code-${randomUUID()}`);
+    const jti = randomUUID();
+    const refreshHash = `refresh-${randomUUID()}`;
+    await createTokenStore(db).recordIssuedTokens([accessRow(grant, jti), refreshRow(grant, refreshHash)]);
+    const states = createTokenStateStore(db);
+    expect(await states.findAccessTokenByJti(jti)).toMatchObject({ kind: "access_token", grantId: grant, status: "valid", grantRevoked: false });
+    expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ kind: "refresh_token", grantId: grant, status: "valid", scopes: ["openid", "offline_access"] });
+    const [row] = await sql.query<{ payload: { idTokenClaims: unknown } }>(`SELECT "payload" FROM "tokens" WHERE "value_hash" = $1`, [refreshHash]);
+    expect(row!.payload.idTokenClaims).toEqual({ name: "Alice" });
+  });
+
+  it("BCP-03: rows of a grant whose root a replay already revoked are written revoked", async () => {
+    const grant = await recordCode(`code-${randomUUID()}`);
+    expect(await createTokenRevocationStore(db).revokeGrant(grant)).toBe(1);
+    const jti = randomUUID();
+    const refreshHash = `refresh-${randomUUID()}`;
+    await createTokenStore(db).recordIssuedTokens([accessRow(grant, jti), refreshRow(grant, refreshHash)]);
+    const states = createTokenStateStore(db);
+    expect(await states.findAccessTokenByJti(jti)).toMatchObject({ status: "revoked", grantRevoked: true });
+    expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ status: "revoked", grantRevoked: true });
+  });
+
+  it("a client's own token (no grant) is written valid", async () => {
+    const jti = randomUUID();
+    await createTokenStore(db).recordIssuedTokens([{ ...accessRow(null, jti), subject: "web-app" }]);
+    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, status: "valid" });
   });
 });

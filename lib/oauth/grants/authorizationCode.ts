@@ -1,23 +1,24 @@
 // RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is redeemed once,
 // atomically; a replay revokes everything issued from it (RFC 6749 §4.1.2).
 // With the openid scope the response also carries an ID token (OIDC Core §3.1.3.3).
-import { issueAccessToken, type AccessTokenIssuerDeps } from "../accessTokens";
 import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
-import { issueIdToken } from "../idTokens";
 import { verifyS256 } from "../pkce";
 import { reuseDetectedEvent } from "../audit";
-import type { AuditLog, AuthorizationCodeStore, ClientRecord, RefreshTokenStore } from "../ports";
+import type { AuditLog, AuthorizationCodeStore, ClientRecord, GrantStore, RefreshTokenStore } from "../ports";
 import { StandardScopes } from "../scopes";
 import { hashOpaqueValue } from "../secrets";
-import type { GrantContext, GrantResult, TokenResponseBody } from "./clientCredentials";
-import { grantAbsoluteExpiry, issueRefreshToken, mayIssueRefreshToken } from "./refreshToken";
+import { issueTokens, type TokenIssuerDeps } from "../tokenResponse";
+import type { GrantContext, GrantResult } from "./clientCredentials";
+import { grantAbsoluteExpiry, mayIssueRefreshToken, newRefreshToken } from "./refreshToken";
 
-export interface AuthorizationCodeDeps extends AccessTokenIssuerDeps {
+export interface AuthorizationCodeDeps extends TokenIssuerDeps {
   codes: AuthorizationCodeStore;
+  /** Where a replay revokes the grant. */
+  grants: GrantStore;
   /** Where a replayed code is recorded (token.reuse_detected). */
   audit: AuditLog;
-  /** Where refresh tokens go (offline_access); without it none are issued. */
+  /** Where refresh tokens are redeemed (offline_access); without it none are issued. */
   refreshTokens?: RefreshTokenStore;
   now?: () => number;
 }
@@ -41,7 +42,7 @@ export async function authorizationCodeGrant(
       break;
     case "replayed": {
       // RFC 6749 §4.1.2, RFC 9700 §4.2.4: someone holds a copy of the code; revoke what it produced.
-      const revoked = await deps.codes.revokeGrant(redemption.code.id);
+      const revoked = await deps.grants.revokeGrant(redemption.code.id);
       await deps.audit.record(
         reuseDetectedEvent({
           clientId: client.clientId,
@@ -60,7 +61,8 @@ export async function authorizationCodeGrant(
     case "unknown":
       throw new OAuthError("invalid_grant", INVALID_CODE);
   }
-  const { binding } = redemption.code;
+  const { code: redeemed } = redemption;
+  const { binding } = redeemed;
   if (redirectUri === undefined && binding.redirectUriProvided) {
     throw new OAuthError("invalid_grant", "redirect_uri is required: it was part of the authorization request (RFC 6749 §4.1.3).");
   }
@@ -73,69 +75,38 @@ export async function authorizationCodeGrant(
   if (!verifyS256(verifier, binding.codeChallenge)) {
     throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge of the authorization request.");
   }
-  // offline_access (OIDC Core §11) with the refresh_token grant: a refresh token rooted in the same grant.
-  const refreshToken =
-    deps.refreshTokens && mayIssueRefreshToken(client, redemption.code.scopes)
-      ? issueRefreshToken(deps.refreshTokens, {
-          client,
-          grantId: redemption.code.id,
-          subject: redemption.code.subject,
-          authorizationId: redemption.code.authorizationId,
-          scopes: redemption.code.scopes,
-          audiences: redemption.code.audiences,
-          payload: {
-            authTime: binding.authTime,
-            sessionId: binding.sessionId,
-            amr: binding.amr,
-            accessTokenClaims: binding.accessTokenClaims,
-            idTokenClaims: binding.idTokenClaims ?? {},
-            absoluteExpiresAt: grantAbsoluteExpiry(client, redemption.code.createdAt?.getTime() ?? now),
-          },
-          now,
-        })
-      : undefined;
-  refreshToken?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-  const issued = await issueAccessToken(deps, {
+  // Codes recorded before ID tokens existed carry no idTokenClaims.
+  const idTokenClaims = binding.idTokenClaims ?? {};
+  // A replay racing this redemption is covered by the one write issueTokens makes (TokenStore.recordIssuedTokens).
+  const issued = await issueTokens(deps, {
     client,
-    subject: redemption.code.subject,
-    scopes: redemption.code.scopes,
-    audiences: redemption.code.audiences,
-    authorizationId: redemption.code.authorizationId,
-    grantId: redemption.code.id,
-    claims: binding.accessTokenClaims,
+    subject: redeemed.subject,
+    scopes: redeemed.scopes,
+    audiences: redeemed.audiences,
+    grant: { id: redeemed.id, authorizationId: redeemed.authorizationId },
+    accessTokenClaims: binding.accessTokenClaims,
+    // offline_access (OIDC Core §11) with the refresh_token grant: a refresh token rooted in the same grant.
+    refreshToken:
+      deps.refreshTokens && mayIssueRefreshToken(client, redeemed.scopes)
+        ? newRefreshToken(
+            client,
+            redeemed.scopes,
+            redeemed.audiences,
+            {
+              authTime: binding.authTime,
+              sessionId: binding.sessionId,
+              amr: binding.amr,
+              accessTokenClaims: binding.accessTokenClaims,
+              idTokenClaims,
+              absoluteExpiresAt: grantAbsoluteExpiry(client, redeemed.createdAt?.getTime() ?? now),
+            },
+            now,
+          )
+        : undefined,
+    idToken: redeemed.scopes.includes(StandardScopes.openid)
+      ? { nonce: binding.nonce, authTime: binding.authTime, sessionId: binding.sessionId, amr: binding.amr, claims: idTokenClaims }
+      : undefined,
     now,
   });
-  // The ID token needs the access token for at_hash, so it is signed after it: one more
-  // signature, overlapping the grant check below (thread pool and database at once).
-  const idToken = redemption.code.scopes.includes(StandardScopes.openid)
-    ? issueIdToken(deps, {
-        client,
-        subject: redemption.code.subject,
-        nonce: binding.nonce,
-        authTime: binding.authTime,
-        sessionId: binding.sessionId,
-        amr: binding.amr,
-        // Codes recorded before ID tokens existed carry no idTokenClaims.
-        claims: binding.idTokenClaims ?? {},
-        accessToken: issued.accessToken,
-        now,
-      })
-    : undefined;
-  // A replay racing this redemption may have revoked the grant before this token's row existed:
-  // look once more, so that the replay's revocation covers this token too.
-  // (After the refresh token's row exists, so that the check covers it as well.)
-  const revokedCheck = refreshToken
-    ? refreshToken.then(() => deps.codes.isGrantRevoked(redemption.code.id))
-    : deps.codes.isGrantRevoked(redemption.code.id);
-  const [revoked, signedIdToken, signedRefreshToken] = await Promise.all([revokedCheck, idToken, refreshToken]);
-  if (revoked) await deps.codes.revokeGrant(redemption.code.id);
-  const body: TokenResponseBody = {
-    access_token: issued.accessToken,
-    token_type: "Bearer",
-    expires_in: issued.expiresIn,
-    ...(redemption.code.scopes.length > 0 ? { scope: redemption.code.scopes.join(" ") } : {}),
-    ...(signedRefreshToken !== undefined ? { refresh_token: signedRefreshToken } : {}),
-    ...(signedIdToken !== undefined ? { id_token: signedIdToken } : {}),
-  };
-  return { body, userId: redemption.code.subject, accessTokenJti: issued.jti };
+  return { ...issued, userId: redeemed.subject };
 }

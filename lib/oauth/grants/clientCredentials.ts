@@ -1,30 +1,19 @@
 // RFC 6749 §4.4: a confidential client obtains a token for itself.
-import { issueAccessToken, type AccessTokenIssuerDeps } from "../accessTokens";
 import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
 import type { ClientRecord, ScopeStore } from "../ports";
 import { StandardScopes, parseScopeParameter, resolveClientScopes } from "../scopes";
+import { issueTokens, type IssuedTokens, type TokenIssuerDeps } from "../tokenResponse";
 
-export interface ClientCredentialsDeps extends AccessTokenIssuerDeps {
+export interface ClientCredentialsDeps extends TokenIssuerDeps {
   scopes: ScopeStore;
+  now?: () => number;
 }
 
-export interface TokenResponseBody {
-  access_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-  scope?: string;
-  refresh_token?: string;
-  id_token?: string;
-}
-
-/** What a grant hands back to the token endpoint: the response, and what the audit log keeps of it. */
-export interface GrantResult {
-  body: TokenResponseBody;
+/** What a grant hands back to the token endpoint: the tokens, and the user they act for (for the audit log). */
+export interface GrantResult extends IssuedTokens {
   /** The user the tokens act for; null when the client acts on its own behalf. */
   userId: string | null;
-  /** jti of the access token (the key of its row). */
-  accessTokenJti: string;
 }
 
 /** About the request being served, beyond its form (for audit events a grant records itself). */
@@ -53,18 +42,13 @@ export async function clientCredentialsGrant(
     }
   }
   const scopes = await resolveClientScopes(client, requested, deps.scopes);
-  const issued = await issueAccessToken(deps, {
+  const issued = await issueTokens(deps, {
     client,
     subject: client.clientId,
     scopes: scopes.names,
     audiences: scopes.audiences,
+    grant: null,
+    now: deps.now?.() ?? Date.now(),
   });
-  const body: TokenResponseBody = {
-    access_token: issued.accessToken,
-    token_type: "Bearer",
-    expires_in: issued.expiresIn,
-    // RFC 6749 §3.3: a scope is one or more scope-tokens; with none granted, omit the member.
-    ...(scopes.names.length > 0 ? { scope: scopes.names.join(" ") } : {}),
-  };
-  return { body, userId: null, accessTokenJti: issued.jti };
+  return { ...issued, userId: null };
 }

@@ -3,26 +3,27 @@
 // place. Presenting an already rotated token is a replay and revokes the whole
 // grant (code, refresh tokens, access tokens). With openid in the (possibly
 // narrowed) scope the response carries a new ID token (OIDC Core §12.2).
-import { issueAccessToken, type AccessTokenIssuerDeps } from "../accessTokens";
 import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
-import { issueIdToken } from "../idTokens";
 import { Permissions, hasPermission } from "../permissions";
 import { reuseDetectedEvent } from "../audit";
-import type { AuditLog, ClientRecord, RefreshTokenPayload, RefreshTokenStore, ScopeStore, StoredRefreshToken } from "../ports";
+import type { AuditLog, ClientRecord, GrantStore, RefreshTokenPayload, RefreshTokenStore, ScopeStore, StoredRefreshToken } from "../ports";
 import { StandardScopes, parseScopeParameter } from "../scopes";
-import { hashOpaqueValue, randomTokenValue } from "../secrets";
-import type { GrantContext, GrantResult, TokenResponseBody } from "./clientCredentials";
+import { hashOpaqueValue } from "../secrets";
+import { issueTokens, type NewRefreshToken, type TokenIssuerDeps } from "../tokenResponse";
+import type { GrantContext, GrantResult } from "./clientCredentials";
 
 /** Sliding lifetime of one refresh token, unless the client sets its own (seconds). */
 export const DEFAULT_REFRESH_TOKEN_LIFETIME = 14 * 24 * 3600;
 /** Absolute lifetime of a grant's refresh tokens from the code's issue, unless the client sets its own (seconds). */
 export const DEFAULT_REFRESH_TOKEN_ABSOLUTE_LIFETIME = 90 * 24 * 3600;
 
-export interface RefreshTokenDeps extends AccessTokenIssuerDeps {
+export interface RefreshTokenDeps extends TokenIssuerDeps {
   scopes: ScopeStore;
   /** Without it the server issues no refresh tokens and refuses the grant. */
   refreshTokens?: RefreshTokenStore;
+  /** Where a replay revokes the grant. */
+  grants: GrantStore;
   /** Where reuse of a rotated token is recorded (token.reuse_detected). */
   audit: AuditLog;
   now?: () => number;
@@ -38,34 +39,10 @@ export function grantAbsoluteExpiry(client: ClientRecord, grantStartMs: number):
   return grantStartMs + (client.refreshTokenAbsoluteLifetime ?? DEFAULT_REFRESH_TOKEN_ABSOLUTE_LIFETIME) * 1000;
 }
 
-export interface NewRefreshToken {
-  client: ClientRecord;
-  grantId: string;
-  subject: string;
-  authorizationId: string | null;
-  scopes: string[];
-  audiences: string[];
-  payload: RefreshTokenPayload;
-  now: number;
-}
-
-/** Creates and records a refresh token (only its SHA-256 is stored); returns the value for the client. */
-export async function issueRefreshToken(store: RefreshTokenStore, request: NewRefreshToken): Promise<string> {
-  const value = randomTokenValue(32);
-  const sliding = request.now + (request.client.refreshTokenLifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME) * 1000;
-  await store.recordRefreshToken({
-    valueHash: hashOpaqueValue(value),
-    grantId: request.grantId,
-    subject: request.subject,
-    applicationId: request.client.id,
-    authorizationId: request.authorizationId,
-    scopes: request.scopes,
-    audiences: request.audiences,
-    payload: request.payload,
-    createdAt: new Date(request.now),
-    expiresAt: new Date(Math.min(sliding, request.payload.absoluteExpiresAt)),
-  });
-  return value;
+/** A refresh token issued at `now`: it lives its sliding lifetime, never past the grant's absolute end. */
+export function newRefreshToken(client: ClientRecord, scopes: string[], audiences: string[], payload: RefreshTokenPayload, now: number): NewRefreshToken {
+  const sliding = now + (client.refreshTokenLifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME) * 1000;
+  return { scopes, audiences, payload, expiresAt: new Date(Math.min(sliding, payload.absoluteExpiresAt)) };
 }
 
 const INVALID_TOKEN = "The refresh token is invalid, expired or revoked; start a new authorization request.";
@@ -98,7 +75,7 @@ export async function refreshTokenGrant(
       break;
     case "replayed": {
       // RFC 9700 §4.14.2: the token was already used; either copy may be the attacker's.
-      const revoked = await store.revokeGrant(rotation.token.grantId);
+      const revoked = await deps.grants.revokeGrant(rotation.token.grantId);
       await deps.audit.record(
         reuseDetectedEvent({
           clientId: client.clientId,
@@ -123,7 +100,7 @@ export async function refreshTokenGrant(
   const scopes = requested.length > 0 ? requested : token.scopes;
 
   if (!(await store.isGrantAuthorized(token.subject, token.authorizationId))) {
-    await store.revokeGrant(token.grantId);
+    await deps.grants.revokeGrant(token.grantId);
     throw new OAuthError("invalid_grant", "The user's consent was revoked or the account is disabled; sign in again.");
   }
 
@@ -139,53 +116,19 @@ export async function refreshTokenGrant(
     idTokenClaims = Object.fromEntries(Object.entries(idTokenClaims).filter(([name]) => released.has(name)));
   }
 
-  // The new refresh token keeps the original scope (RFC 6749 §6), grant and absolute end.
-  const newRefreshToken = issueRefreshToken(store, {
-    client,
-    grantId: token.grantId,
-    subject: token.subject,
-    authorizationId: token.authorizationId,
-    scopes: token.scopes,
-    audiences: token.audiences,
-    payload: token.payload,
-    now,
-  });
-  newRefreshToken.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-  const issued = await issueAccessToken(deps, {
+  const issued = await issueTokens(deps, {
     client,
     subject: token.subject,
     scopes,
     audiences,
-    authorizationId: token.authorizationId,
-    grantId: token.grantId,
-    claims: accessTokenClaims,
+    grant: { id: token.grantId, authorizationId: token.authorizationId },
+    accessTokenClaims,
+    // The new refresh token keeps the original scope (RFC 6749 §6), grant and absolute end.
+    refreshToken: newRefreshToken(client, token.scopes, token.audiences, token.payload, now),
+    idToken: scopes.includes(StandardScopes.openid)
+      ? { nonce: null, authTime: token.payload.authTime, sessionId: token.payload.sessionId, amr: token.payload.amr, claims: idTokenClaims }
+      : undefined,
     now,
   });
-  const idToken = scopes.includes(StandardScopes.openid)
-    ? issueIdToken(deps, {
-        client,
-        subject: token.subject,
-        nonce: null,
-        authTime: token.payload.authTime,
-        sessionId: token.payload.sessionId,
-        amr: token.payload.amr,
-        claims: idTokenClaims,
-        accessToken: issued.accessToken,
-        now,
-      })
-    : undefined;
-  const [refreshToken, signedIdToken] = await Promise.all([newRefreshToken, idToken]);
-  // A replay racing this rotation may have revoked the grant before the new rows existed:
-  // look once more, so that the replay's revocation covers them too (as for codes). The
-  // response still goes out, the one success of the race, but its tokens no longer work.
-  if (await store.isGrantRevoked(token.grantId)) await store.revokeGrant(token.grantId);
-  const body: TokenResponseBody = {
-    access_token: issued.accessToken,
-    token_type: "Bearer",
-    expires_in: issued.expiresIn,
-    ...(scopes.length > 0 ? { scope: scopes.join(" ") } : {}),
-    refresh_token: refreshToken,
-    ...(signedIdToken !== undefined ? { id_token: signedIdToken } : {}),
-  };
-  return { body, userId: token.subject, accessTokenJti: issued.jti };
+  return { ...issued, userId: token.subject };
 }
