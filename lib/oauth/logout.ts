@@ -11,7 +11,7 @@ import { endpointUrl, ENDPOINT_PATHS, type OAuthServerConfig } from "./config";
 import { formActionSourceFor } from "./formAction";
 import { PROTOCOL_PAGE_STYLE_ELEMENT, errorPageResponse, escapeHtml, pageSecurityHeaders } from "./errorPage";
 import { OAuthError } from "./errors";
-import { FormParameters, isFormBody, readParameters } from "./http";
+import { type FormParameters, isFormBody, readParameters } from "./http";
 import { verifyIdTokenHint, type IdTokenHintClaims } from "./idTokenHint";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ClientStore, EndUserSession, SessionReader } from "./ports";
