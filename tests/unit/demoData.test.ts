@@ -1,13 +1,12 @@
 // Issue #10 item 1: demo data (public credentials) only on a loopback issuer or
 // with GATEHOUSE_DEMO=1; a non-loopback start with demo data present is refused,
 // naming what is there. And the first administrator's password rules.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashPassword } from "@/lib/auth/passwords";
-import type { Database } from "@/lib/db/client";
 import { checkDemoDataPolicy, demoDataAllowed, DemoDataRefusedError, findDemoData, isLoopbackIssuer, seedDemoData } from "@/lib/db/seed";
 import { adminAccountSchema, setupFormSchema } from "@/lib/forms/setupForm";
 import { readSettings } from "@/lib/settings";
-import { openMemoryDatabase } from "../helpers/memoryDatabase";
+import { describeEachBackend } from "../helpers/backends";
 
 describe("isLoopbackIssuer", () => {
   it.each([
@@ -74,15 +73,7 @@ describe("the demo data rule at start", () => {
   });
 });
 
-describe("findDemoData", () => {
-  let db: Database;
-  beforeAll(async () => {
-    db = await openMemoryDatabase();
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-
+describeEachBackend("findDemoData", (db) => {
   it("names the demo clients and user with public credentials, not the seeded administrator", async () => {
     expect(await findDemoData(db)).toEqual([]);
     await seedDemoData(db, { hashPassword, adminPassword: "an-admin-password-for-tests" });

@@ -1,199 +1,192 @@
-// lib/db/tokenRepositories.ts on an in-memory PGlite with the project's
+// lib/db/tokenRepositories.ts on PGlite and PostgreSQL with the project's
 // migrations: the statements behind bearer validation and revocation.
 import { randomUUID } from "node:crypto";
-import type { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database, SqlExecutor } from "@/lib/db/client";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAuthorizationCodeStore, createTokenStore } from "@/lib/db/repositories";
 import { createTokenRevocationStore, createTokenStateStore } from "@/lib/db/tokenRepositories";
 import type { AuthorizationCodeBinding } from "@/lib/oauth/ports";
-import { openMemoryPglite } from "../helpers/memoryDatabase";
+import { describeEachBackend } from "../helpers/backends";
 
-let pg: PGlite;
-let sql: SqlExecutor;
-let db: Database;
 const appId: string = randomUUID();
 const otherAppId: string = randomUUID();
 const USER: string = randomUUID();
 
-beforeAll(async () => {
-  ({ pg, sql } = await openMemoryPglite());
-  // Only the raw-SQL side of Database is used by these stores.
-  db = { sql } as unknown as Database;
-  for (const [id, clientId] of [[appId, "web-app"], [otherAppId, "other-app"]]) {
-    await sql.query(`INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, $2, $2, 'confidential', now())`, [id, clientId]);
-  }
-}, 60_000);
-afterAll(async () => {
-  await pg?.close();
-});
+describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
+  const sql = db.sql;
 
-const hour = () => new Date(Date.now() + 3600_000);
+  beforeAll(async () => {
+    for (const [id, clientId] of [[appId, "web-app"], [otherAppId, "other-app"]]) {
+      await sql.query(`INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, $2, $2, 'confidential', now())`, [id, clientId]);
+    }
+  }, 60_000);
 
-async function recordCode(valueHash: string): Promise<string> {
-  await createAuthorizationCodeStore(db).recordAuthorizationCode({
-    valueHash,
-    subject: USER,
-    applicationId: appId,
-    authorizationId: null,
-    scopes: ["openid"],
-    audiences: [],
-    createdAt: new Date(),
-    expiresAt: hour(),
-    binding: {} as AuthorizationCodeBinding,
-  });
-  const [row] = await sql.query<{ id: string }>(`SELECT "id" FROM "tokens" WHERE "value_hash" = $1`, [valueHash]);
-  return row!.id;
-}
+  const hour = () => new Date(Date.now() + 3600_000);
 
-async function recordAccess(grantId: string | null, subject = USER): Promise<string> {
-  const jti = randomUUID();
-  await createTokenStore(db).recordIssuedTokens([{
-    kind: "access_token",
-    jti,
-    subject,
-    applicationId: appId,
-    grantId,
-    scopes: ["openid", "profile"],
-    audiences: ["https://id.example.test"],
-    createdAt: new Date(),
-    expiresAt: hour(),
-  }]);
-  return jti;
-}
-
-describe("createTokenStateStore", () => {
-  it("finds an access token by jti with its row and a live grant root", async () => {
-    const grant = await recordCode(`code-${randomUUID()}`);
-    const jti = await recordAccess(grant);
-    const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
-    expect(state).toMatchObject({
-      kind: "access_token",
+  async function recordCode(valueHash: string): Promise<string> {
+    await createAuthorizationCodeStore(db).recordAuthorizationCode({
+      valueHash,
       subject: USER,
       applicationId: appId,
-      grantId: grant,
       authorizationId: null,
+      scopes: ["openid"],
+      audiences: [],
+      createdAt: new Date(),
+      expiresAt: hour(),
+      binding: {} as AuthorizationCodeBinding,
+    });
+    const [row] = await sql.query<{ id: string }>(`SELECT "id" FROM "tokens" WHERE "value_hash" = $1`, [valueHash]);
+    return row!.id;
+  }
+
+  async function recordAccess(grantId: string | null, subject = USER): Promise<string> {
+    const jti = randomUUID();
+    await createTokenStore(db).recordIssuedTokens([{
+      kind: "access_token",
+      jti,
+      subject,
+      applicationId: appId,
+      grantId,
       scopes: ["openid", "profile"],
       audiences: ["https://id.example.test"],
-      status: "valid",
-      grantRevoked: false,
-      clientEnabled: true,
+      createdAt: new Date(),
+      expiresAt: hour(),
+    }]);
+    return jti;
+  }
+
+  describe("createTokenStateStore", () => {
+    it("finds an access token by jti with its row and a live grant root", async () => {
+      const grant = await recordCode(`code-${randomUUID()}`);
+      const jti = await recordAccess(grant);
+      const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
+      expect(state).toMatchObject({
+        kind: "access_token",
+        subject: USER,
+        applicationId: appId,
+        grantId: grant,
+        authorizationId: null,
+        scopes: ["openid", "profile"],
+        audiences: ["https://id.example.test"],
+        status: "valid",
+        grantRevoked: false,
+        clientEnabled: true,
+      });
+      expect(state!.expiresAt).toBeInstanceOf(Date);
     });
-    expect(state!.expiresAt).toBeInstanceOf(Date);
+
+    it("reports whether the token's client is still enabled, read in the same statement", async () => {
+      const jti = await recordAccess(null, "web-app");
+      await sql.query(`UPDATE "applications" SET "enabled" = false WHERE "id" = $1`, [appId]);
+      try {
+        expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ status: "valid", clientEnabled: false });
+      } finally {
+        await sql.query(`UPDATE "applications" SET "enabled" = true WHERE "id" = $1`, [appId]);
+      }
+      expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ clientEnabled: true });
+    });
+
+    it("TK-04: reports the grant root's revocation even while the token's own row still says valid", async () => {
+      const grant = await recordCode(`code-${randomUUID()}`);
+      const jti = await recordAccess(grant);
+      await sql.query(`UPDATE "tokens" SET "status" = 'revoked' WHERE "id" = $1`, [grant]);
+      expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ status: "valid", grantRevoked: true });
+    });
+
+    it("a client_credentials token has no grant and no grant revocation", async () => {
+      const jti = await recordAccess(null, "web-app");
+      expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, grantRevoked: false, subject: "web-app" });
+    });
+
+    it("unknown jtis, and jtis PostgreSQL text cannot hold, are null", async () => {
+      const store = createTokenStateStore(db);
+      expect(await store.findAccessTokenByJti(randomUUID())).toBeNull();
+      expect(await store.findAccessTokenByJti("a\u0000b")).toBeNull();
+    });
+
+    it("finds an opaque token by value hash, whatever its kind", async () => {
+      const hash = `code-${randomUUID()}`;
+      const id = await recordCode(hash);
+      expect(await createTokenStateStore(db).findTokenByValueHash(hash)).toMatchObject({ id, kind: "authorization_code", grantId: id, applicationId: appId });
+      expect(await createTokenStateStore(db).findTokenByValueHash("no-such-hash")).toBeNull();
+    });
   });
 
-  it("reports whether the token's client is still enabled, read in the same statement", async () => {
-    const jti = await recordAccess(null, "web-app");
-    await sql.query(`UPDATE "applications" SET "enabled" = false WHERE "id" = $1`, [appId]);
-    try {
-      expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ status: "valid", clientEnabled: false });
-    } finally {
-      await sql.query(`UPDATE "applications" SET "enabled" = true WHERE "id" = $1`, [appId]);
-    }
-    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ clientEnabled: true });
+  describe("createTokenRevocationStore", () => {
+    it("revokes one token: true the first time, false after", async () => {
+      const jti = await recordAccess(null, "web-app");
+      const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
+      const revocations = createTokenRevocationStore(db);
+      expect(await revocations.revokeToken(state!.id)).toBe(true);
+      expect(await revocations.revokeToken(state!.id)).toBe(false);
+      expect((await createTokenStateStore(db).findAccessTokenByJti(jti))!.status).toBe("revoked");
+    });
+
+    it("revokes a whole grant: the root and everything issued from it, nothing else", async () => {
+      const grant = await recordCode(`code-${randomUUID()}`);
+      const first = await recordAccess(grant);
+      const second = await recordAccess(grant);
+      const unrelated = await recordAccess(null, "web-app");
+      expect(await createTokenRevocationStore(db).revokeGrant(grant)).toBe(3);
+      const states = createTokenStateStore(db);
+      expect((await states.findAccessTokenByJti(first))!.status).toBe("revoked");
+      expect((await states.findAccessTokenByJti(second))!.status).toBe("revoked");
+      expect((await states.findAccessTokenByJti(unrelated))!.status).toBe("valid");
+    });
   });
 
-  it("TK-04: reports the grant root's revocation even while the token's own row still says valid", async () => {
-    const grant = await recordCode(`code-${randomUUID()}`);
-    const jti = await recordAccess(grant);
-    await sql.query(`UPDATE "tokens" SET "status" = 'revoked' WHERE "id" = $1`, [grant]);
-    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ status: "valid", grantRevoked: true });
-  });
+  describe("createTokenStore.recordIssuedTokens", () => {
+    const refreshRow = (grantId: string, valueHash: string) => ({
+      kind: "refresh_token" as const,
+      valueHash,
+      grantId,
+      subject: USER,
+      applicationId: appId,
+      authorizationId: null,
+      scopes: ["openid", "offline_access"],
+      audiences: [],
+      payload: { authTime: 1, sessionId: "s", amr: ["pwd"], accessTokenClaims: {}, idTokenClaims: { name: "Alice" }, absoluteExpiresAt: Date.now() + 7200_000 },
+      createdAt: new Date(),
+      expiresAt: hour(),
+    });
+    const accessRow = (grantId: string | null, jti: string) => ({
+      kind: "access_token" as const,
+      jti,
+      subject: USER,
+      applicationId: appId,
+      grantId,
+      scopes: ["openid"],
+      audiences: ["https://id.example.test"],
+      createdAt: new Date(),
+      expiresAt: hour(),
+    });
 
-  it("a client_credentials token has no grant and no grant revocation", async () => {
-    const jti = await recordAccess(null, "web-app");
-    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, grantRevoked: false, subject: "web-app" });
-  });
+    it("writes a response's access and refresh token in one statement, the refresh token's payload as JSON", async () => {
+      const grant = await recordCode(`code-${randomUUID()}`);
+      const jti = randomUUID();
+      const refreshHash = `refresh-${randomUUID()}`;
+      await createTokenStore(db).recordIssuedTokens([accessRow(grant, jti), refreshRow(grant, refreshHash)]);
+      const states = createTokenStateStore(db);
+      expect(await states.findAccessTokenByJti(jti)).toMatchObject({ kind: "access_token", grantId: grant, status: "valid", grantRevoked: false });
+      expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ kind: "refresh_token", grantId: grant, status: "valid", scopes: ["openid", "offline_access"] });
+      const [row] = await sql.query<{ payload: { idTokenClaims: unknown } }>(`SELECT "payload" FROM "tokens" WHERE "value_hash" = $1`, [refreshHash]);
+      expect(row!.payload.idTokenClaims).toEqual({ name: "Alice" });
+    });
 
-  it("unknown jtis, and jtis PostgreSQL text cannot hold, are null", async () => {
-    const store = createTokenStateStore(db);
-    expect(await store.findAccessTokenByJti(randomUUID())).toBeNull();
-    expect(await store.findAccessTokenByJti("a\u0000b")).toBeNull();
-  });
+    it("BCP-03: rows of a grant whose root a replay already revoked are written revoked", async () => {
+      const grant = await recordCode(`code-${randomUUID()}`);
+      expect(await createTokenRevocationStore(db).revokeGrant(grant)).toBe(1);
+      const jti = randomUUID();
+      const refreshHash = `refresh-${randomUUID()}`;
+      await createTokenStore(db).recordIssuedTokens([accessRow(grant, jti), refreshRow(grant, refreshHash)]);
+      const states = createTokenStateStore(db);
+      expect(await states.findAccessTokenByJti(jti)).toMatchObject({ status: "revoked", grantRevoked: true });
+      expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ status: "revoked", grantRevoked: true });
+    });
 
-  it("finds an opaque token by value hash, whatever its kind", async () => {
-    const hash = `code-${randomUUID()}`;
-    const id = await recordCode(hash);
-    expect(await createTokenStateStore(db).findTokenByValueHash(hash)).toMatchObject({ id, kind: "authorization_code", grantId: id, applicationId: appId });
-    expect(await createTokenStateStore(db).findTokenByValueHash("no-such-hash")).toBeNull();
-  });
-});
-
-describe("createTokenRevocationStore", () => {
-  it("revokes one token: true the first time, false after", async () => {
-    const jti = await recordAccess(null, "web-app");
-    const state = await createTokenStateStore(db).findAccessTokenByJti(jti);
-    const revocations = createTokenRevocationStore(db);
-    expect(await revocations.revokeToken(state!.id)).toBe(true);
-    expect(await revocations.revokeToken(state!.id)).toBe(false);
-    expect((await createTokenStateStore(db).findAccessTokenByJti(jti))!.status).toBe("revoked");
-  });
-
-  it("revokes a whole grant: the root and everything issued from it, nothing else", async () => {
-    const grant = await recordCode(`code-${randomUUID()}`);
-    const first = await recordAccess(grant);
-    const second = await recordAccess(grant);
-    const unrelated = await recordAccess(null, "web-app");
-    expect(await createTokenRevocationStore(db).revokeGrant(grant)).toBe(3);
-    const states = createTokenStateStore(db);
-    expect((await states.findAccessTokenByJti(first))!.status).toBe("revoked");
-    expect((await states.findAccessTokenByJti(second))!.status).toBe("revoked");
-    expect((await states.findAccessTokenByJti(unrelated))!.status).toBe("valid");
-  });
-});
-
-describe("createTokenStore.recordIssuedTokens", () => {
-  const refreshRow = (grantId: string, valueHash: string) => ({
-    kind: "refresh_token" as const,
-    valueHash,
-    grantId,
-    subject: USER,
-    applicationId: appId,
-    authorizationId: null,
-    scopes: ["openid", "offline_access"],
-    audiences: [],
-    payload: { authTime: 1, sessionId: "s", amr: ["pwd"], accessTokenClaims: {}, idTokenClaims: { name: "Alice" }, absoluteExpiresAt: Date.now() + 7200_000 },
-    createdAt: new Date(),
-    expiresAt: hour(),
-  });
-  const accessRow = (grantId: string | null, jti: string) => ({
-    kind: "access_token" as const,
-    jti,
-    subject: USER,
-    applicationId: appId,
-    grantId,
-    scopes: ["openid"],
-    audiences: ["https://id.example.test"],
-    createdAt: new Date(),
-    expiresAt: hour(),
-  });
-
-  it("writes a response's access and refresh token in one statement, the refresh token's payload as JSON", async () => {
-    const grant = await recordCode(`code-${randomUUID()}`);
-    const jti = randomUUID();
-    const refreshHash = `refresh-${randomUUID()}`;
-    await createTokenStore(db).recordIssuedTokens([accessRow(grant, jti), refreshRow(grant, refreshHash)]);
-    const states = createTokenStateStore(db);
-    expect(await states.findAccessTokenByJti(jti)).toMatchObject({ kind: "access_token", grantId: grant, status: "valid", grantRevoked: false });
-    expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ kind: "refresh_token", grantId: grant, status: "valid", scopes: ["openid", "offline_access"] });
-    const [row] = await sql.query<{ payload: { idTokenClaims: unknown } }>(`SELECT "payload" FROM "tokens" WHERE "value_hash" = $1`, [refreshHash]);
-    expect(row!.payload.idTokenClaims).toEqual({ name: "Alice" });
-  });
-
-  it("BCP-03: rows of a grant whose root a replay already revoked are written revoked", async () => {
-    const grant = await recordCode(`code-${randomUUID()}`);
-    expect(await createTokenRevocationStore(db).revokeGrant(grant)).toBe(1);
-    const jti = randomUUID();
-    const refreshHash = `refresh-${randomUUID()}`;
-    await createTokenStore(db).recordIssuedTokens([accessRow(grant, jti), refreshRow(grant, refreshHash)]);
-    const states = createTokenStateStore(db);
-    expect(await states.findAccessTokenByJti(jti)).toMatchObject({ status: "revoked", grantRevoked: true });
-    expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ status: "revoked", grantRevoked: true });
-  });
-
-  it("a client's own token (no grant) is written valid", async () => {
-    const jti = randomUUID();
-    await createTokenStore(db).recordIssuedTokens([{ ...accessRow(null, jti), subject: "web-app" }]);
-    expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, status: "valid" });
+    it("a client's own token (no grant) is written valid", async () => {
+      const jti = randomUUID();
+      await createTokenStore(db).recordIssuedTokens([{ ...accessRow(null, jti), subject: "web-app" }]);
+      expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, status: "valid" });
+    });
   });
 });
