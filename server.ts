@@ -96,8 +96,14 @@ async function main() {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    // A second signal, or a close that hangs (a query that never returns), must not keep the process alive:
+    // what was acknowledged is already committed, so exiting now loses nothing (docs/reliability.md, kill -9).
+    if (stopping) process.exit(1);
     stopping = true;
+    setTimeout(() => {
+      console.error(`Gatehouse: stopping took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting now`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
     console.log(`Gatehouse stopping (${signal})`);
     server.close();
     server.closeAllConnections();
@@ -107,6 +113,9 @@ async function main() {
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
+
+/** How long a stop may take to close connections and the database before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 main().catch((error) => {
   console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);
