@@ -20,6 +20,7 @@ export const BOTH_BACKENDS_FILES = [
   "tests/integration/codeGrant.test.ts",
   "tests/integration/database.test.ts",
   "tests/integration/demoData.test.ts",
+  "tests/integration/firstAdministrator.test.ts",
   "tests/integration/keyRotation.test.ts",
   "tests/integration/purge.test.ts",
   "tests/integration/purgeSchedule.test.ts",
