@@ -7,7 +7,7 @@
 // what needs a browser: every page an admin opens, and the 403 page, pass axe-core.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createClient } from "../helpers/adminRecords";
+import { createClient, createUser } from "../helpers/adminRecords";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { dashboardActions, dashboardPages, type ServerAction } from "../helpers/dashboardRoutes";
 import { signInOverHttp } from "../helpers/portal";
@@ -82,7 +82,7 @@ describe("dashboard access", () => {
     }
   });
 
-  test("a non-admin's 403 on a real client's pages tells nothing about the client", async () => {
+  test("a non-admin's 403 on a real client's and a real user's pages tells nothing about them", async () => {
     const client = await createClient(base, admin, "hidden-app", {
       displayName: "Hidden App",
       clientType: "public",
@@ -90,11 +90,21 @@ describe("dashboard access", () => {
       grantTypes: ["authorization_code"],
       scopes: [],
     });
-    for (const pagePath of ["/dashboard/clients", "/dashboard/clients/new", `/dashboard/clients/${client.id}`]) {
+    const user = await createUser(base, admin, "hidden-user");
+    const pages = [
+      "/dashboard/clients",
+      "/dashboard/clients/new",
+      `/dashboard/clients/${client.id}`,
+      `/dashboard/clients/${client.id}/grants`,
+      `/dashboard/users/${user.id}`,
+      `/dashboard/users/${user.id}/grants`,
+    ];
+    for (const pagePath of pages) {
       const answer = await get(pagePath, alice);
       expect(answer.status, pagePath).toBe(403);
       expect(answer.body, pagePath).toContain(FORBIDDEN);
       expect(answer.body, pagePath).not.toContain(client.clientId);
+      expect(answer.body, pagePath).not.toContain(user.username);
     }
   });
 
