@@ -2,9 +2,10 @@
 // install` cannot download browsers here). Each worker starts one built server
 // (the `gatehouse` fixture of tests/helpers/browser.ts, on PGlite or PostgreSQL
 // like the other suites) that the specs it runs share; a spec that needs other
-// settings starts its own. Files run in parallel, one worker per core: much of
-// a browser test is waiting on the server or the browser, so two cores keep two
-// workers busy (measured: see docs/testing.md).
+// settings starts its own. Files run in parallel, one worker per core: on two
+// shared cores, three workers were no faster than two (2026-12-07, runs taken
+// back to back: 169 s vs 193 s, then 203 s vs 183 s), and each worker adds a
+// server and a Chromium.
 import os from "node:os";
 import { defineConfig } from "@playwright/test";
 

@@ -5,11 +5,10 @@
 // Every page passes axe-core. The user and the client are this test's own
 // (the worker's server is shared, and the client's page lists every user's
 // tokens); that a non-admin gets 403 on these pages is dashboardAccess.spec.ts's.
-import { expect, test, auditLogRows, expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, auditLogRows, expectAccessible, useAdminSession } from "../helpers/browser";
 import { authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import type { CreatedClient } from "../helpers/adminRecords";
-import { TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 const REDIRECT_URI = "https://grants.example.com/callback";
 
@@ -78,7 +77,8 @@ test("an administrator revokes a refresh token and then a user's authorization f
   const userGrants = `/dashboard/users/${user.id}/grants`;
 
   // The admin's view of the user's grants: one authorization, four live tokens.
-  await signInThroughForm(page, base, "admin", TEST_ADMIN_PASSWORD, userGrants);
+  await useAdminSession(page.context(), gatehouse);
+  await page.goto(`${base}${userGrants}`);
   await expect(page.getByRole("heading", { level: 1, name: `Grants of ${user.username}` })).toBeVisible();
   const authorizations = page.getByRole("table", { name: "Authorizations" });
   const tokens = page.getByRole("table", { name: "Live tokens" });

@@ -3,10 +3,9 @@
 // gets, pass axe-core. The rules themselves (every page and every action,
 // enumerated from the build, refused to non-admins and to signed-out callers;
 // cross-site posts refused) are plain HTTP: tests/integration/dashboardAccess.test.ts.
-import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, expectAccessible, signInThroughForm, useAdminSession } from "../helpers/browser";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { staticDashboardPages } from "../helpers/dashboardRoutes";
-import { TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 test("dashboard access: a non-admin gets 403 on a dashboard page; the 403 page is accessible", async ({ page, gatehouse }) => {
   await signInThroughForm(page, gatehouse.url, DEMO_USER.username, DEMO_USER.password, "/account");
@@ -19,7 +18,7 @@ test("dashboard access: a non-admin gets 403 on a dashboard page; the 403 page i
 test("dashboard access: an admin reaches every static dashboard page, and each passes axe", async ({ page, gatehouse }) => {
   const pages = staticDashboardPages();
   expect(pages.length).toBeGreaterThan(5);
-  await signInThroughForm(page, gatehouse.url, "admin", TEST_ADMIN_PASSWORD, "/account");
+  await useAdminSession(page.context(), gatehouse);
   for (const pagePath of pages) {
     const response = await page.goto(`${gatehouse.url}${pagePath}`);
     expect(response?.status(), pagePath).toBe(200);

@@ -7,10 +7,10 @@
 // non-admins is tests/integration/dashboardAccess.test.ts's.
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import type { BrowserContext, Page } from "@playwright/test";
-import { expect, test, appNavigationAfter, auditLogRows, expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, appNavigationAfter, auditLogRows, expectAccessible, useAdminSession } from "../helpers/browser";
 import { uniqueName } from "../helpers/adminRecords";
 import { authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
-import { freePort, TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { freePort } from "../helpers/server";
 
 test.describe.configure({ mode: "serial" });
 
@@ -30,6 +30,7 @@ test.beforeAll(async ({ browser, gatehouse }) => {
   // A loopback redirect URI (RFC 8252 §7.3) where nothing listens: the browser's request to it is what counts.
   spaRedirect = `http://127.0.0.1:${await freePort()}/callback`;
   context = await browser.newContext();
+  await useAdminSession(context, gatehouse);
   page = await context.newPage();
 });
 test.afterAll(async () => {
@@ -68,7 +69,7 @@ async function openClient(displayName: string, clientId: string) {
 }
 
 test("AZ-01 / PK-01: an admin creates a public client in the dashboard, and it completes the code flow with PKCE at once", async () => {
-  await signInThroughForm(page, base, "admin", TEST_ADMIN_PASSWORD, "/dashboard/clients");
+  await page.goto(`${base}/dashboard/clients`);
   await expect(page.getByRole("heading", { level: 1, name: "Clients" })).toBeVisible();
   await expect(page.getByRole("cell", { name: "postman", exact: true })).toBeVisible();
 

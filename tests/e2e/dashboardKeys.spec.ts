@@ -7,9 +7,8 @@
 // page and its action refuse non-admins is tests/integration/dashboardAccess.test.ts's.
 import { decodeProtectedHeader } from "jose";
 import type { Page } from "@playwright/test";
-import { expect, test, expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, expectAccessible, useAdminSession } from "../helpers/browser";
 import { fetchJwks, postmanBasic, postmanToken } from "../helpers/oauth";
-import { TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 let base: string;
 
@@ -37,12 +36,13 @@ async function keyRows(page: Page): Promise<Array<{ alg: string; kid: string; st
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 
-test("DISC-06: an administrator rotates the RS256 key, then all keys; new tokens use the new key and older tokens keep working", async ({ page }) => {
+test("DISC-06: an administrator rotates the RS256 key, then all keys; new tokens use the new key and older tokens keep working", async ({ page, gatehouse }) => {
   page.on("dialog", (dialog) => void dialog.accept());
   const before = await postmanToken(base);
   const firstKid = kidOf(before.access_token);
 
-  await signInThroughForm(page, base, "admin", TEST_ADMIN_PASSWORD, "/dashboard/keys");
+  await useAdminSession(page.context(), gatehouse);
+  await page.goto(`${base}/dashboard/keys`);
   await expect(page.getByRole("heading", { level: 1, name: "Signing keys" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Signing keys" })).toHaveAttribute("aria-current", "page");
   const initial = await keyRows(page);

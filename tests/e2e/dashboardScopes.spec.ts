@@ -7,9 +7,8 @@
 // axe-core in dashboardAccess.spec.ts, the consent page in account.spec.ts.
 import type { Browser, Page } from "@playwright/test";
 import { authorizeUrl, newPkce } from "../helpers/codeFlow";
-import { expect, test, auditLogRows, expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, adminPage, auditLogRows, expectAccessible } from "../helpers/browser";
 import { uniqueName, type CreatedClient, type CreatedScope } from "../helpers/adminRecords";
-import { TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 // One administrator's session walks through the pages in order; a later step builds on an earlier one.
 test.describe.configure({ mode: "serial" });
@@ -31,10 +30,9 @@ test.beforeAll(async ({ browser, gatehouse }) => {
   shared = await gatehouse.createScope("e2e-api", { displayName: "E2E API", description: "Call the E2E API on your behalf.", resources: [RESOURCE] });
   appA = await gatehouse.createClient("scopes-a", { displayName: "Scopes App A", clientType: "public", redirectUris: [APP_REDIRECT], grantTypes: ["authorization_code"], scopes: [shared.name] });
   appB = await gatehouse.createClient("scopes-b", { displayName: "Scopes App B", clientType: "confidential", grantTypes: ["client_credentials"], scopes: [shared.name] });
-  admin = await (await browser.newContext()).newPage();
+  admin = await adminPage(browser, gatehouse);
   // Deleting asks for a confirmation first.
   admin.on("dialog", (dialog) => void dialog.accept());
-  await signInThroughForm(admin, base, "admin", TEST_ADMIN_PASSWORD, "/dashboard/scopes");
 });
 test.afterAll(async () => {
   await admin?.context().close();

@@ -5,11 +5,10 @@
 // user form, the dashboard home and the 403 page pass axe-core in
 // dashboardAccess.spec.ts.
 import type { Browser, Page } from "@playwright/test";
-import { expect, test, auditLogRows, expectAccessible, signInThroughForm } from "../helpers/browser";
+import { expect, test, adminPage, auditLogRows, expectAccessible } from "../helpers/browser";
 import { uniqueName } from "../helpers/adminRecords";
 import { signInOverHttp } from "../helpers/portal";
 import { isActiveAtIntrospection, refreshOutcome, userTokensForPostman, userinfoStatus } from "../helpers/userTokens";
-import { TEST_ADMIN_PASSWORD } from "../helpers/server";
 
 // One administrator's session walks through the pages in order; a later step builds on an earlier one.
 test.describe.configure({ mode: "serial" });
@@ -24,10 +23,9 @@ let carolUrl: string;
 
 test.beforeAll(async ({ browser, gatehouse }) => {
   base = gatehouse.url;
-  admin = await (await browser.newContext()).newPage();
+  admin = await adminPage(browser, gatehouse);
   // Role changes and disabling ask for a confirmation first.
   admin.on("dialog", (dialog) => void dialog.accept());
-  await signInThroughForm(admin, base, "admin", TEST_ADMIN_PASSWORD, "/dashboard/users");
 });
 test.afterAll(async () => {
   await admin?.context().close();

@@ -206,10 +206,18 @@ function cookiesOf(header: string, url: string) {
     .map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), url }));
 }
 
-/** A page in a new browser context that carries the seeded administrator's session (no sign-in form). */
+/**
+ * Gives the browser context the seeded administrator's session of this worker, without the sign-in
+ * form (signin.spec.ts tests that): a dashboard spec starts on its own page.
+ */
+export async function useAdminSession(context: BrowserContext, gatehouse: SharedGatehouse): Promise<void> {
+  await context.addCookies(cookiesOf(await gatehouse.adminCookie(), gatehouse.url));
+}
+
+/** A page in a new browser context that carries the seeded administrator's session. */
 export async function adminPage(browser: Browser, gatehouse: SharedGatehouse): Promise<Page> {
   const context = await browser.newContext();
-  await context.addCookies(cookiesOf(await gatehouse.adminCookie(), gatehouse.url));
+  await useAdminSession(context, gatehouse);
   return context.newPage();
 }
 
