@@ -6,18 +6,12 @@
 // also fails on any violation (tests/helpers/browser.ts).
 import type { Browser, Page } from "@playwright/test";
 import { appNavigationAfter, expect, expectCspViolation, test } from "../helpers/browser";
-import { DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
-import { startSeededServer } from "../helpers/server";
+import { DEMO_SPA, authorizeUrl, newPkce } from "../helpers/codeFlow";
 
-let env: Awaited<ReturnType<typeof startSeededServer>>;
 let base: string;
 
-test.beforeAll(async () => {
-  env = await startSeededServer();
-  base = env.server.url;
-});
-test.afterAll(async () => {
-  await env?.stop();
+test.beforeAll(({ gatehouse }) => {
+  base = gatehouse.url;
 });
 
 const SPA_ORIGIN = new URL(DEMO_SPA.redirectUri).origin;
@@ -31,9 +25,9 @@ function spaAuthorization(state: string) {
   return authorizeUrl(base, { clientId: DEMO_SPA.clientId, redirectUri: DEMO_SPA.redirectUri, scope: "profile api", state, pkce: newPkce() });
 }
 
-async function signIn(page: Page) {
-  await page.getByLabel("Username or email").fill(DEMO_USER.username);
-  await page.getByLabel("Password").fill(DEMO_USER.password);
+async function signIn(page: Page, user: { username: string; password: string }) {
+  await page.getByLabel("Username or email").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
@@ -95,7 +89,9 @@ test("control: Chromium applies form-action to the redirect that follows a form 
   }
 });
 
-test("without JavaScript, sign-in and consent posts end at the client: both pages' form-action names its origin", async ({ browser }) => {
+test("without JavaScript, sign-in and consent posts end at the client: both pages' form-action names its origin", async ({ browser, gatehouse }) => {
+  // A user of its own: the consent this test gives is remembered, and the shared server's other tests must not see it.
+  const user = await gatehouse.createUser("no-js");
   const { context, page } = await withoutJavaScript(browser);
   try {
     const login = page.waitForResponse((candidate) => candidate.url().startsWith(`${base}/login?`));
@@ -103,7 +99,7 @@ test("without JavaScript, sign-in and consent posts end at the client: both page
     expect(formAction((await login).headers()["content-security-policy"])).toEqual(["'self'", SPA_ORIGIN]);
 
     const consent = page.waitForResponse((candidate) => candidate.url().startsWith(`${base}/consent?`) && candidate.request().method() === "GET");
-    await signIn(page);
+    await signIn(page, user);
     expect(formAction((await consent).headers()["content-security-policy"])).toEqual(["'self'", SPA_ORIGIN]);
     await expect(page.getByRole("button", { name: "Allow" })).toBeVisible();
 
@@ -116,7 +112,7 @@ test("without JavaScript, sign-in and consent posts end at the client: both page
     try {
       await fresh.page.goto(spaAuthorization("no-js-remembered"));
       await expect(fresh.page).toHaveURL(/\/login\?interaction=/);
-      const direct = await appNavigationAfter(fresh.page, DEMO_SPA.redirectUri, () => signIn(fresh.page));
+      const direct = await appNavigationAfter(fresh.page, DEMO_SPA.redirectUri, () => signIn(fresh.page, user));
       expect(direct.searchParams.get("state")).toBe("no-js-remembered");
       expect(direct.searchParams.get("code")).toBeTruthy();
     } finally {

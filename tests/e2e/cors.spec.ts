@@ -1,23 +1,12 @@
 // CORS in a real browser (docs/decisions/0012-proxies-client-limits-cors.md):
 // the demo SPA at http://localhost:5173 (its registered redirect URI's origin)
 // redeems a code and calls userinfo with a Bearer header (a preflighted
-// request); a page at another origin cannot read either endpoint.
+// request); a page at another origin cannot read either endpoint. A user of
+// its own, on the worker's shared server.
 import type { Page } from "@playwright/test";
 import { expect, test } from "../helpers/browser";
-import { startSeededServer } from "../helpers/server";
-import { DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
+import { DEMO_SPA, authorizeUrl, newPkce } from "../helpers/codeFlow";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
-
-let env: Awaited<ReturnType<typeof startSeededServer>>;
-let base: string;
-
-test.beforeAll(async () => {
-  env = await startSeededServer();
-  base = env.server.url;
-});
-test.afterAll(async () => {
-  await env?.stop();
-});
 
 /** Opens an empty page served at `origin` (no server listens there: the browser's router answers). */
 async function openPageAt(page: Page, origin: string) {
@@ -43,8 +32,10 @@ function browserFetch(page: Page, url: string, init: { method?: string; headers?
   );
 }
 
-test("the SPA's origin redeems a code and calls userinfo from the browser (preflight included); another origin cannot read them", async ({ page }) => {
-  const { cookie } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);
+test("the SPA's origin redeems a code and calls userinfo from the browser (preflight included); another origin cannot read them", async ({ page, gatehouse }) => {
+  const base = gatehouse.url;
+  const user = await gatehouse.createUser("cors");
+  const { cookie } = await signInOverHttp(base, user.username, user.password);
   const pkce = newPkce();
   const callback = await completeAuthorization(
     base,

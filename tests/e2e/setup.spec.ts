@@ -8,6 +8,9 @@ import { createTestStore, startServer, type RunningServer, type TestStore } from
 
 const PASSPHRASE = "a long browser passphrase";
 
+// The two installs below are independent: with more than one worker they start side by side.
+test.describe.configure({ mode: "parallel" });
+
 /** A fresh production-like install (non-loopback issuer, no demo data): its server and the printed setup link. */
 async function freshInstall(): Promise<{ store: TestStore; server: RunningServer; link: string; stop(): Promise<void> }> {
   const store = await createTestStore();

@@ -1,26 +1,16 @@
 // The whole life of a sign-in in Chromium: sign in, consent, tokens (with an
 // ID token and a refresh token), userinfo, refresh, then RP-initiated logout
-// back to the app, after which a silent request finds no session.
+// back to the app, after which a silent request finds no session. A user of
+// its own, on the worker's shared server.
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { expect, test, appNavigationAfter } from "../helpers/browser";
-import { startSeededServer } from "../helpers/server";
-import { DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
+import { DEMO_SPA, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 
 const POST_LOGOUT_URI = "http://localhost:5173/";
 
-let env: Awaited<ReturnType<typeof startSeededServer>>;
-let base: string;
-
-test.beforeAll(async () => {
-  env = await startSeededServer();
-  base = env.server.url;
-});
-test.afterAll(async () => {
-  await env?.stop();
-});
-
-
-test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none finds no session (RT-01, UI-01, LO-01)", async ({ page }) => {
+test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none finds no session (RT-01, UI-01, LO-01)", async ({ page, gatehouse }) => {
+  const base = gatehouse.url;
+  const user = await gatehouse.createUser("lifecycle");
   const pkce = newPkce();
   const nonce = `n-${Date.now()}`;
   const url = authorizeUrl(base, {
@@ -32,8 +22,8 @@ test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none 
     extra: { nonce },
   });
   await page.goto(url);
-  await page.getByLabel("Username or email").fill(DEMO_USER.username);
-  await page.getByLabel("Password").fill(DEMO_USER.password);
+  await page.getByLabel("Username or email").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/consent\?interaction=/);
   await expect(page.getByText("Stay connected")).toBeVisible();
@@ -51,7 +41,7 @@ test("sign in, tokens, userinfo, refresh, RP-initiated logout, then prompt=none 
   const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
   const { payload: idToken } = await jwtVerify(tokens.id_token, jwks, { issuer: base, audience: DEMO_SPA.clientId });
   expect(idToken.nonce).toBe(nonce);
-  expect(idToken.preferred_username).toBe(DEMO_USER.username);
+  expect(idToken.preferred_username).toBe(user.username);
 
   const userinfo = await fetch(`${base}/connect/userinfo`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
   expect(userinfo.status).toBe(200);

@@ -1,9 +1,24 @@
 // Shared steps of the browser tests: signing in through the real form, the
-// accessibility check (axe-core) every page flow runs, and the `test` every
-// spec imports from here, which fails a test when the browser reported a
-// Content-Security-Policy violation on any page of it.
+// accessibility check (axe-core) every page flow runs, reading the audit log
+// as an administrator does, and the `test` every spec imports from here. That
+// `test` fails a test when the browser reported a Content-Security-Policy
+// violation on any page of it, and gives each Playwright worker one seeded
+// server (the `gatehouse` fixture) that the specs it runs share: starting a
+// server costs seconds, a spec mostly far less. Tests on it change only records
+// they made themselves (tests/helpers/adminRecords.ts).
 import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import {
+  createClient,
+  createScope,
+  createUser,
+  type ClientSettings,
+  type CreatedClient,
+  type CreatedScope,
+  type CreatedUser,
+} from "./adminRecords";
+import { signInOverHttp } from "./portal";
+import { startSeededServer, TEST_ADMIN_PASSWORD } from "./server";
 
 export { expect };
 
@@ -57,8 +72,54 @@ export function expectCspViolation(pattern: RegExp): void {
   expectedThisTest.push(pattern);
 }
 
+/** The seeded server of this Playwright worker, shared by the specs it runs one after another. */
+export interface SharedGatehouse {
+  /** Its base URL, which is also its issuer (http://localhost:PORT). */
+  url: string;
+  /** A session cookie of the seeded administrator, signed in over HTTP once per worker. */
+  adminCookie(): Promise<string>;
+  /** A new user of this test's own (tests/helpers/adminRecords.ts). */
+  createUser(prefix: string, options?: Parameters<typeof createUser>[3]): Promise<CreatedUser>;
+  /** A new client of this test's own; its client_id starts with `prefix`. */
+  createClient(prefix: string, settings: ClientSettings): Promise<CreatedClient>;
+  /** A new scope of this test's own; its name starts with `prefix`. */
+  createScope(prefix: string, fields: Parameters<typeof createScope>[3]): Promise<CreatedScope>;
+}
+
+async function startSharedGatehouse(): Promise<{ gatehouse: SharedGatehouse; stop(): Promise<void> }> {
+  const env = await startSeededServer();
+  const url = env.server.url;
+  let adminSession: Promise<string> | undefined;
+  const adminCookie = () =>
+    (adminSession ??= signInOverHttp(url, "admin", TEST_ADMIN_PASSWORD).then(({ cookie, response }) => {
+      if (!cookie) throw new Error(`the administrator could not sign in (${response.status})`);
+      return cookie;
+    }));
+  return {
+    gatehouse: {
+      url,
+      adminCookie,
+      createUser: async (prefix, options) => createUser(url, await adminCookie(), prefix, options),
+      createClient: async (prefix, settings) => createClient(url, await adminCookie(), prefix, settings),
+      createScope: async (prefix, fields) => createScope(url, await adminCookie(), prefix, fields),
+    },
+    stop: () => env.stop(),
+  };
+}
+
 // biome-ignore lint/suspicious/noConfusingVoidType: Playwright's type for an automatic fixture that provides no value
-export const test = base.extend<{ noCspViolations: void }>({
+export const test = base.extend<{ noCspViolations: void }, { gatehouse: SharedGatehouse }>({
+  // Started the first time a spec of this worker asks for it; specs that need a server of their own
+  // (other settings, no demo data) start it themselves and never ask.
+  gatehouse: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this destructuring
+    async ({}, use) => {
+      const shared = await startSharedGatehouse();
+      await use(shared.gatehouse);
+      await shared.stop();
+    },
+    { scope: "worker", timeout: 120_000 },
+  ],
   browser: [
     async ({ browser }, use) => {
       watchEveryContext(browser);
@@ -67,7 +128,7 @@ export const test = base.extend<{ noCspViolations: void }>({
     { scope: "worker" },
   ],
   noCspViolations: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this destructuring; it has none
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this destructuring
     async ({}, use) => {
       expectedThisTest = [];
       await use();
@@ -121,4 +182,93 @@ export async function appNavigationAfter(page: Page, prefix: string, action: () 
   // The wait may first see the navigation's own failure (net::ERR_CONNECTION_REFUSED); the error page still follows.
   await page.waitForURL(settled, { waitUntil: "load" }).catch(() => page.waitForURL(settled, { waitUntil: "load" }));
   return new URL(sent.url());
+}
+
+/** One row of the dashboard's audit log, as an administrator reads it. */
+export interface AuditRow {
+  time: string;
+  kind: string;
+  /** The actor's username, or its raw value when no user has it ("system", a client, a deleted user's id). */
+  actor: string;
+  /** The actor's user id (the cell's title), or null when the cell shows a raw value. */
+  actorId: string | null;
+  user: string;
+  userId: string | null;
+  client: string;
+  ip: string;
+  reason: string;
+  /** The whole details JSON, or null when the event has none. */
+  details: Record<string, unknown> | null;
+}
+
+/** The Cookie header's pairs as cookies of `url`'s origin. */
+function cookiesOf(header: string, url: string) {
+  return header
+    .split("; ")
+    .filter(Boolean)
+    .map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), url }));
+}
+
+/**
+ * Gives the browser context the seeded administrator's session of this worker, without the sign-in
+ * form (signin.spec.ts tests that): a dashboard spec starts on its own page.
+ */
+export async function addAdminSession(context: BrowserContext, gatehouse: SharedGatehouse): Promise<void> {
+  await context.addCookies(cookiesOf(await gatehouse.adminCookie(), gatehouse.url));
+}
+
+/** A page in a new browser context that carries the seeded administrator's session. */
+export async function adminPage(browser: Browser, gatehouse: SharedGatehouse): Promise<Page> {
+  const context = await browser.newContext();
+  await addAdminSession(context, gatehouse);
+  return context.newPage();
+}
+
+/**
+ * The events /dashboard/audit lists for `filters` (user, client, kind, prefix, from, to), oldest first,
+ * every page of them: what the tests on a shared server read instead of querying the database, which
+ * the running server holds (PGlite has one opener).
+ */
+export async function auditLogRows(browser: Browser, gatehouse: SharedGatehouse, filters: Record<string, string>): Promise<AuditRow[]> {
+  const page = await adminPage(browser, gatehouse);
+  try {
+    await page.goto(`${gatehouse.url}/dashboard/audit?${new URLSearchParams(filters)}`);
+    const rows: AuditRow[] = [];
+    for (;;) {
+      const table = page.getByRole("table", { name: "Audit events, newest first" });
+      await expect(table).toBeVisible();
+      const cells = await table.locator("tbody tr").evaluateAll((trs) =>
+        trs.map((tr) =>
+          Array.from((tr as HTMLTableRowElement).cells, (cell) => ({
+            // A long details cell holds a cut preview and, inside <details>, the whole JSON: take the whole.
+            text: (cell.querySelector("details > code") ?? cell).textContent?.trim() ?? "",
+            title: cell.querySelector("span[title]")?.getAttribute("title") ?? null,
+          })),
+        ),
+      );
+      for (const [time, kind, actor, user, client, ip, reason, details] of cells) {
+        if (!details) continue; // the "No events match these filters." row
+        rows.push({
+          time: time!.text,
+          kind: kind!.text,
+          actor: actor!.text,
+          actorId: actor!.title,
+          user: user!.text,
+          userId: user!.title,
+          client: client!.text,
+          ip: ip!.text,
+          reason: reason!.text,
+          details: details.text === "—" ? null : (JSON.parse(details.text) as Record<string, unknown>),
+        });
+      }
+      const next = page.getByRole("link", { name: "Next →" });
+      if ((await next.count()) === 0) break;
+      const shown = page.url();
+      await next.click();
+      await page.waitForURL((url) => url.href !== shown);
+    }
+    return rows.reverse();
+  } finally {
+    await page.context().close();
+  }
 }

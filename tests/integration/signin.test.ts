@@ -155,6 +155,13 @@ describe("signing in without JavaScript", () => {
     }
   });
 
+  test("the refused form comes back with the username kept and the password empty", async () => {
+    const response = await submitLogin({ username: "alice", password: "wrong-password" });
+    const form = findForm(await response.text(), "username");
+    expect(form.fields).toContainEqual(["username", "alice"]);
+    expect(form.inputs.find((input) => input.name === "password")?.value).toBe("");
+  });
+
   test("answers an empty field with the schema's message, not a sign-in attempt", async () => {
     const response = await submitLogin({ username: "alice", password: "" });
     expect(response.status).toBe(200);
