@@ -15,6 +15,8 @@ const WORKERS = Math.max(1, os.availableParallelism());
 export default defineConfig({
   testDir: "tests/e2e",
   testMatch: "**/*.spec.ts",
+  // The template store the workers' servers start on a copy of (tests/helpers/template.ts).
+  globalSetup: "./tests/helpers/playwrightGlobalSetup.ts",
   outputDir: "tests/.tmp/playwright",
   timeout: 60_000,
   expect: { timeout: 10_000 },
