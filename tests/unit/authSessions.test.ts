@@ -113,15 +113,16 @@ describeEachBackend("portal sessions", (db) => {
     });
 
     it("spends an argon2 verification on unknown users too (similar timing)", async () => {
+      // The fastest of several tries: other test files share the cores, and a pause only ever adds time.
       const time = async (identifier: string) => {
         const samples: number[] = [];
-        for (let i = 0; i < 4; i++) {
+        for (let i = 0; i < 6; i++) {
           await sql.query(`DELETE FROM "sign_in_limits"`);
           const started = performance.now();
           await signIn(identifier, "not-the-password");
           samples.push(performance.now() - started);
         }
-        return samples.sort((a, b) => a - b)[1]!;
+        return Math.min(...samples);
       };
       await time("nobody"); // warm the dummy hash
       const [unknown, wrong] = [await time("nobody-at-all"), await time("erin")];
