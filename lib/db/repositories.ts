@@ -136,26 +136,30 @@ const ISSUED_TOKEN_COLUMNS = [
   ["expires_at", "timestamptz"],
 ] as const;
 
-const issuedTokensSqlByRowCount = new Map<number, string>();
+const issuedTokensSql = new Map<string, string>();
 
 /**
- * One INSERT for the rows of a token response. Each row is written revoked when
- * its grant root already is (a replay revoked the grant before this response's
- * rows existed): the check and the write are one statement.
+ * One INSERT for the rows of a token response. Each row of a grant is written
+ * revoked when its grant root already is (a replay revoked the grant before this
+ * response's rows existed): the check and the write are one statement. Rows of
+ * no grant (client_credentials) have no root to check: a plain INSERT, which
+ * PostgreSQL plans for less than the INSERT … SELECT with its subquery.
  */
-function insertIssuedTokensSql(rowCount: number): string {
-  const cached = issuedTokensSqlByRowCount.get(rowCount);
+function insertIssuedTokensSql(rowCount: number, ofGrant: boolean): string {
+  const key = `${rowCount}:${ofGrant}`;
+  const cached = issuedTokensSql.get(key);
   if (cached) return cached;
   const width = ISSUED_TOKEN_COLUMNS.length;
-  const values = Array.from({ length: rowCount }, (_, row) =>
-    `(${ISSUED_TOKEN_COLUMNS.map(([, type], column) => `$${row * width + column + 1}::${type}`).join(", ")})`,
-  ).join(", ");
+  const rows = Array.from({ length: rowCount }, (_, row) => ISSUED_TOKEN_COLUMNS.map(([, type], column) => `$${row * width + column + 1}::${type}`));
+  const values = rows.map((row) => `(${row.join(", ")})`).join(", ");
   const names = ISSUED_TOKEN_COLUMNS.map(([name]) => `"${name}"`);
-  const sql = `INSERT INTO "tokens" (${names.join(", ")}, "status")
+  const sql = ofGrant
+    ? `INSERT INTO "tokens" (${names.join(", ")}, "status")
      SELECT ${names.map((name) => `r.${name}`).join(", ")},
             CASE WHEN EXISTS (SELECT 1 FROM "tokens" g WHERE g."id" = r."grant_id" AND g."status" = 'revoked') THEN 'revoked' ELSE 'valid' END
-       FROM (VALUES ${values}) AS r (${names.join(", ")})`;
-  issuedTokensSqlByRowCount.set(rowCount, sql);
+       FROM (VALUES ${values}) AS r (${names.join(", ")})`
+    : `INSERT INTO "tokens" (${names.join(", ")}, "status") VALUES ${rows.map((row) => `(${row.join(", ")}, 'valid')`).join(", ")}`;
+  issuedTokensSql.set(key, sql);
   return sql;
 }
 
@@ -181,7 +185,8 @@ function issuedTokenParameters(token: IssuedTokenRecord): unknown[] {
 export function createTokenStore(db: Database): TokenStore {
   return {
     async recordIssuedTokens(tokens) {
-      await db.sql.query(insertIssuedTokensSql(tokens.length), tokens.flatMap(issuedTokenParameters));
+      const ofGrant = tokens.some((token) => token.grantId != null);
+      await db.sql.query(insertIssuedTokensSql(tokens.length, ofGrant), tokens.flatMap(issuedTokenParameters));
     },
   };
 }
