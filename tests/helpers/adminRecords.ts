@@ -6,6 +6,7 @@
 // on. Names are unique per call. No test-runner imports: Playwright and vitest
 // suites can both use it.
 import { randomBytes } from "node:crypto";
+import { NEW_CLIENT_DEFAULTS } from "@/lib/forms/clientForm";
 import { callServerAction } from "./serverActions";
 
 /** `prefix` plus 8 random hex digits: unique on a server shared by many tests (letters, digits and "-" only). */
@@ -84,7 +85,9 @@ export async function createClient(base: string, adminCookie: string, prefix: st
     page: "/dashboard/clients/new",
     filename: "app/dashboard/clients/actions.ts",
     exportedName: "createClient",
+    // The form's own starting values (server defaults for lifetimes and algorithms), then the test's settings.
     input: {
+      ...NEW_CLIENT_DEFAULTS,
       clientId,
       displayName: settings.displayName,
       clientType: settings.clientType,
@@ -93,13 +96,6 @@ export async function createClient(base: string, adminCookie: string, prefix: st
       postLogoutRedirectUris: (settings.postLogoutRedirectUris ?? []).join("\n"),
       grantTypes: settings.grantTypes,
       scopes: settings.scopes,
-      accessTokenLifetime: "",
-      authorizationCodeLifetime: "",
-      idTokenLifetime: "",
-      refreshTokenLifetime: "",
-      refreshTokenAbsoluteLifetime: "",
-      idTokenSigningAlg: "",
-      accessTokenSigningAlg: "",
     },
     cookie: adminCookie,
   });
