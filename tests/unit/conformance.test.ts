@@ -56,7 +56,7 @@ describe("reading row ids out of test titles", () => {
       // AZ-01 in a comment is not a citation
       describe("PK-05 block", () => {
         it("AZ-02 one", () => expect(1, "AZ-03 in a message").toBe(1));
-        test.skip("AZ-04 skipped", () => {});
+        it.skipIf(sampleFlag)("AZ-04 skipped", () => {});
       });
       test.describe("LO-01 browser", () => { test("LO-02 page", async () => {}); });
       test.beforeAll(async () => {});
