@@ -131,6 +131,13 @@ export async function signInOverHttp(base: string, username: string, password: s
   return { cookie: cookieJar(response), response };
 }
 
+/** The session cookie of a sign-in that must succeed (the form's 303); anything else stops the suite. */
+export async function signedInCookie(base: string, username: string, password: string): Promise<string> {
+  const { cookie, response } = await signInOverHttp(base, username, password);
+  if (response.status !== 303) throw new Error(`sign-in of ${username}: expected 303, got ${response.status}`);
+  return cookie;
+}
+
 /**
  * GETs the consent page, ticks the boxes a user would (all of them, or only
  * `scopes` when given), presses Allow or Deny and POSTs the form like a browser

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodeJwt } from "jose";
 import { DEMO_POSTMAN, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { OPENID_CONFIGURATION_PATH, TOKEN_PATH, basicAuthorization, expectOAuthError, getJson, postForm, type TokenSuccess } from "../helpers/oauth";
-import { completeAuthorization, signInOverHttp } from "../helpers/portal";
+import { completeAuthorization, signedInCookie, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
 import { callServerAction } from "../helpers/serverActions";
 import { TEST_ADMIN_PASSWORD, startSeededServer, testBackend } from "../helpers/server";
@@ -27,11 +27,7 @@ let adminId: string;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NEW_PASSWORD = "a-new-passphrase-for-alice";
 
-async function signIn(username: string, password: string): Promise<string> {
-  const { cookie, response } = await signInOverHttp(base, username, password);
-  expect(response.status, `sign-in of ${username}`).toBe(303);
-  return cookie;
-}
+const signIn = (username: string, password: string) => signedInCookie(base, username, password);
 
 beforeAll(async () => {
   suite = await startSeededServer();

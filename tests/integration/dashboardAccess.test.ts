@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createClient, createUser } from "../helpers/adminRecords";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { dashboardActions, dashboardPages, type ServerAction } from "../helpers/dashboardRoutes";
-import { signInOverHttp } from "../helpers/portal";
+import { signedInCookie } from "../helpers/portal";
 import { TEST_ADMIN_PASSWORD, startSeededServer } from "../helpers/server";
 
 const FORBIDDEN = "You do not have access to this page";
@@ -20,11 +20,7 @@ let base: string;
 let alice: string;
 let admin: string;
 
-async function signIn(username: string, password: string): Promise<string> {
-  const { cookie, response } = await signInOverHttp(base, username, password);
-  expect(response.status, `sign-in of ${username}`).toBe(303);
-  return cookie;
-}
+const signIn = (username: string, password: string) => signedInCookie(base, username, password);
 
 beforeAll(async () => {
   suite = await startSeededServer();
