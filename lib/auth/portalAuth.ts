@@ -14,6 +14,7 @@ import { Auth, type AuthConfig } from "@auth/core";
 import { decode, encode } from "@auth/core/jwt";
 import type { EndUserSession } from "../oauth/ports";
 import { checkCurrentPassword, type CurrentPasswordCheck } from "./currentPassword";
+import { DecodedCookieCache } from "./decodedCookies";
 import { hashPassword, verifyPassword } from "./passwords";
 import { normalizeClientAddress } from "./clientAddress";
 import type { ActivePortalSession, SignInStore } from "./ports";
@@ -270,12 +271,16 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     },
   };
 
+  // Auth.js's decode derives its key on every call, and a browser repeats one cookie.
+  const decodedCookies = new DecodedCookieCache();
+  const decodeCookie = (token: string) => decode({ token, secret: secrets, salt: sessionCookieName });
+
   async function readSessionFromCookies(cookies: Readonly<Record<string, string>>): Promise<PortalSession | null> {
     const token = sessionTokenFrom(cookies, sessionCookieName);
     if (!token || token.length > 16_384) return null;
     let payload: Record<string, unknown> | null;
     try {
-      payload = await decode({ token, secret: secrets, salt: sessionCookieName });
+      payload = await decodedCookies.decode(token, decodeCookie);
     } catch {
       return null; // not ours, tampered with, or expired
     }

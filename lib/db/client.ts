@@ -1,5 +1,6 @@
 // Builds the one Prisma client a process uses: PGlite (embedded, files under
 // the data directory) when no DATABASE_URL is set, PostgreSQL otherwise.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaClient } from "./generated/client";
@@ -69,7 +70,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
     prisma,
     sql: {
       async query<Row>(sql: string, params?: unknown[]) {
-        return (await pool.query(sql, params)).rows as Row[];
+        return (await pool.query({ name: preparedStatementName(sql), text: sql, values: params })).rows as Row[];
       },
     },
     async withSqlSession(work) {
@@ -91,6 +92,26 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       await pool.end().catch(() => undefined);
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+/** Distinct statement texts are few (the hot paths' fixed SQL); the bound only guards against a caller building SQL from data. */
+const MAX_NAMED_STATEMENTS = 1_000;
+
+/**
+ * A name for `sql` as a prepared statement: PostgreSQL then parses and plans
+ * it once per connection instead of on every execution (an unnamed statement
+ * is parsed, analysed and planned each time). The name is the text's digest,
+ * so equal texts share one statement on each connection.
+ */
+export function preparedStatementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
+    name = `gh_${createHash("sha256").update(sql).digest("base64url").slice(0, 22)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
