@@ -12,7 +12,7 @@
 // Sign-out ends the row, so a copied cookie stops working at once.
 import { Auth, type AuthConfig } from "@auth/core";
 import { decode, encode } from "@auth/core/jwt";
-import type { EndUserSession } from "../oauth/ports";
+import type { EndUserSession, SignedInReader } from "../oauth/ports";
 import { checkCurrentPassword, type CurrentPasswordCheck } from "./currentPassword";
 import { DecodedCookieCache } from "./decodedCookies";
 import { hashPassword, verifyPassword } from "./passwords";
@@ -68,6 +68,8 @@ export type PasswordSignInResult =
 export interface PortalAuth {
   /** Reads and validates the portal session of a Web request (its Cookie header): a SessionReader. */
   readSession: (request: Request) => Promise<PortalSession | null>;
+  /** The signed-in user of a Web request for one client, with their remembered consent: the authorization endpoint's SignedInReader. */
+  readSignedIn: SignedInReader;
   /** The same, from already parsed cookies (name → value), for pages and server actions. */
   readSessionFromCookies(cookies: Readonly<Record<string, string>>): Promise<PortalSession | null>;
   /** Ends a session row; the cookie that names it is no longer accepted anywhere. Idempotent. */
@@ -275,7 +277,8 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
   const decodedCookies = new DecodedCookieCache();
   const decodeCookie = (token: string) => decode({ token, secret: secrets, salt: sessionCookieName });
 
-  async function readSessionFromCookies(cookies: Readonly<Record<string, string>>): Promise<PortalSession | null> {
+  /** The session row id the cookies name, when their session cookie is ours, intact and unexpired. */
+  async function sessionIdFrom(cookies: Readonly<Record<string, string>>): Promise<string | null> {
     const token = sessionTokenFrom(cookies, sessionCookieName);
     if (!token || token.length > 16_384) return null;
     let payload: Record<string, unknown> | null;
@@ -284,7 +287,11 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
     } catch {
       return null; // not ours, tampered with, or expired
     }
-    return validate(payload?.sid);
+    return typeof payload?.sid === "string" ? payload.sid : null;
+  }
+
+  async function readSessionFromCookies(cookies: Readonly<Record<string, string>>): Promise<PortalSession | null> {
+    return validate(await sessionIdFrom(cookies));
   }
 
   // Auth.js's own session cookie attributes (its defaults for useSecureCookies; the config sets no others).
@@ -303,6 +310,10 @@ export function createPortalAuth(options: PortalAuthOptions): PortalAuth {
 
   return {
     readSession: (request) => readSessionFromCookies(parseCookieHeader(request.headers.get("cookie"))),
+    async readSignedIn(request, applicationId) {
+      const sessionId = await sessionIdFrom(parseCookieHeader(request.headers.get("cookie")));
+      return sessionId === null ? null : store.findSignedInForClient(sessionId, applicationId, now());
+    },
     readSessionFromCookies,
     endSession: (sessionId) => store.endSession(sessionId, now()),
 

@@ -3,6 +3,7 @@
 // lib/db/signInThrottleStore.ts) without importing this file: the two layers
 // meet only in the composition root (lib/gatehouse.ts), where the compiler
 // checks that the implementations fit. Unit tests may use in-memory versions.
+import type { SignedInUser } from "../oauth/ports";
 
 /** A user as sign-in sees it: enough to check the password and name the session. */
 export interface SignInUser {
@@ -56,6 +57,8 @@ export interface SignInStore {
   createSession(session: NewPortalSession): Promise<string>;
   /** The session if it exists, was not ended, has not expired at `now`, and its user is enabled. */
   findActiveSession(sessionId: string, now: Date): Promise<ActivePortalSession | null>;
+  /** The same session with its user's claims and their remembered consent for one client, in one read. */
+  findSignedInForClient(sessionId: string, applicationId: string, now: Date): Promise<SignedInUser | null>;
   /** Marks a session ended; an ended session is never valid again. Idempotent. */
   endSession(sessionId: string, now: Date): Promise<void>;
   recordSignInEvent(event: SignInEvent): Promise<void>;

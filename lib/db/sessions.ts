@@ -5,6 +5,7 @@
 // @map attributes in prisma/schema.prisma.
 import { randomUUID } from "node:crypto";
 import { insertAuditEvents } from "./audit";
+import type { SignedInUser } from "../oauth/ports";
 import type { SqlExecutor } from "./client";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,11 +131,7 @@ export async function findActiveSession(sql: SqlExecutor, sessionId: string, now
   );
   const row = rows[0];
   if (!row) return null;
-  if (now.getTime() - new Date(row.last_seen_at).getTime() > LAST_SEEN_RESOLUTION_MS) {
-    sql
-      .query(`UPDATE "sessions" SET "last_seen_at" = $2::timestamptz WHERE "id" = $1::uuid AND "last_seen_at" < $2::timestamptz`, [row.id, now.toISOString()])
-      .catch(() => undefined);
-  }
+  refreshLastSeen(sql, row.id, row.last_seen_at, now);
   return {
     sessionId: row.id,
     userId: row.user_id,
@@ -145,6 +142,69 @@ export async function findActiveSession(sql: SqlExecutor, sessionId: string, now
     name: row.name,
     email: row.email,
     roles: row.roles ?? [],
+  };
+}
+
+/** Refreshes last_seen_at in the background when it is older than its resolution (a failure only leaves it stale). */
+function refreshLastSeen(sql: SqlExecutor, sessionId: string, lastSeenAt: Date | string, now: Date): void {
+  if (now.getTime() - new Date(lastSeenAt).getTime() <= LAST_SEEN_RESOLUTION_MS) return;
+  sql
+    .query(`UPDATE "sessions" SET "last_seen_at" = $2::timestamptz WHERE "id" = $1::uuid AND "last_seen_at" < $2::timestamptz`, [sessionId, now.toISOString()])
+    .catch(() => undefined);
+}
+
+/**
+ * What the authorization endpoint needs of a signed-in request, in one
+ * statement: the session (valid as findActiveSession defines it), its user's
+ * claims, and the user's newest valid permanent authorization of the client.
+ */
+export async function findSignedInForClient(sql: SqlExecutor, sessionId: string, applicationId: string, now: Date): Promise<SignedInUser | null> {
+  if (!isUuid(sessionId) || !isUuid(applicationId)) return null;
+  const rows = await sql.query<{
+    id: string;
+    user_id: string;
+    auth_time: Date | string;
+    amr: string[] | null;
+    last_seen_at: Date | string;
+    username: string;
+    email: string | null;
+    email_verified: boolean;
+    name: string;
+    updated_at: Date | string;
+    authorization_id: string | null;
+    authorization_scopes: string[] | null;
+  }>(
+    `SELECT s."id", s."user_id", s."auth_time", s."amr", s."last_seen_at",
+            u."username", u."email", u."email_verified", u."name", u."updated_at",
+            a."id" AS "authorization_id", a."scopes" AS "authorization_scopes"
+       FROM "sessions" s
+       JOIN "users" u ON u."id" = s."user_id"
+       LEFT JOIN LATERAL (
+         SELECT "id", "scopes" FROM "authorizations"
+          WHERE "user_id" = s."user_id" AND "application_id" = $3::uuid AND "status" = 'valid' AND "type" = 'permanent'
+          ORDER BY "created_at" DESC LIMIT 1
+       ) a ON true
+      WHERE s."id" = $1::uuid AND s."ended_at" IS NULL AND s."expires_at" > $2::timestamptz AND u."enabled"`,
+    [sessionId, now.toISOString(), applicationId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  refreshLastSeen(sql, row.id, row.last_seen_at, now);
+  return {
+    session: { sessionId: row.id, userId: row.user_id, authTime: new Date(row.auth_time), amr: row.amr ?? [] },
+    user: {
+      id: row.user_id,
+      username: row.username,
+      email: row.email,
+      emailVerified: row.email_verified,
+      name: row.name,
+      enabled: true,
+      updatedAt: new Date(row.updated_at),
+    },
+    remembered:
+      row.authorization_id === null
+        ? null
+        : { id: row.authorization_id, applicationId, userId: row.user_id, scopes: row.authorization_scopes ?? [], type: "permanent" },
   };
 }
 

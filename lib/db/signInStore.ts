@@ -7,6 +7,7 @@ import {
   createSessionRow,
   endSessionRow,
   findActiveSession,
+  findSignedInForClient,
   findUserBySignInIdentifier,
   recordSignInEvent,
   type NewSessionRow,
@@ -19,6 +20,7 @@ export function createSignInStore(sql: SqlExecutor) {
     readPasswordHash: (userId: string) => readPasswordHash(sql, userId),
     createSession: (session: NewSessionRow) => createSessionRow(sql, session),
     findActiveSession: (sessionId: string, now: Date) => findActiveSession(sql, sessionId, now),
+    findSignedInForClient: (sessionId: string, applicationId: string, now: Date) => findSignedInForClient(sql, sessionId, applicationId, now),
     endSession: (sessionId: string, now: Date) => endSessionRow(sql, sessionId, now),
     recordSignInEvent: (event: SignInAuditEvent) => recordSignInEvent(sql, event),
   };

@@ -30,9 +30,9 @@ import type {
   EndUserSession,
   InteractionStore,
   ScopeStore,
-  SessionReader,
+  SignedInReader,
+  SignedInUser,
   UserRecord,
-  UserStore,
   ValidatedAuthorizationRequest,
 } from "./ports";
 import { StandardScopes, resolveClientScopes, type ResolvedScopes } from "./scopes";
@@ -60,13 +60,13 @@ export interface AuthorizeEndpointDeps extends AuditDeps {
   config: OAuthServerConfig;
   clients: ClientStore;
   scopes: ScopeStore;
-  users: UserStore;
   authorizations: AuthorizationStore;
   interactions: InteractionStore;
   /** Seals the request of a user who still has to sign in (decision 0010). */
   interactionSealer: InteractionSealer;
   codes: AuthorizationCodeStore;
-  readSession: SessionReader;
+  /** The request's signed-in user for a client, with their remembered consent. */
+  readSignedIn: SignedInReader;
   /** Verifies id_token_hint against the keys we sign with. */
   keys: Pick<KeyRing, "verificationKey">;
   now?: () => number;
@@ -79,11 +79,7 @@ export const PAGE_PATHS = { login: "/login", consent: "/consent" } as const;
 const INTERACTION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** The signed-in user as the decision needs them: nobody, or an enabled user with their remembered consent. */
-interface SignedIn {
-  session: EndUserSession;
-  user: UserRecord;
-  remembered: AuthorizationRecord | null;
-}
+type SignedIn = SignedInUser;
 
 function factsFor(
   client: ClientRecord,
@@ -151,26 +147,15 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     return url.toString();
   }
 
-  /** The session's user, when enabled, with their remembered consent for the client: read together. */
-  async function loadSignedIn(session: EndUserSession | null, client: ClientRecord): Promise<SignedIn | null> {
-    if (!session) return null;
-    const [user, remembered] = await Promise.all([
-      deps.users.findUserById(session.userId),
-      deps.authorizations.findPermanentAuthorization(session.userId, client.id),
-    ]);
-    return user?.enabled ? { session, user, remembered } : null;
-  }
-
   /** Decides what a valid request needs next, and carries it out; `interaction` is set when the browser comes back. */
   async function proceed(
     client: ClientRecord,
     request: ValidatedAuthorizationRequest,
-    session: EndUserSession | null,
+    signedIn: SignedIn | null,
     interaction: ResumedInteraction | null,
     ip: string | null,
     resolvedScopes: ResolvedScopes | null,
   ): Promise<Response> {
-    const signedIn = await loadSignedIn(session, client);
     const decision = decideAuthorization(factsFor(client, request, signedIn, interaction, now()));
     if (decision.kind === "consent" && signedIn && interaction?.sealed !== undefined) {
       // The user is known now: the sealed request becomes a row, under the seal's id (so the seal is single-use).
@@ -333,7 +318,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
     const client = await deps.clients.findClientByClientId(interaction.request.clientId);
     if (!client || !client.enabled || client.id !== interaction.applicationId) return applicationUnavailablePage();
     try {
-      return await proceed(client, interaction.request, await deps.readSession(request), interaction, requestAddress(deps, request), null);
+      return await proceed(client, interaction.request, await deps.readSignedIn(request, client.id), interaction, requestAddress(deps, request), null);
     } catch (error) {
       // E.g. a scope or scope permission removed while the user was on the consent page.
       if (error instanceof OAuthError && error.status < 500) return errorRedirect(targetOf(interaction.request), error);
@@ -363,7 +348,7 @@ export function createAuthorizeEndpoint(deps: AuthorizeEndpointDeps): (request: 
         const hint = await verifyIdTokenHint(deps, parsed.idTokenHint);
         validated = { ...validated, expectedSubject: expectedSubjectOf(hint, client) };
       }
-      return await proceed(client, validated, await deps.readSession(request), null, requestAddress(deps, request), parsed.scopes);
+      return await proceed(client, validated, await deps.readSignedIn(request, client.id), null, requestAddress(deps, request), parsed.scopes);
     } catch (error) {
       if (error instanceof OAuthError && error.status < 500) return errorRedirect(target, error);
       throw error;

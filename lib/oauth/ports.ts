@@ -134,6 +134,21 @@ export interface EndUserSession {
 /** Reads (and validates against its session row) the portal session of a request. */
 export type SessionReader = (request: Request) => Promise<EndUserSession | null>;
 
+/** The signed-in user of a request as the authorization endpoint needs them: an enabled user with their remembered consent for one client. */
+export interface SignedInUser {
+  session: EndUserSession;
+  user: UserRecord;
+  /** The user's valid permanent authorization of the client, if any. */
+  remembered: AuthorizationRecord | null;
+}
+
+/**
+ * Who is signed in on `request`, for the client `applicationId`: session,
+ * user and remembered consent read together (one statement), or null when
+ * nobody is, the session has ended or expired, or the user is disabled.
+ */
+export type SignedInReader = (request: Request, applicationId: string) => Promise<SignedInUser | null>;
+
 export interface UserRecord {
   id: string;
   username: string;
@@ -289,6 +304,11 @@ export interface StoredTokenState {
   clientEnabled: boolean;
   /** The redirect URIs of that client (CORS at userinfo: its origins); absent from stores that do not read them. */
   clientRedirectUris?: string[];
+  /**
+   * The user a token of a grant was issued for, read with it (userinfo's claims); null for a
+   * client's own token or a user who no longer exists; absent from stores that do not read it.
+   */
+  subjectUser?: UserRecord | null;
   /** When the row was written (the token's iat). */
   createdAt: Date;
   expiresAt: Date;

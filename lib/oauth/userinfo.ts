@@ -122,7 +122,7 @@ export function createUserinfoEndpoint(deps: UserinfoDeps): (request: Request) =
     }
 
     const [user, scopeRecords] = await Promise.all([
-      deps.users.findUserById(token.subject),
+      token.record.subjectUser !== undefined ? token.record.subjectUser : deps.users.findUserById(token.subject),
       deps.scopes.findScopesByNames(token.scopes),
     ]);
     if (!user || !user.enabled) {

@@ -188,6 +188,69 @@ describeEachBackend("portal sessions", (db) => {
     await sql.query(`UPDATE "users" SET "email" = $2 WHERE "username" = $1`, [username, email]);
   }
 
+  describe("readSignedIn (the authorization endpoint's one read)", () => {
+    async function addApplication(): Promise<string> {
+      const id = randomUUID();
+      await sql.query(
+        `INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, $2, 'Signed-in test app', 'public', now())`,
+        [id, `signed-in-${id}`],
+      );
+      return id;
+    }
+    async function addAuthorization(applicationId: string, scopes: string[], options: { status?: string; type?: string; createdAt?: Date } = {}) {
+      const id = randomUUID();
+      await sql.query(
+        `INSERT INTO "authorizations" ("id", "application_id", "user_id", "scopes", "status", "type", "created_at", "updated_at")
+         VALUES ($1, $2, $3, $4::text[], $5, $6, $7::timestamptz, now())`,
+        [id, applicationId, users.alice, scopes, options.status ?? "valid", options.type ?? "permanent", (options.createdAt ?? new Date()).toISOString()],
+      );
+      return id;
+    }
+
+    it("reads the session, the user's claims and no remembered consent for a client never authorized", async () => {
+      const { cookies, session } = await signedInCookies();
+      const applicationId = await addApplication();
+      const signedIn = await auth.readSignedIn(request("/connect/authorize", { cookie: cookieHeader(cookies) }), applicationId);
+      expect(signedIn).toEqual({
+        session: { sessionId: session.sessionId, userId: users.alice, authTime: session.authTime, amr: ["pwd"] },
+        user: expect.objectContaining({ id: users.alice, username: "alice", email: "alice@example.com", emailVerified: false, enabled: true }),
+        remembered: null,
+      });
+      expect(signedIn!.user.updatedAt).toBeInstanceOf(Date);
+    });
+
+    it("carries the newest valid permanent authorization of that client only", async () => {
+      const { cookies } = await signedInCookies();
+      const applicationId = await addApplication();
+      const otherApplicationId = await addApplication();
+      await addAuthorization(applicationId, ["openid"], { createdAt: new Date(Date.now() - 60_000) });
+      const newest = await addAuthorization(applicationId, ["openid", "profile"]);
+      await addAuthorization(applicationId, ["openid", "email"], { status: "revoked", createdAt: new Date(Date.now() + 1_000) });
+      await addAuthorization(applicationId, ["openid", "api"], { type: "ad-hoc", createdAt: new Date(Date.now() + 2_000) });
+      await addAuthorization(otherApplicationId, ["api"], { createdAt: new Date(Date.now() + 3_000) });
+      const signedIn = await auth.readSignedIn(request("/", { cookie: cookieHeader(cookies) }), applicationId);
+      expect(signedIn?.remembered).toEqual({ id: newest, applicationId, userId: users.alice, scopes: ["openid", "profile"], type: "permanent" });
+    });
+
+    it("is null without a valid cookie, once the session ended or expired, or with the user disabled", async () => {
+      const applicationId = await addApplication();
+      expect(await auth.readSignedIn(request("/"), applicationId)).toBeNull();
+      const first = await signedInCookies();
+      await auth.endSession(first.session.sessionId);
+      expect(await auth.readSignedIn(request("/", { cookie: cookieHeader(first.cookies) }), applicationId)).toBeNull();
+
+      const second = await signedInCookies();
+      clock = new Date(clock.getTime() + SESSION_LIFETIME_SECONDS * 1000);
+      expect(await auth.readSignedIn(request("/", { cookie: cookieHeader(second.cookies) }), applicationId)).toBeNull();
+      clock = new Date();
+
+      const third = await signedInCookies();
+      expect(await auth.readSignedIn(request("/", { cookie: cookieHeader(third.cookies) }), applicationId)).not.toBeNull();
+      await sql.query(`UPDATE "users" SET "enabled" = false WHERE "username" = 'alice'`);
+      expect(await auth.readSignedIn(request("/", { cookie: cookieHeader(third.cookies) }), applicationId)).toBeNull();
+    });
+  });
+
   describe("readSession", () => {
     it("reads the session from a request's Cookie header", async () => {
       const { cookies, session } = await signedInCookies();

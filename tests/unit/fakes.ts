@@ -476,14 +476,18 @@ export function createAuthorizeFixture(options: { extraClients?: ClientRecord[];
     config,
     clients,
     scopes,
-    users,
     authorizations,
     interactions,
     interactionSealer,
     codes,
-    readSession: async (request) => {
+    // What the store's one statement reads: the session, its user if enabled, their remembered consent.
+    readSignedIn: async (request, applicationId) => {
       sessionReads.push(request);
-      return holder.session;
+      const session = holder.session;
+      if (!session) return null;
+      const signedInUser = await users.findUserById(session.userId);
+      if (!signedInUser?.enabled) return null;
+      return { session, user: signedInUser, remembered: await authorizations.findPermanentAuthorization(session.userId, applicationId) };
     },
     keys,
     audit,

@@ -97,6 +97,29 @@ describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
       expect(await createTokenStateStore(db).findAccessTokenByJti(jti)).toMatchObject({ grantId: null, grantRevoked: false, subject: "web-app" });
     });
 
+    it("brings the user of a grant's token along, in the same statement; none for a client's own token", async () => {
+      const userId = randomUUID();
+      await sql.query(
+        `INSERT INTO "users" ("id", "username", "email", "email_verified", "name", "enabled", "updated_at") VALUES ($1, $2, 'u@example.test', true, 'Token User', true, now())`,
+        [userId, `token-user-${userId}`],
+      );
+      const grant = await recordCode(`code-${randomUUID()}`);
+      const jti = await recordAccess(grant, userId);
+      expect((await createTokenStateStore(db).findAccessTokenByJti(jti))?.subjectUser).toMatchObject({
+        id: userId,
+        username: `token-user-${userId}`,
+        email: "u@example.test",
+        emailVerified: true,
+        name: "Token User",
+        enabled: true,
+      });
+      await sql.query(`UPDATE "users" SET "enabled" = false WHERE "id" = $1`, [userId]);
+      expect((await createTokenStateStore(db).findAccessTokenByJti(jti))?.subjectUser).toMatchObject({ id: userId, enabled: false });
+      // A grant whose user is gone, and a client's own token whose subject is a client_id.
+      expect((await createTokenStateStore(db).findAccessTokenByJti(await recordAccess(grant)))?.subjectUser).toBeNull();
+      expect((await createTokenStateStore(db).findAccessTokenByJti(await recordAccess(null, "web-app")))?.subjectUser).toBeNull();
+    });
+
     it("unknown jtis, and jtis PostgreSQL text cannot hold, are null", async () => {
       const store = createTokenStateStore(db);
       expect(await store.findAccessTokenByJti(randomUUID())).toBeNull();
