@@ -7,7 +7,7 @@
 //
 // How revocation reaches the protocol (lib/oauth):
 // - a refresh token whose authorization is revoked is refused at the token
-//   endpoint (RefreshTokenStore.isGrantAuthorized, grants/refreshToken.ts);
+//   endpoint (the rotation's grantAuthorized, grants/refreshToken.ts);
 // - an access token is checked by its own row and its grant root's row
 //   (bearer.ts), not by its authorization, so revoking an authorization also
 //   revokes every token row issued under it — the grant roots (authorization

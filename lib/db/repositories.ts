@@ -489,20 +489,34 @@ function toStoredRefreshToken(row: RefreshTokenRow): StoredRefreshToken {
   };
 }
 
+/**
+ * SQL for the user id a token row's subject names, or NULL when the subject is
+ * not a user id (a client_id): compared with users."id" it keeps the primary
+ * key's index, and the CASE keeps the cast away from anything but a UUID.
+ */
+export function userIdOfSubject(alias: string): string {
+  return `CASE WHEN ${alias}."subject" ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN ${alias}."subject"::uuid END`;
+}
+
 export function createRefreshTokenStore(db: Database): RefreshTokenStore {
   const columns = `"id", "grant_id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload"`;
   return {
     async rotateRefreshToken(valueHash, applicationId, requestedScopes, now): Promise<RefreshTokenRotation> {
-      // One statement: of concurrent rotations exactly one sees its row updated.
-      const rotated = await db.sql.query<RefreshTokenRow>(
+      // One statement: of concurrent rotations exactly one sees its row updated. It also
+      // reads whether the grant is still authorized (user enabled, consent valid), which the
+      // caller checks next; a refused grant is then revoked whole, the rotated token with it.
+      const rotated = await db.sql.query<RefreshTokenRow & { grant_authorized: boolean }>(
         `UPDATE "tokens" t SET "status" = 'redeemed', "redeemed_at" = $3
           WHERE t."value_hash" = $1 AND t."kind" = 'refresh_token' AND t."status" = 'valid'
             AND t."application_id" = $2::uuid AND t."expires_at" > $3 AND t."scopes" @> $4::text[]
             AND NOT EXISTS (SELECT 1 FROM "tokens" g WHERE g."id" = t."grant_id" AND g."status" = 'revoked')
-          RETURNING ${columns.replace(/"(\w+)"/g, 't."$1"')}`,
+          RETURNING ${columns.replace(/"(\w+)"/g, 't."$1"')},
+            (EXISTS (SELECT 1 FROM "users" u WHERE u."id" = ${userIdOfSubject("t")} AND u."enabled")
+              AND (t."authorization_id" IS NULL
+                   OR EXISTS (SELECT 1 FROM "authorizations" z WHERE z."id" = t."authorization_id" AND z."status" = 'valid'))) AS "grant_authorized"`,
         [valueHash, applicationId, now, requestedScopes],
       );
-      if (rotated[0]) return { status: "rotated", token: toStoredRefreshToken(rotated[0]) };
+      if (rotated[0]) return { status: "rotated", token: toStoredRefreshToken(rotated[0]), grantAuthorized: rotated[0].grant_authorized === true };
       const rows = await db.sql.query<RefreshTokenRow>(
         `SELECT ${columns.replace(/"(\w+)"/g, 't."$1"')}, COALESCE(g."status" = 'revoked', false) AS "grant_revoked"
            FROM "tokens" t LEFT JOIN "tokens" g ON g."id" = t."grant_id"
@@ -516,15 +530,6 @@ export function createRefreshTokenStore(db: Database): RefreshTokenStore {
       if (row.status !== "valid" || row.grant_revoked) return { status: "revoked" };
       if (new Date(row.expires_at).getTime() <= now.getTime()) return { status: "expired" };
       return { status: "scope_exceeded", token: toStoredRefreshToken(row) };
-    },
-    async isGrantAuthorized(subject, authorizationId) {
-      if (!UUID.test(subject) || (authorizationId !== null && !UUID.test(authorizationId))) return false;
-      const rows = await db.sql.query<{ ok: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM "users" WHERE "id" = $1::uuid AND "enabled")
-            AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM "authorizations" WHERE "id" = $2::uuid AND "status" = 'valid')) AS "ok"`,
-        [subject, authorizationId],
-      );
-      return rows[0]?.ok === true;
     },
   };
 }

@@ -3,7 +3,7 @@
 // the other hot-path stores in repositories.ts; one statement per question.
 import type { StoredTokenState, StoredTokenStatus, TokenRevocationStore, TokenStateStore } from "../oauth/ports";
 import type { Database } from "./client";
-import { createGrantStore } from "./repositories";
+import { createGrantStore, userIdOfSubject } from "./repositories";
 
 interface TokenStateRow {
   id: string;
@@ -70,7 +70,7 @@ function toTokenState(row: TokenStateRow): StoredTokenState {
 // so. A client disabled in the dashboard takes its live tokens down with it
 // (and back, if it is enabled again before they expire). A token of a grant
 // brings its user along (userinfo's claims need no second read); its subject
-// is then a user id, and the CASE keeps the cast away from a client_id.
+// is then a user id.
 const SELECT_WITH_GRANT = `
   SELECT t."id", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
          t."scopes", t."audiences", t."status", t."created_at", t."expires_at",
@@ -82,7 +82,7 @@ const SELECT_WITH_GRANT = `
     FROM "tokens" t
     JOIN "applications" a ON a."id" = t."application_id"
     LEFT JOIN "tokens" g ON g."id" = t."grant_id"
-    LEFT JOIN "users" u ON u."id" = CASE WHEN t."grant_id" IS NOT NULL AND t."subject" ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN t."subject"::uuid END`;
+    LEFT JOIN "users" u ON t."grant_id" IS NOT NULL AND u."id" = ${userIdOfSubject("t")}`;
 
 export function createTokenStateStore(db: Database): TokenStateStore {
   return {

@@ -356,7 +356,8 @@ export interface StoredRefreshToken {
 }
 
 export type RefreshTokenRotation =
-  | { status: "rotated"; token: StoredRefreshToken }
+  /** `grantAuthorized`: whether the user is still enabled and the consent (when there is one) still valid, read in the same statement. */
+  | { status: "rotated"; token: StoredRefreshToken; grantAuthorized: boolean }
   /** Already rotated: someone holds a copy (RFC 9700 §4.14.2). */
   | { status: "replayed"; token: StoredRefreshToken }
   /** A live token whose scopes do not cover the requested ones (it was left untouched). */
@@ -371,8 +372,6 @@ export interface RefreshTokenStore {
    * otherwise says why not (and leaves it as it was).
    */
   rotateRefreshToken(valueHash: string, applicationId: string, requestedScopes: string[], now: Date): Promise<RefreshTokenRotation>;
-  /** Whether the user is still enabled and (when there is one) the consent still valid. */
-  isGrantAuthorized(subject: string, authorizationId: string | null): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- audit

@@ -819,10 +819,10 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore, GrantStore 
     if (row.expiresAt <= now) return { status: "expired" };
     if (!requestedScopes.every((scope) => row.scopes.includes(scope))) return { status: "scope_exceeded", token: structuredClone(row) };
     row.status = "redeemed";
-    return { status: "rotated", token: structuredClone(row) };
+    return { status: "rotated", token: structuredClone(row), grantAuthorized: this.#isGrantAuthorized(row.subject, row.authorizationId) };
   }
 
-  async isGrantAuthorized(subject: string, authorizationId: string | null) {
+  #isGrantAuthorized(subject: string, authorizationId: string | null) {
     return !this.disabledUsers.has(subject) && !(authorizationId !== null && this.revokedAuthorizations.has(authorizationId));
   }
 

@@ -99,7 +99,7 @@ export async function refreshTokenGrant(
   // The scopes of this refresh: the token's, or the subset the client asked for.
   const scopes = requested.length > 0 ? requested : token.scopes;
 
-  if (!(await store.isGrantAuthorized(token.subject, token.authorizationId))) {
+  if (!rotation.grantAuthorized) {
     await deps.grants.revokeGrant(token.grantId);
     throw new OAuthError("invalid_grant", "The user's consent was revoked or the account is disabled; sign in again.");
   }
