@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { AuditEventInput, AuditLog } from "../oauth/ports";
 import type { SqlExecutor } from "./client";
+import { GroupCommit } from "./groupCommit";
 
 /** Longest text kept per column: the log must not become a sink for request bodies. */
 const MAX_TEXT = 500;
@@ -69,33 +70,8 @@ export async function insertAuditEvents(sql: SqlExecutor, events: readonly Audit
 }
 
 export function createAuditLog(sql: SqlExecutor): AuditLog {
-  let queue: { event: AuditEventInput; done: (error?: unknown) => void }[] = [];
-  let writing = false;
-
-  async function drain(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(batch.length);
-      try {
-        await insertAuditEvents(
-          sql,
-          batch.map((entry) => entry.event),
-        );
-        for (const entry of batch) entry.done();
-      } catch (error) {
-        for (const entry of batch) entry.done(error);
-      }
-    }
-    writing = false;
-  }
-
+  const writer = new GroupCommit<AuditEventInput>((events) => insertAuditEvents(sql, events), MAX_BATCH);
   return {
-    record(event) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ event, done: (error) => (error === undefined ? resolve() : reject(error)) });
-        if (!writing) void drain();
-      });
-    },
+    record: (event) => writer.add([event]),
   };
 }

@@ -26,6 +26,7 @@ import type {
 } from "../oauth/ports";
 import { compactRequest, expandRequest } from "../oauth/sealedInteraction";
 import type { Database } from "./client";
+import { GroupCommit } from "./groupCommit";
 import type { PrismaClient } from "./generated/client";
 
 /** Columns of "applications" as the driver returns them. */
@@ -182,12 +183,21 @@ function issuedTokenParameters(token: IssuedTokenRecord): unknown[] {
   ];
 }
 
+/** The most token rows one INSERT takes (each row binds 13 parameters). */
+const MAX_ISSUED_TOKENS_PER_STATEMENT = 64;
+
+/**
+ * Token rows are written by group commit (./groupCommit.ts): the rows of
+ * concurrent token responses share one INSERT. A response's rows are still
+ * written together, and the response leaves only after they are stored.
+ */
 export function createTokenStore(db: Database): TokenStore {
+  const writer = new GroupCommit<IssuedTokenRecord>(async (tokens) => {
+    const ofGrant = tokens.some((token) => token.grantId != null);
+    await db.sql.query(insertIssuedTokensSql(tokens.length, ofGrant), tokens.flatMap(issuedTokenParameters));
+  }, MAX_ISSUED_TOKENS_PER_STATEMENT);
   return {
-    async recordIssuedTokens(tokens) {
-      const ofGrant = tokens.some((token) => token.grantId != null);
-      await db.sql.query(insertIssuedTokensSql(tokens.length, ofGrant), tokens.flatMap(issuedTokenParameters));
-    },
+    recordIssuedTokens: (tokens) => writer.add(tokens),
   };
 }
 

@@ -71,7 +71,8 @@ export type IssuedTokenRecord =
 
 export interface TokenStore {
   /**
-   * Records the rows of one token response in one atomic statement. A row whose
+   * Records the rows of one token response in one atomic statement (which may
+   * also carry the rows of concurrent responses), resolving once they are stored. A row whose
    * grant root is already revoked when it is written (a replay of the code or of
    * the refresh token got there first and revoked the grant) is written revoked,
    * so that the replay's revocation covers it too; a revocation running at the

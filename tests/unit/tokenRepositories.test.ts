@@ -206,6 +206,30 @@ describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
       expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ status: "revoked", grantRevoked: true });
     });
 
+    it("BCP-03: concurrent responses share INSERTs (group commit), each row still checked against its own grant root", async () => {
+      let statements = 0;
+      const counted = { ...db, sql: { query: ((text: string, params?: unknown[]) => ((statements += 1), sql.query(text, params))) as typeof sql.query } };
+      const store = createTokenStore(counted);
+      const liveGrant = await recordCode(`code-${randomUUID()}`);
+      const revokedGrant = await recordCode(`code-${randomUUID()}`);
+      await createTokenRevocationStore(db).revokeGrant(revokedGrant);
+      const responses = Array.from({ length: 12 }, (_, i) => {
+        const grant = i % 3 === 0 ? null : i % 3 === 1 ? liveGrant : revokedGrant;
+        const jti = randomUUID();
+        const refreshHash = grant ? `refresh-${randomUUID()}` : null;
+        return { grant, jti, refreshHash, rows: [accessRow(grant, jti), ...(grant ? [refreshRow(grant, refreshHash!)] : [])] };
+      });
+      await Promise.all(responses.map((response) => store.recordIssuedTokens(response.rows)));
+      expect(statements).toBeGreaterThanOrEqual(1);
+      expect(statements).toBeLessThan(responses.length);
+      const states = createTokenStateStore(db);
+      for (const { grant, jti, refreshHash } of responses) {
+        const expected = grant === revokedGrant ? "revoked" : "valid";
+        expect(await states.findAccessTokenByJti(jti)).toMatchObject({ grantId: grant, status: expected });
+        if (refreshHash) expect(await states.findTokenByValueHash(refreshHash)).toMatchObject({ grantId: grant, status: expected });
+      }
+    });
+
     it("a client's own token (no grant) is written valid", async () => {
       const jti = randomUUID();
       await createTokenStore(db).recordIssuedTokens([{ ...accessRow(null, jti), subject: "web-app" }]);
