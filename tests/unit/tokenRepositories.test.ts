@@ -208,7 +208,11 @@ describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
 
     it("BCP-03: concurrent responses share INSERTs (group commit), each row still checked against its own grant root", async () => {
       let statements = 0;
-      const counted = { ...db, sql: { query: ((text: string, params?: unknown[]) => ((statements += 1), sql.query(text, params))) as typeof sql.query } };
+      const countedQuery = (text: string, params?: unknown[]) => {
+        statements += 1;
+        return sql.query(text, params);
+      };
+      const counted = { ...db, sql: { query: countedQuery as typeof sql.query } };
       const store = createTokenStore(counted);
       const liveGrant = await recordCode(`code-${randomUUID()}`);
       const revokedGrant = await recordCode(`code-${randomUUID()}`);
