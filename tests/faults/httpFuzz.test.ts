@@ -31,7 +31,9 @@ describe("HTTP fuzz (long run)", () => {
       requestTimeoutMs: 30_000,
       log: (line) => console.log(line),
     });
-    expect(report.sent).toBeGreaterThan(0);
+    // "Thousands" (issue #10 item 6): a run cut short by the time limit on a busy machine must still
+    // have sent at least two thousand requests (or all of a shorter run asked for by GATEHOUSE_FUZZ_RUNS).
+    expect(report.sent).toBeGreaterThanOrEqual(Math.min(2000, runs));
     expect(suite.server.output()).not.toMatch(UNWANTED_LOG_LINES);
   });
 });

@@ -31,6 +31,17 @@ export interface FuzzReport {
   statuses: Record<string, number>;
 }
 
+/**
+ * Only a body larger than any endpoint reads may be cut off unanswered: the server answers 413 as soon
+ * as the limit is passed and closes, and the client may see the reset before the status line. Every
+ * other malformed request must get an HTTP answer.
+ */
+export const LARGEST_BODY_ANSWERED = 64 * 1024;
+
+function mayCloseWithoutAnswer(request: { body: Buffer | null }): boolean {
+  return request.body !== null && request.body.length > LARGEST_BODY_ANSWERED;
+}
+
 export async function fuzzServer(options: FuzzRunOptions): Promise<FuzzReport> {
   const host = new URL(options.url).host;
   const signedIn = await signInOverHttp(options.url, "admin", TEST_ADMIN_PASSWORD);
@@ -48,6 +59,9 @@ export async function fuzzServer(options: FuzzRunOptions): Promise<FuzzReport> {
         statuses[key] = (statuses[key] ?? 0) + 1;
         if (outcome.status === "timeout" || (typeof outcome.status === "number" && outcome.status >= 500)) {
           throw new Error(`answered ${outcome.status}:\n${describeRequest(batch[i]!)}`);
+        }
+        if (outcome.status === "closed" && !mayCloseWithoutAnswer(batch[i]!)) {
+          throw new Error(`connection closed without an answer:\n${describeRequest(batch[i]!)}`);
         }
       });
     }),

@@ -46,7 +46,8 @@ describe("HTTP edges (issue #10 item 6)", () => {
     await suite?.stop();
   });
 
-  it("TRACE, PUT and PROPFIND on every protocol endpoint: 405, Allow, an OAuth error, no-store", async () => {
+  it("TRACE, PUT and PROPFIND on every protocol endpoint: 405, Allow, an OAuth error, no-store; nothing logged", async () => {
+    const before = suite.server.output().length;
     for (const [path, allow] of Object.entries(PROTOCOL_ALLOW)) {
       for (const method of ["TRACE", "PUT", "PROPFIND"]) {
         const answer = await request(base, method, path);
@@ -56,9 +57,12 @@ describe("HTTP edges (issue #10 item 6)", () => {
         expect(JSON.parse(answer.body)).toMatchObject({ error: "invalid_request" });
       }
     }
+    // Before issue #10 each of these logged a stack trace.
+    expect(suite.server.output().slice(before)).not.toMatch(/\n\s+at |Error:/);
   });
 
-  it("TRACE and DELETE on /api/auth/* and on pages: 405 with Allow", async () => {
+  it("TRACE and DELETE on /api/auth/* and on pages: 405 with Allow; nothing logged", async () => {
+    const before = suite.server.output().length;
     for (const path of ["/api/auth/session", "/api/auth/csrf", "/api/auth/signout", "/login", "/dashboard", "/"]) {
       for (const method of ["TRACE", "DELETE"]) {
         const answer = await request(base, method, path);
@@ -66,6 +70,7 @@ describe("HTTP edges (issue #10 item 6)", () => {
         expect(answer.headers.allow).toBe("GET, HEAD, POST, OPTIONS");
       }
     }
+    expect(suite.server.output().slice(before)).not.toMatch(/\n\s+at |Error:/);
   });
 
   it("HEAD answers like GET without a body where GET is a document; OPTIONS lists the methods", async () => {
