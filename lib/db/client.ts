@@ -6,6 +6,7 @@ import path from "node:path";
 import { PrismaClient } from "./generated/client";
 import { makeDataDirectoryPrivate, ownerOnlyFileSystem, PGLITE_SUBDIRECTORY, PRIVATE_DIRECTORY_MODE } from "./dataDirectory";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock";
+import { createDatabaseInChildProcess, isNewDatabaseDirectory, pgliteStartParams } from "./pgliteMemory";
 import type { SqlSession } from "./migrate";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -121,14 +122,16 @@ async function openPglite(dataDir: string): Promise<Database> {
     // The database files hold password hashes: owner-only, those there now and every file PGlite adds later.
     const databaseDirectory = path.join(/*turbopackIgnore: true*/ directory, PGLITE_SUBDIRECTORY);
     fs.mkdirSync(databaseDirectory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+    const isNew = isNewDatabaseDirectory(databaseDirectory);
+    if (isNew) await createDatabaseInChildProcess(databaseDirectory);
     const tightened = makeDataDirectoryPrivate(directory);
-    if (tightened > 0) {
+    if (tightened > 0 && !isNew) {
       console.warn(`[gatehouse] ${directory}: removed group and other access from ${tightened} files and directories (the embedded database is private to its owner).`);
     }
     const { PGlite } = await import("@electric-sql/pglite");
     const { NodeFS } = await import("@electric-sql/pglite/nodefs");
     const { PrismaPGlite } = await import("pglite-prisma-adapter");
-    const pglite = await PGlite.create({ fs: ownerOnlyFileSystem(NodeFS, databaseDirectory) });
+    const pglite = await PGlite.create({ fs: ownerOnlyFileSystem(NodeFS, databaseDirectory), startParams: pgliteStartParams(PGlite.defaultStartParams) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     return {
       kind: "pglite",
