@@ -42,8 +42,17 @@ function requestHost(req: IncomingMessage): string | undefined {
   return first(req.headers["x-forwarded-host"]) ?? first(req.headers.host);
 }
 
+/**
+ * RFC 6454 §7: one Origin header holding one origin (or "null"). Node.js joins repeated headers with ", ", so a
+ * comma means several: no browser sends that, and Next.js fails on the joined value (a 500) — the fuzz found it.
+ */
+function isOriginList(value: string | string[] | undefined): boolean {
+  return Array.isArray(value) ? value.length > 1 : (value?.includes(",") ?? false);
+}
+
 export function judgeServerActionOrigin(req: IncomingMessage): ServerActionOriginVerdict {
   if (!isPossibleServerActionPost(req)) return { verdict: "pass" };
+  if (isOriginList(req.headers.origin)) return { verdict: "refuse" };
   const origin = first(req.headers.origin);
   const host = requestHost(req);
   const fetchSite = first(req.headers["sec-fetch-site"])?.toLowerCase();

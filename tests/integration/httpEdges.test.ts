@@ -121,6 +121,23 @@ describe("HTTP edges (issue #10 item 6)", () => {
     }
   });
 
+  it("a server action post with two Origin headers is refused with the 403 page, not a 500 (what the long fuzz found, seed 1357577361)", async () => {
+    const host = new URL(base).host;
+    for (const origins of [[`http://${host}`, "http://evil.example"], [`http://${host}`, `http://${host}`]]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(suite.server.port, "127.0.0.1", () => {
+          const lines = ["POST /no-such-page HTTP/1.1", `Host: ${host}`, "Connection: close", "Next-Action: %", ...origins.map((o) => `Origin: ${o}`), "Content-Length: 2", "", "[]"];
+          socket.write(lines.join("\r\n"));
+        });
+        let received = "";
+        socket.on("data", (chunk) => (received += chunk));
+        socket.on("close", () => resolve(received));
+        socket.on("error", reject);
+      });
+      expect(answer.split("\r\n")[0], origins.join(", ")).toBe("HTTP/1.1 403 Forbidden");
+    }
+  });
+
   it("a junk callbackUrl or callback-url cookie does not make /api/auth/* a server error", async () => {
     const query = await request(base, "GET", "/api/auth/session?callbackUrl=,junk");
     expect(query.status).toBe(200);

@@ -30,6 +30,12 @@ describe("server action origin guard", () => {
     expect(judgeServerActionOrigin(req({ ...multipart, origin: "https://id.example.test", "sec-fetch-site": "same-origin" }))).toEqual({ verdict: "pass" });
   });
 
+  it("refuses several Origin headers (joined by Node.js with a comma), even when the first is the request's own origin", () => {
+    expect(judgeServerActionOrigin(req({ ...multipart, origin: "https://id.example.test, https://evil.example" }))).toEqual({ verdict: "refuse" });
+    expect(judgeServerActionOrigin(req({ ...multipart, origin: "https://id.example.test, https://id.example.test" }))).toEqual({ verdict: "refuse" });
+    expect(judgeServerActionOrigin(req({ ...multipart, origin: "null, null", "sec-fetch-site": "same-origin" }))).toEqual({ verdict: "refuse" });
+  });
+
   it("turns a same-origin post's null Origin into the request's own origin", () => {
     expect(judgeServerActionOrigin(req({ ...multipart, origin: "null", "sec-fetch-site": "same-origin" }))).toEqual({
       verdict: "pass-with-origin",
