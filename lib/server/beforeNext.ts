@@ -1,7 +1,8 @@
 // What the server checks before handing a page or server-action request to
 // Next.js, because Next.js would answer it with a 500 and a stack trace:
 //   - a path whose percent-encoding does not decode (Next.js decodes dynamic
-//     route segments and throws URIError) gets 400;
+//     route segments and throws URIError) gets 400, and so does a router state
+//     header Next.js cannot parse;
 //   - the body is read here first, see below; a server action's arguments
 //     must be what React's client sends for our actions (serverActionReply.ts).
 //
@@ -12,6 +13,7 @@
 // server answer what the client got wrong with a 4xx, drop an aborted upload
 // quietly, and hand Next.js a complete copy of the request.
 import { IncomingMessage, type ServerResponse } from "node:http";
+import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/parse-and-validate-flight-router-state.js";
 import { debugLog } from "./debugLog";
 import { isAcceptableFormReply, isAcceptableTextReply } from "./serverActionReply";
 
@@ -133,6 +135,20 @@ export function hasDecodablePath(url: string): boolean {
 }
 
 /**
+ * The router state a client navigation sends (Next-Router-State-Tree) must be one Next.js can read: it throws on
+ * anything else, and a malformed header became a 500 with a stack trace (the long fuzz, seed 11). Checked with
+ * Next.js's own parser so the two cannot disagree.
+ */
+export function hasReadableRouterState(req: IncomingMessage): boolean {
+  try {
+    parseAndValidateFlightRouterState(req.headers["next-router-state-tree"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The request to give Next.js, or null when it was answered here (400 for an
  * undecodable path or a multipart body no parser can read, 413 past the
  * limit) or the client left.
@@ -140,6 +156,10 @@ export function hasDecodablePath(url: string): boolean {
 export async function prepareForNext(req: IncomingMessage, res: ServerResponse): Promise<IncomingMessage | null> {
   if (!hasDecodablePath(req.url ?? "/")) {
     answer(res, 400, "The request path is not valid percent-encoded UTF-8.");
+    return null;
+  }
+  if (!hasReadableRouterState(req)) {
+    answer(res, 400, "The Next-Router-State-Tree header could not be read.");
     return null;
   }
   if (!mayCarryBody(req)) return req;

@@ -138,6 +138,16 @@ describe("HTTP edges (issue #10 item 6)", () => {
     }
   });
 
+  it("a router state header Next.js cannot parse is a 400, not a 500 (what the long fuzz found, seed 11); a valid one is served", async () => {
+    const bad = await request(base, "GET", "/no-such-page", { RSC: "1", "Next-Router-State-Tree": '["",{"children":["__PAGE__",{}]},null,null,true]' });
+    expect(bad.status).toBe(400);
+    const state = encodeURIComponent(JSON.stringify(["", { children: ["__PAGE__", {}, null, null] }, null, null, 1]));
+    const good = await request(base, "GET", "/login", { RSC: "1", "Next-Router-State-Tree": state });
+    // Next.js itself answers: it redirects an RSC request without its cache-busting _rsc parameter to one with it.
+    expect(good.status).toBe(307);
+    expect(good.headers.location).toMatch(/_rsc=/);
+  });
+
   it("a junk callbackUrl or callback-url cookie does not make /api/auth/* a server error", async () => {
     const query = await request(base, "GET", "/api/auth/session?callbackUrl=,junk");
     expect(query.status).toBe(200);

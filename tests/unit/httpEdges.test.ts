@@ -81,6 +81,16 @@ describe("checks before Next.js", () => {
     expect((await raw("GET", "/dashboard/clients/%ZZ")).status).toBe(400);
   });
 
+  it("a router state header Next.js cannot parse is a 400; the one a client navigation sends passes (the long fuzz, seed 11)", async () => {
+    const malformed = ['["",{"children":["__PAGE__",{}]},null,null,true]', "not json", "%E0%A4%A", '{"children":1}'];
+    for (const state of malformed) {
+      expect((await raw("GET", "/no-such-page", { RSC: "1", "Next-Router-State-Tree": state })).status, state).toBe(400);
+    }
+    const navigation = encodeURIComponent(JSON.stringify(["", { children: ["__PAGE__", {}, null, null] }, null, null, 1]));
+    expect((await raw("GET", "/login", { RSC: "1", "Next-Router-State-Tree": navigation })).status).toBe(200);
+    expect((await raw("GET", "/login")).status).toBe(200);
+  });
+
   it("a malformed multipart/form-data POST is a 400; a well-formed one reaches Next.js whole", async () => {
     expect(await parseMultipart("multipart/form-data; boundary=x", Buffer.from("garbage"))).toBeNull();
     expect(await parseMultipart("multipart/form-data", Buffer.from("--x\r\n"))).toBeNull();
