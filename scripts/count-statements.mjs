@@ -18,9 +18,8 @@ import pg from "pg";
 import { rememberConsent, signInAlice } from "./bench.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, value, index, all) => (value.startsWith("--") ? [...pairs, [value.slice(2), all[index + 1]]] : pairs), []),
-);
+const argv = process.argv.slice(2);
+const args = Object.fromEntries(argv.flatMap((value, index) => (value.startsWith("--") ? [[value.slice(2), argv[index + 1]]] : [])));
 const serverRoot = path.resolve(args["server-root"] ?? root);
 const adminUrl = args["admin-url"] ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const logFile = args.log ?? "/var/log/postgresql/postgresql-15-main.log";
