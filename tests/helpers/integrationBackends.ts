@@ -8,6 +8,7 @@
 export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
+  "tests/integration/catalogAcrossInstances.test.ts",
   "tests/integration/idToken.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
 ];
