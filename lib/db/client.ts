@@ -106,7 +106,7 @@ function listenOnPostgres(pg: typeof import("pg").default, databaseUrl: string, 
   const connect = async () => {
     retry = null;
     if (closed) return;
-    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true });
+    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, connectionTimeoutMillis: 10_000 });
     current = client;
     let dropped = false;
     const drop = (error?: Error) => {
