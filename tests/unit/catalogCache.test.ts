@@ -320,4 +320,34 @@ describeEachBackend("the catalog cache behind the client and scope stores, fed b
     await eventually(async () => seen.includes("signing_keys"));
     await db.sql.query(`DELETE FROM "signing_keys" WHERE "kid" = 'kid-test'`);
   });
+
+  // Last in the block: it cuts the cache's own connection too (and shows that one comes back).
+  it.skipIf(db.kind !== "postgres")("a LISTEN connection killed by PostgreSQL is reported lost, reconnected, and then hears changes again", async () => {
+    const events: string[] = [];
+    const probe = db.listen(CATALOG_CHANNEL, {
+      message: (payload) => events.push(`message ${payload}`),
+      listening: () => events.push("listening"),
+      lost: () => events.push("lost"),
+    });
+    try {
+      expect(await probe.ready).toBe(true);
+      // The listeners of this test's own database, found first and then ended by pid: a termination in the same
+      // WHERE clause could run before the other conditions and end connections of other databases.
+      const listeners = await db.sql.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = $1 AND pid <> pg_backend_pid()`,
+        [`LISTEN "${CATALOG_CHANNEL}"`],
+      );
+      expect(listeners.length).toBe(2); // the probe's and the cache's
+      await db.sql.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [listeners.map((row) => row.pid)]);
+      await eventually(async () => events.filter((event) => event === "listening").length === 2);
+      expect(events.slice(0, 3)).toEqual(["listening", "lost", "listening"]);
+      await eventually(async () => cache.listening);
+      await db.sql.query(`UPDATE "scopes" SET "display_name" = 'Orders (again)' WHERE "name" = 'orders'`);
+      await eventually(async () => events.includes("message scopes:orders"));
+      const scopes = createScopeStore(counted, cache);
+      await eventually(async () => (await scopes.findScopesByNames(["orders"]))[0]?.displayName === "Orders (again)");
+    } finally {
+      await probe.close();
+    }
+  });
 });
