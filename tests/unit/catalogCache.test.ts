@@ -267,6 +267,9 @@ describeEachBackend("the catalog cache behind the client and scope stores, fed b
   beforeAll(async () => {
     ({ cache, subscription } = startCatalogCache(db));
     expect(await subscription.ready).toBe(true);
+    // The rows below announce themselves too; on PostgreSQL that arrives later, and would drop what a test just read.
+    const heard = new Set<CatalogTable>();
+    cache.watch((table) => heard.add(table));
     await db.sql.query(
       `INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "redirect_uris", "updated_at")
        VALUES ($1::uuid, 'cached-app', 'Cached', 'confidential', ARRAY['https://a.example/cb', 'https://b.example/cb'], now())`,
@@ -275,6 +278,7 @@ describeEachBackend("the catalog cache behind the client and scope stores, fed b
     await db.sql.query(`INSERT INTO "scopes" ("id", "name", "display_name", "description", "updated_at") VALUES ($1::uuid, 'orders', 'Orders', 'Read orders', now())`, [
       randomUUID(),
     ]);
+    await eventually(async () => heard.has("applications") && heard.has("scopes"));
   });
 
   afterAll(async () => {
