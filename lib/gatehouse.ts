@@ -22,6 +22,7 @@ import {
   createUserStore,
 } from "./db/repositories";
 import { createAuditLog } from "./db/audit";
+import { startCatalogCache } from "./db/catalogCache";
 import { createSignInStore } from "./db/signInStore";
 import { createSignInThrottleStore } from "./db/signInThrottleStore";
 import { createRedirectUriSource } from "./db/redirectOrigins";
@@ -125,8 +126,10 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
       defaultAudience: settings.issuer,
     };
     const keys = new KeyRing(createSigningKeyStore(db.prisma), encryption, settings.keyRefreshSeconds * 1000);
-    const clients = createClientStore(db);
-    const scopes = createScopeStore(db);
+    // Clients, scopes and keys kept in process, dropped when a notification says their rows changed (decision 0015).
+    const catalog = startCatalogCache(db);
+    const clients = createClientStore(db, catalog.cache);
+    const scopes = createScopeStore(db, catalog.cache);
     const tokens = createTokenStore(db);
     const codes = createAuthorizationCodeStore(db);
     const users = createUserStore(db);
@@ -137,6 +140,15 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
     // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
     const limiter = createClientRateLimiter(settings.clientLimits);
     const origins = new RegisteredOriginCache(createRedirectUriSource(db));
+    catalog.cache.watch((table) => {
+      // The ring's periodic reload (GATEHOUSE_KEY_REFRESH_SECONDS) stays as the fallback while not listening.
+      if (table === "signing_keys") keys.invalidate();
+      if (table === "applications") origins.invalidate();
+    });
+    // Listening before the first request, so that the cache serves from the start (until then it reads through).
+    if (!(await catalog.subscription.ready)) {
+      console.warn("[gatehouse] Not listening for catalog changes yet: clients and scopes are read on every request until the connection is back.");
+    }
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const interactionSealer = new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1"));
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));

@@ -38,8 +38,40 @@ export interface Database {
    * one connection for the advisory lock and for each migration's transaction).
    */
   withSqlSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to a notification channel (LISTEN). On PostgreSQL a dedicated
+   * connection outside the pool, reconnected with backoff when it drops; on
+   * PGlite the instance's own in-process notifications. Ended by close().
+   */
+  listen(channel: string, listener: ChannelListener): ChannelSubscription;
   close(): Promise<void>;
 }
+
+/** What a subscriber hears. Notifications sent while it was not listening are lost: `listening` says when to distrust what it kept. */
+export interface ChannelListener {
+  /** A notification's payload. */
+  message(payload: string): void;
+  /** LISTEN is in effect: after the start, and again after each reconnect. */
+  listening(): void;
+  /** The connection dropped: notifications may be missed until `listening` is called again. */
+  lost(): void;
+}
+
+export interface ChannelSubscription {
+  /** Settles after the first attempt to listen: true if it succeeded (later reconnects do not change it). */
+  readonly ready: Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Channel names are fixed identifiers in the code, never data: LISTEN takes no parameter. */
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]*$/;
+
+function checkChannel(channel: string): void {
+  if (!CHANNEL_NAME.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+}
+
+/** Reconnect delays of a dropped LISTEN connection: doubling from the first to the last. */
+export const LISTEN_RETRY_MS = { first: 100, last: 10_000 } as const;
 
 export function describeDatabase(options: DatabaseOptions): string {
   if (!options.databaseUrl) return `embedded PGlite in ${path.resolve(options.dataDir, "pglite")}`;
@@ -56,6 +88,71 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(options.dataDir);
 }
 
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other
+ * queries, and its notifications lost). Any error or end of that connection
+ * reports `lost` and reconnects after a growing delay.
+ */
+function listenOnPostgres(pg: typeof import("pg").default, databaseUrl: string, channel: string, listener: ChannelListener): ChannelSubscription {
+  checkChannel(channel);
+  let closed = false;
+  let current: import("pg").Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let delay: number = LISTEN_RETRY_MS.first;
+  let settleReady: (listening: boolean) => void = () => undefined;
+  const ready = new Promise<boolean>((resolve) => {
+    settleReady = resolve;
+  });
+  const connect = async () => {
+    retry = null;
+    if (closed) return;
+    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, connectionTimeoutMillis: 10_000 });
+    current = client;
+    let dropped = false;
+    const drop = (error?: Error) => {
+      if (dropped) return;
+      dropped = true;
+      if (current === client) current = null;
+      client.end().catch(() => undefined);
+      listener.lost();
+      settleReady(false);
+      if (closed) return;
+      console.error(`[gatehouse] LISTEN ${channel}: connection lost (${error?.message ?? "ended"}); retrying in ${delay} ms.`);
+      retry = setTimeout(connect, delay);
+      retry.unref();
+      delay = Math.min(delay * 2, LISTEN_RETRY_MS.last);
+    };
+    client.on("error", drop);
+    client.on("end", () => drop());
+    client.on("notification", (notification) => {
+      if (notification.channel === channel) listener.message(notification.payload ?? "");
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${channel}"`);
+    } catch (error) {
+      drop(error as Error);
+      return;
+    }
+    if (dropped || closed) return;
+    delay = LISTEN_RETRY_MS.first;
+    listener.listening();
+    settleReady(true);
+  };
+  void connect();
+  return {
+    ready,
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const client = current;
+      current = null;
+      settleReady(false);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
 async function openPostgres(databaseUrl: string, poolSize: number): Promise<Database> {
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error("DATABASE_URL must be a postgres:// or postgresql:// URL.");
@@ -66,6 +163,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   pool.on("error", (error) => console.error("[gatehouse] idle PostgreSQL connection failed:", error.message));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const subscriptions = new Set<ChannelSubscription>();
   return {
     kind: "postgres",
     prisma,
@@ -88,7 +186,13 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
         await client.end();
       }
     },
+    listen(channel, listener) {
+      const subscription = listenOnPostgres(pg, databaseUrl, channel, listener);
+      subscriptions.add(subscription);
+      return subscription;
+    },
     async close() {
+      await Promise.all([...subscriptions].map((subscription) => subscription.close()));
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
     },
@@ -115,6 +219,43 @@ export function preparedStatementName(sql: string): string | undefined {
   return name;
 }
 
+/**
+ * LISTEN on the embedded database. One process holds it, so its in-process
+ * notifications reach every cache there is; PGlite delivers them when the
+ * statement (or the transaction) that sent them completes. There is no
+ * connection to lose: `lost` only comes with close().
+ */
+export function listenOnPglite(
+  pglite: Pick<import("@electric-sql/pglite").PGlite, "listen">,
+  channel: string,
+  listener: ChannelListener,
+): ChannelSubscription {
+  checkChannel(channel);
+  let unlisten: (() => Promise<void>) | null = null;
+  const ready = pglite.listen(channel, (payload) => listener.message(payload)).then(
+    (stop) => {
+      unlisten = stop;
+      listener.listening();
+      return true;
+    },
+    (error: Error) => {
+      console.error(`[gatehouse] LISTEN ${channel} on the embedded database failed: ${error.message}`);
+      return false;
+    },
+  );
+  return {
+    ready,
+    async close() {
+      await ready;
+      const stop = unlisten;
+      unlisten = null;
+      listener.lost();
+      // After pglite.close() there is nothing left to unlisten from.
+      await stop?.().catch(() => undefined);
+    },
+  };
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   const directory = path.resolve(dataDir);
   const lock: DirectoryLock = acquireDirectoryLock(directory);
@@ -133,6 +274,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     const { PrismaPGlite } = await import("pglite-prisma-adapter");
     const pglite = await PGlite.create({ fs: ownerOnlyFileSystem(NodeFS, databaseDirectory), startParams: pgliteStartParams(PGlite.defaultStartParams) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    const subscriptions = new Set<ChannelSubscription>();
     return {
       kind: "pglite",
       prisma,
@@ -149,7 +291,13 @@ async function openPglite(dataDir: string): Promise<Database> {
             await pglite.exec(sql);
           },
         }),
+      listen(channel, listener) {
+        const subscription = listenOnPglite(pglite, channel, listener);
+        subscriptions.add(subscription);
+        return subscription;
+      },
       async close() {
+        await Promise.all([...subscriptions].map((subscription) => subscription.close()));
         await prisma.$disconnect();
         await pglite.close();
         lock.release();

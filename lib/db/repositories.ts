@@ -25,6 +25,7 @@ import type {
   TokenStore,
 } from "../oauth/ports";
 import { compactRequest, expandRequest } from "../oauth/sealedInteraction";
+import type { CatalogCache } from "./catalogCache";
 import type { Database } from "./client";
 import { GroupCommit } from "./groupCommit";
 import type { PrismaClient } from "./generated/client";
@@ -78,42 +79,66 @@ export function toClientRecord(row: ApplicationRow): ClientRecord {
 // statement each, no per-query compilation. Column names come from
 // prisma/schema.prisma's @map attributes; tests/integration exercise them on both backends.
 
-export function createClientStore(db: Database): ClientStore {
+/**
+ * Clients by client_id. With a catalog cache (lib/db/catalogCache.ts), a client
+ * is read once and then kept until a notification says its row changed; without
+ * one (the CLI, tests of the store), every call reads.
+ */
+export function createClientStore(db: Database, catalog?: CatalogCache): ClientStore {
+  const read = async (clientId: string) => {
+    const rows = await db.sql.query<ApplicationRow>(`SELECT * FROM "applications" WHERE "client_id" = $1`, [clientId]);
+    return rows[0] ? toClientRecord(rows[0]) : null;
+  };
   return {
     async findClientByClientId(clientId) {
       // PostgreSQL text cannot hold U+0000, so no client has such an id; the query itself would fail.
       if (clientId.includes("\u0000")) return null;
-      const rows = await db.sql.query<ApplicationRow>(`SELECT * FROM "applications" WHERE "client_id" = $1`, [clientId]);
-      return rows[0] ? toClientRecord(rows[0]) : null;
+      return catalog ? catalog.client(clientId, () => read(clientId)) : read(clientId);
     },
   };
 }
 
-export function createScopeStore(db: Database): ScopeStore {
+interface ScopeRow {
+  name: string;
+  display_name: string;
+  description: string;
+  resources: string[];
+  claims: string[];
+  access_token_claims: string[];
+}
+
+function toScopeRecord(row: ScopeRow): ScopeRecord {
+  return {
+    name: row.name,
+    displayName: row.display_name,
+    description: row.description,
+    resources: row.resources ?? [],
+    claims: row.claims ?? [],
+    accessTokenClaims: row.access_token_claims ?? [],
+  };
+}
+
+const SCOPE_COLUMNS = `"name", "display_name", "description", "resources", "claims", "access_token_claims"`;
+
+/**
+ * Scopes by name. With a catalog cache the whole table is read once (scopes are
+ * few: the standard ones and an API's handful) and kept until any scope changes;
+ * without one, each call reads the names it asks for.
+ */
+export function createScopeStore(db: Database, catalog?: CatalogCache): ScopeStore {
+  const readAll = async () => (await db.sql.query<ScopeRow>(`SELECT ${SCOPE_COLUMNS} FROM "scopes"`)).map(toScopeRecord);
   return {
     async findScopesByNames(names): Promise<ScopeRecord[]> {
       if (names.length === 0) return [];
-      const rows = await db.sql.query<{
-        name: string;
-        display_name: string;
-        description: string;
-        resources: string[];
-        claims: string[];
-        access_token_claims: string[];
-      }>(
-        `SELECT "name", "display_name", "description", "resources", "claims", "access_token_claims" FROM "scopes" WHERE "name" = ANY($1::text[])`,
-        [names],
-      );
-      return rows.map((row) => ({
-        name: row.name,
-        displayName: row.display_name,
-        description: row.description,
-        resources: row.resources ?? [],
-        claims: row.claims ?? [],
-        accessTokenClaims: row.access_token_claims ?? [],
-      }));
+      if (catalog) {
+        const table = await catalog.scopeTable(readAll);
+        return [...new Set(names)].flatMap((name) => table.get(name) ?? []);
+      }
+      const rows = await db.sql.query<ScopeRow>(`SELECT ${SCOPE_COLUMNS} FROM "scopes" WHERE "name" = ANY($1::text[])`, [names]);
+      return rows.map(toScopeRecord);
     },
     async listScopeNames() {
+      if (catalog) return [...(await catalog.scopeTable(readAll)).keys()].sort();
       const rows = await db.prisma.scope.findMany({ select: { name: true }, orderBy: { name: "asc" } });
       return rows.map((row) => row.name);
     },

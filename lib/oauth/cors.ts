@@ -59,6 +59,9 @@ export class RegisteredOriginCache implements RegisteredOrigins {
   private origins = new Set<string>();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | null = null;
+  /** Bumped by invalidate(): a load begun before it is neither joined nor kept as fresh. */
+  private generation = 0;
+  private loadingGeneration = -1;
 
   constructor(
     private readonly source: RedirectUriSource,
@@ -69,8 +72,16 @@ export class RegisteredOriginCache implements RegisteredOrigins {
     return this.options.now?.() ?? Date.now();
   }
 
+  /** The clients changed (a notification said so, lib/db/catalogCache.ts): the next preflight reloads. */
+  invalidate(): void {
+    this.generation++;
+    this.loadedAt = Number.NEGATIVE_INFINITY;
+  }
+
   private reload(): Promise<void> {
-    this.loading ??= this.source
+    if (this.loading && this.loadingGeneration === this.generation) return this.loading;
+    const generation = this.generation;
+    const loading: Promise<void> = this.source
       .listEnabledRedirectUris()
       .then((uris) => {
         const origins = new Set<string>();
@@ -79,12 +90,15 @@ export class RegisteredOriginCache implements RegisteredOrigins {
           if (origin) origins.add(origin);
         }
         this.origins = origins;
-        this.loadedAt = this.now();
+        // Read before an invalidation: used for this answer, not trusted for the next.
+        this.loadedAt = generation === this.generation ? this.now() : Number.NEGATIVE_INFINITY;
       })
       .finally(() => {
-        this.loading = null;
+        if (this.loading === loading) this.loading = null;
       });
-    return this.loading;
+    this.loading = loading;
+    this.loadingGeneration = generation;
+    return loading;
   }
 
   async isRegisteredOrigin(origin: string): Promise<boolean> {

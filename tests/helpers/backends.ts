@@ -109,6 +109,7 @@ function databaseOf(kind: BackendKind, current: () => Database | undefined): Dat
     },
     sql: { query: (text, params) => open().sql.query(text, params) },
     withSqlSession: (work) => open().withSqlSession(work),
+    listen: (channel, listener) => open().listen(channel, listener),
     close: () => Promise.reject(new Error("describeEachBackend closes the block's database itself")),
   };
 }

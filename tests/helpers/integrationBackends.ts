@@ -16,6 +16,7 @@ export const POSTGRES_ONLY_FILES = [
 export const BOTH_BACKENDS_FILES = [
   "tests/integration/anonymousStorage.test.ts",
   "tests/integration/auditWriter.test.ts",
+  "tests/integration/catalogAcrossInstances.test.ts",
   "tests/integration/clientAdmin.test.ts",
   "tests/integration/codeGrant.test.ts",
   "tests/integration/database.test.ts",

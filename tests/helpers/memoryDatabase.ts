@@ -3,7 +3,7 @@
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import type { Database, SqlExecutor } from "@/lib/db/client";
+import { listenOnPglite, type Database, type SqlExecutor } from "@/lib/db/client";
 import { PrismaClient } from "@/lib/db/generated/client";
 import { applyMigrations, loadMigrations, type SqlSession } from "@/lib/db/migrate";
 import { PROJECT_ROOT } from "./server";
@@ -29,6 +29,7 @@ export async function openMemoryDatabase(): Promise<Database> {
     prisma,
     sql,
     withSqlSession: (work) => work(session),
+    listen: (channel, listener) => listenOnPglite(pg, channel, listener),
     async close() {
       await prisma.$disconnect();
       await pg.close();

@@ -26,7 +26,8 @@ export interface TestDatabase {
 
 /** A new database, empty or a copy of `template` (which nobody may be connected to). */
 export async function createTestDatabase(prefix = "gatehouse_test", template?: string): Promise<TestDatabase> {
-  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  // GATEHOUSE_TEST_DB_PREFIX tells apart the databases of several test runs sharing one PostgreSQL.
+  const name = `${process.env.GATEHOUSE_TEST_DB_PREFIX ?? ""}${prefix}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
   await admin.connect();
   try {

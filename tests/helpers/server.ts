@@ -19,15 +19,37 @@ export function testBackend(): Backend {
   return process.env.GATEHOUSE_TEST_BACKEND === "postgres" ? "postgres" : "pglite";
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether `port` (0: any) can be listened on now; the port actually bound, or null. */
+function tryListen(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => {
+      const { port: bound } = server.address() as net.AddressInfo;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * A port nobody listens on: any the system offers, or one of GATEHOUSE_TEST_PORTS
+ * ("first-last") when several test runs on one machine must keep to their own ranges.
+ */
+export async function freePort(): Promise<number> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.GATEHOUSE_TEST_PORTS ?? "");
+  if (!range) {
+    const port = await tryListen(0);
+    if (port === null) throw new Error("no free port");
+    return port;
+  }
+  const first = Number(range[1]);
+  const count = Number(range[2]) - first + 1;
+  const start = Math.floor(Math.random() * count);
+  for (let i = 0; i < count; i++) {
+    const port = await tryListen(first + ((start + i) % count));
+    if (port !== null) return port;
+  }
+  throw new Error(`no free port in GATEHOUSE_TEST_PORTS=${process.env.GATEHOUSE_TEST_PORTS}`);
 }
 
 export function makeTempDir(label = "data"): string {
