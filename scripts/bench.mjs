@@ -147,17 +147,34 @@ for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15]]) {
 
 // ---------------------------------------------------------------- helpers ---
 
-function freePort() {
+function portAvailable(port) {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+    server.once("error", (error) => (error.code === "EADDRINUSE" || error.code === "EACCES" ? resolve(null) : reject(error)));
+    server.listen(port, "127.0.0.1", () => {
+      const { port: bound } = server.address();
+      server.close(() => resolve(bound));
     });
   });
 }
+
+/**
+ * A free loopback port: one the system picks, or with BENCH_PORTS=FROM-TO (machines
+ * where several people run servers and each keeps to a range) the first free one there.
+ */
+export async function freePort() {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? "");
+  if (!range) return portAvailable(0);
+  for (let port = Number(range[1]); port <= Number(range[2]); port++) {
+    if (!claimedPorts.has(port) && (await portAvailable(port))) {
+      claimedPorts.add(port); // a server may take a few seconds to bind it: never hand it out twice
+      return port;
+    }
+  }
+  throw new Error(`BENCH_PORTS=${process.env.BENCH_PORTS}: no free port left in the range`);
+}
+const claimedPorts = new Set();
 
 function readRssMiB(pid) {
   try {
@@ -891,7 +908,8 @@ async function countQueriesPerToken(options, backendEnv, dataDir, pgUrl) {
  * CLI, dropped at cleanup; returns the server environment for it.
  */
 export async function createSeededPostgres(adminUrl, serverRoot = root) {
-  const database = `gatehouse_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+  // BENCH_DATABASE_PREFIX: where several people share one PostgreSQL, each can keep to their own names.
+  const database = `${process.env.BENCH_DATABASE_PREFIX ?? "gatehouse_bench_"}${process.pid}_${randomBytes(3).toString("hex")}`;
   console.log(`  creating throwaway database ${database}...`);
   await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
   onCleanup(async () => {
@@ -1058,5 +1076,16 @@ async function main() {
   }
 }
 
-// Run as a script; imported (scripts/bench-compare.mjs), only the exports are used.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+// Run as a script; imported (scripts/bench-compare.mjs, scripts/bench/reference.mjs), only the exports
+// are used. Not a top-level await: `--reference` loads a module that imports this one, which must
+// have finished evaluating by then.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const run = argv.includes("--reference")
+    ? import("./bench/reference.mjs").then((reference) => reference.main(argv.filter((arg) => arg !== "--reference")))
+    : main();
+  run.catch((error) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exitCode = 1;
+  });
+}
