@@ -6,6 +6,9 @@
 //                          [--postgres | --no-postgres] [--no-pglite] [--postgres-url URL]
 //                          [--only SCENARIO,...]
 //
+//   node scripts/bench.mjs --reference [...]   Gatehouse next to the reference, node-oidc-provider,
+//                          interleaved, with ratios: scripts/bench/reference.mjs (--reference --help)
+//
 // Results and their interpretation: docs/benchmarks.md.
 //
 // Every scenario runs a warm-up and then a bounded measured run; the script
@@ -41,7 +44,11 @@ const USAGE = `Usage: node scripts/bench.mjs [options]
   --no-pglite        skip the embedded PGlite run
   --only LIST        run only these scenarios (comma-separated): ${SCENARIO_KEYS.join(", ")}
   --postgres-url URL admin connection for creating the throwaway database
-                     (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)`;
+                     (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
+  --reference        instead: Gatehouse against node-oidc-provider, interleaved, with ratios
+                     (its own options: npm run bench -- --reference --help)
+Environment: BENCH_PORTS=FROM-TO takes ports from that range instead of any free one;
+  BENCH_DATABASE_PREFIX names the throwaway databases (default gatehouse_bench_).`;
 
 function parseArgs(argv) {
   const options = {
