@@ -2,7 +2,7 @@
 // devDependency, configured like the demo seed in scripts/bench/reference-server.mjs), under
 // the same requests, interleaved round by round; prints both figures and their ratio.
 //
-//   npm run bench -- --reference [--duration 5] [--warmup 2] [--rounds 3] [--connections 16]
+//   npm run bench -- --reference [--duration 5] [--warmup 2] [--prime 3] [--rounds 3] [--connections 16]
 //                    [--only discovery,jwks,cc_token,introspect,userinfo,code_flow,refresh]
 //                    [--es256] [--postgres [--postgres-url URL]] [--json FILE]
 //
@@ -13,7 +13,8 @@
 // - Per scenario: set up both (sign-ins, tokens), check one unit of each in full (JWT signatures
 //   against the JWKS), then `--rounds` rounds; each round measures Gatehouse and the reference
 //   one after the other (the order flips every round, so slow drifts of a shared machine hit
-//   both alike), each run `--warmup` s unmeasured and `--duration` s measured.
+//   both alike), each run `--warmup` s unmeasured and `--duration` s measured. Before the first
+//   round each server gets one unmeasured `--prime` s run of the scenario (a cold process is slow).
 // - Closed loop: `--connections` workers, each on its own keep-alive connection, run their unit
 //   back to back; units that complete inside the measured window count. Every response is
 //   checked (status, and the fields that make it what was asked for); a unit that fails counts
@@ -39,6 +40,8 @@ export const SCENARIOS = ["discovery", "jwks", "cc_token", "introspect", "userin
 const USAGE = `Usage: npm run bench -- --reference [options]
   --duration N       measured seconds per run (default 5)
   --warmup N         unmeasured seconds before each run (default 2; 0 to skip)
+  --prime N          one unmeasured run of N seconds per server before a scenario's first round
+                     (default 3; 0 to skip)
   --rounds N         runs per server and scenario, interleaved (default 3)
   --connections N    concurrent keep-alive connections (default 16)
   --only LIST        these scenarios (comma-separated): ${SCENARIOS.join(", ")}
@@ -53,6 +56,7 @@ function parseArgs(argv) {
   const options = {
     duration: 5,
     warmup: 2,
+    prime: 3,
     rounds: 3,
     connections: 16,
     only: SCENARIOS,
@@ -75,6 +79,9 @@ function parseArgs(argv) {
         break;
       case "--warmup":
         options.warmup = integer(flag, value(), 0, 60);
+        break;
+      case "--prime":
+        options.prime = integer(flag, value(), 0, 60);
         break;
       case "--rounds":
         options.rounds = integer(flag, value(), 1, 50);
@@ -613,15 +620,15 @@ function cell(run) {
 
 function markdownTable(results, backend) {
   const lines = [
-    `| scenario | unit | Gatehouse (${backend}) | reference | ratio G/R | round ratios | p50 / p99 ms G | p50 / p99 ms R | CPU ms/unit G (server + db) | CPU ms/unit R | errors G / R |`,
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| scenario | unit | Gatehouse (${backend}) | reference | ratio G/R | round ratios | p50 / p99 ms G | p50 / p99 ms R | CPU ms/unit G (server + db) | CPU ms/unit R | errors G / R | other CPU (cores, max) |`,
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     const { gatehouse: g, reference: ref } = r;
     const ratios = r.roundRatios.map((x) => fmt(x, 2)).join(", ");
     lines.push(
       `| ${r.label} | ${r.unit} | ${cell(g)} | ${cell(ref)} | **${fmt(r.ratio, 2)}x** | ${ratios} | ${fmt(g.p50, 1)} / ${fmt(g.p99, 1)} | ${fmt(ref.p50, 1)} / ${fmt(ref.p99, 1)} | ` +
-        `${fmt(g.cpuMsPerUnit, 2)} (${fmt(g.serverMsPerUnit, 2)} + ${fmt(g.databaseMsPerUnit, 2)}) | ${fmt(ref.cpuMsPerUnit, 2)} | ${g.errors} / ${ref.errors} |`,
+        `${fmt(g.cpuMsPerUnit, 2)} (${fmt(g.serverMsPerUnit, 2)} + ${fmt(g.databaseMsPerUnit, 2)}) | ${fmt(ref.cpuMsPerUnit, 2)} | ${g.errors} / ${ref.errors} | ${fmt(Math.max(g.other, ref.other), 2)} |`,
     );
   }
   return lines.join("\n");
@@ -650,7 +657,7 @@ export async function main(argv) {
   console.log(`$ ${command}`);
   console.log(`Gatehouse against the reference (node-oidc-provider): ${machine}`);
   console.log(
-    `Settings: ${options.connections} connections, ${options.rounds} round(s) of ${options.warmup} s warm-up + ${options.duration} s measured per server and scenario, ` +
+    `Settings: ${options.connections} connections, ${options.prime} s priming run, then ${options.rounds} round(s) of ${options.warmup} s warm-up + ${options.duration} s measured per server and scenario, ` +
       `interleaved; access tokens ${options.accessTokenAlg}; load generator in this process (shares the cores with both servers)`,
   );
   ensureBuilt();
@@ -697,6 +704,9 @@ export async function main(argv) {
         console.log(`  ${side.name}: ${found}`);
         notes.push(`${spec.label}, ${side.name}: ${found}`);
       }
+      for (const [name, side] of Object.entries(sides)) {
+        if (options.prime > 0) await measure(side, spec, states[name], { ...options, warmup: 0, duration: options.prime });
+      }
       const runs = [];
       for (let round = 0; round < options.rounds; round++) {
         const order = round % 2 === 0 ? ["gatehouse", "reference"] : ["reference", "gatehouse"];
@@ -728,7 +738,9 @@ export async function main(argv) {
     console.log(
       `Medians of ${options.rounds} interleaved round(s), ${options.connections} connections, ${options.duration} s measured after ${options.warmup} s warm-up per run. ` +
         `Ratio = Gatehouse ÷ reference (above 1: Gatehouse serves more). CPU ms/unit = CPU time of the server process` +
-        `${options.postgres ? " plus its PostgreSQL backends" : " (PGlite runs inside it)"} per completed unit.\n`,
+        `${options.postgres ? " plus its PostgreSQL backends" : " (PGlite runs inside it)"} per completed unit. ` +
+        `Other CPU = the machine's busy cores minus the measured server, its database and this process (the highest of the scenario's runs): ` +
+        `above ~0.25, other work was competing for the two cores and the figures are disturbed.\n`,
     );
     console.log(markdownTable(results, backend.split(" ")[0]));
     console.log(`\n${notes.map((note) => `- ${note}`).join("\n")}`);

@@ -44,7 +44,7 @@ describe("npm run bench -- --reference", () => {
     try {
       const jsonFile = path.join(dir, "results.json");
       const only = ["cc_token", "introspect"];
-      const { code, output } = await runBench(["--reference", "--duration", "1", "--rounds", "1", "--warmup", "0", "--connections", "4", "--only", only.join(","), "--json", jsonFile]);
+      const { code, output } = await runBench(["--reference", "--duration", "1", "--rounds", "1", "--warmup", "0", "--prime", "0", "--connections", "4", "--only", only.join(","), "--json", jsonFile]);
       expect(code, output).toBe(0);
       const report = JSON.parse(fs.readFileSync(jsonFile, "utf8")) as BenchReport;
       expect(report.failure).toBeNull();
