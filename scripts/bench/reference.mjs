@@ -369,6 +369,15 @@ function getJson(step, urlOf, check) {
   return {
     unit: "req",
     setup: async (side) => ({ url: urlOf(side) }),
+    async preflight(side, state) {
+      const conn = new Connection();
+      try {
+        await this.worker(side, state, 0, conn)();
+      } finally {
+        conn.close();
+      }
+      return null; // nothing beyond the per-unit checks to report
+    },
     worker: (side, state, _i, conn) => async () => check(json(step, await conn.request(state.url, { headers: { accept: "application/json" } })), side),
   };
 }
@@ -700,9 +709,12 @@ export async function main(argv) {
       const states = {};
       for (const [name, side] of Object.entries(sides)) {
         states[name] = await spec.setup(side, options);
-        const found = spec.preflight ? await spec.preflight.call(spec, side, states[name], options) : "checked per response";
-        console.log(`  ${side.name}: ${found}`);
-        notes.push(`${spec.label}, ${side.name}: ${found}`);
+        // One unit checked in full before any load (a server that fails it is not measured).
+        const found = await spec.preflight.call(spec, side, states[name], options);
+        if (found) {
+          console.log(`  ${side.name}: ${found}`);
+          notes.push(`${spec.label}, ${side.name}: ${found}`);
+        }
       }
       for (const [name, side] of Object.entries(sides)) {
         if (options.prime > 0) await measure(side, spec, states[name], { ...options, warmup: 0, duration: options.prime });
