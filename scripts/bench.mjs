@@ -174,10 +174,11 @@ export async function freePort() {
   const range = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? "");
   if (!range) return portAvailable(0);
   for (let port = Number(range[1]); port <= Number(range[2]); port++) {
-    if (!claimedPorts.has(port) && (await portAvailable(port))) {
-      claimedPorts.add(port); // a server may take a few seconds to bind it: never hand it out twice
-      return port;
-    }
+    if (claimedPorts.has(port)) continue;
+    // Claimed before the check (servers start concurrently) and kept: a server may take seconds to bind it.
+    claimedPorts.add(port);
+    if (await portAvailable(port)) return port;
+    claimedPorts.delete(port);
   }
   throw new Error(`BENCH_PORTS=${process.env.BENCH_PORTS}: no free port left in the range`);
 }

@@ -692,8 +692,8 @@ export async function main(argv) {
       onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
       gatehouseSetup = { dataDir, env: gatehouseEnv };
     }
-    const server = await startServer({ label: "Gatehouse", ...gatehouseSetup });
-    reference = await startReference(options.accessTokenAlg);
+    const [server, started] = await Promise.all([startServer({ label: "Gatehouse", ...gatehouseSetup }), startReference(options.accessTokenAlg)]);
+    reference = started;
     const gatehouse = { name: "Gatehouse", isReference: false, origin: server.origin, pid: server.child.pid, databasePids, newSession: null };
     gatehouse.newSession = (client) => gatehouseSession(gatehouse, client);
     const ref = { name: "reference", isReference: true, origin: reference.origin, pid: reference.pid, databasePids: async () => [], newSession: null };
