@@ -149,12 +149,10 @@ export async function measure(side, spec, state, options) {
           latencies.push(end - unitStart);
         }
       } catch (error) {
-        const end = performance.now();
+        // Counted whenever it happens, warm-up included: a server that fails at all fails the run.
         const key = error instanceof UnitError ? error.key : `net:${error.code ?? error.message}`;
-        if (end >= windowStart && end <= windowEnd) {
-          errors.set(key, (errors.get(key) ?? 0) + 1);
-          if (!samples.has(key)) samples.set(key, String(error.message).slice(0, 200));
-        }
+        errors.set(key, (errors.get(key) ?? 0) + 1);
+        if (!samples.has(key)) samples.set(key, String(error.message).slice(0, 200));
         if (!(error instanceof UnitError)) await new Promise((resolve) => setTimeout(resolve, 20)); // do not spin on a dead server
         if (spec.recover) await spec.recover(side, state, i).catch(() => undefined);
       }

@@ -716,8 +716,12 @@ export async function main(argv) {
           notes.push(`${spec.label}, ${side.name}: ${found}`);
         }
       }
+      const primeErrors = { gatehouse: 0, reference: 0 };
       for (const [name, side] of Object.entries(sides)) {
-        if (options.prime > 0) await measure(side, spec, states[name], { ...options, warmup: 0, duration: options.prime });
+        if (options.prime === 0) continue;
+        const prime = await measure(side, spec, states[name], { ...options, warmup: 0, duration: options.prime });
+        primeErrors[name] = prime.errors;
+        if (prime.errors) console.log(`  priming ${describeRun(side.name, prime)}`);
       }
       const runs = [];
       for (let round = 0; round < options.rounds; round++) {
@@ -731,6 +735,8 @@ export async function main(argv) {
       }
       if (states.gatehouse.reseeds || states.reference.reseeds) notes.push(`${spec.label}: refresh chains re-seeded after a failure: Gatehouse ${states.gatehouse.reseeds}, reference ${states.reference.reseeds}`);
       const result = summarize(key, spec, runs);
+      result.gatehouse.errors += primeErrors.gatehouse;
+      result.reference.errors += primeErrors.reference;
       results.push(result);
       console.log(
         `  => ${spec.label}: Gatehouse ${fmt(result.gatehouse.perSecond, 0)} ${result.unit}, reference ${fmt(result.reference.perSecond, 0)} ${result.unit}, ` +
