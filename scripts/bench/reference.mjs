@@ -735,6 +735,7 @@ export async function main(argv) {
       }
       if (states.gatehouse.reseeds || states.reference.reseeds) notes.push(`${spec.label}: refresh chains re-seeded after a failure: Gatehouse ${states.gatehouse.reseeds}, reference ${states.reference.reseeds}`);
       const result = summarize(key, spec, runs);
+      if (key === "cc_token") result.label = `${spec.label} (${options.accessTokenAlg})`;
       result.gatehouse.errors += primeErrors.gatehouse;
       result.reference.errors += primeErrors.reference;
       results.push(result);

@@ -59,7 +59,7 @@ describe("npm run bench -- --reference", () => {
         expect(result.ratio).toBeCloseTo(result.gatehouse.perSecond / result.reference.perSecond, 6);
       }
       expect(output.match(/ratio Gatehouse\/reference \d+\.\d\dx/g)).toHaveLength(only.length);
-      expect(output).toMatch(/\| client_credentials \| req\/s \| [\d,]+ \| [\d,]+ \| \*\*\d+\.\d\dx\*\* \|/);
+      expect(output).toMatch(/\| client_credentials \(RS256\) \| req\/s \| [\d,]+ \| [\d,]+ \| \*\*\d+\.\d\dx\*\* \|/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
