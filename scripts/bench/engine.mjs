@@ -212,6 +212,9 @@ export function summarize(key, spec, runs) {
   const gatehouse = side("gatehouse");
   const reference = side("reference");
   const roundRatios = runs.map((round) => round.gatehouse.perSecond / round.reference.perSecond);
-  return { scenario: key, label: spec.label, unit: spec.unit === "flow" ? "flows/s" : "req/s", gatehouse, reference, ratio: gatehouse.perSecond / reference.perSecond, roundRatios };
+  // The reference's CPU per unit over Gatehouse's: the throughput ratio two CPU-bound servers would show
+  // alone on the machine; steadier than the throughput ratio when other work shares the cores.
+  const cpuRatio = reference.cpuMsPerUnit / gatehouse.cpuMsPerUnit;
+  return { scenario: key, label: spec.label, unit: spec.unit === "flow" ? "flows/s" : "req/s", gatehouse, reference, ratio: gatehouse.perSecond / reference.perSecond, roundRatios, cpuRatio };
 }
 

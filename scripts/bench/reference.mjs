@@ -629,15 +629,15 @@ function cell(run) {
 
 function markdownTable(results, backend) {
   const lines = [
-    `| scenario | unit | Gatehouse (${backend}) | reference | ratio G/R | round ratios | p50 / p99 ms G | p50 / p99 ms R | CPU ms/unit G (server + db) | CPU ms/unit R | errors G / R | other CPU (cores, max) |`,
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| scenario | unit | Gatehouse (${backend}) | reference | ratio G/R | round ratios | p50 / p99 ms G | p50 / p99 ms R | CPU ms/unit G (server + db) | CPU ms/unit R | CPU ratio R/G | errors G / R | other CPU (cores, max) |`,
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     const { gatehouse: g, reference: ref } = r;
     const ratios = r.roundRatios.map((x) => fmt(x, 2)).join(", ");
     lines.push(
       `| ${r.label} | ${r.unit} | ${cell(g)} | ${cell(ref)} | **${fmt(r.ratio, 2)}x** | ${ratios} | ${fmt(g.p50, 1)} / ${fmt(g.p99, 1)} | ${fmt(ref.p50, 1)} / ${fmt(ref.p99, 1)} | ` +
-        `${fmt(g.cpuMsPerUnit, 2)} (${fmt(g.serverMsPerUnit, 2)} + ${fmt(g.databaseMsPerUnit, 2)}) | ${fmt(ref.cpuMsPerUnit, 2)} | ${g.errors} / ${ref.errors} | ${fmt(Math.max(g.other, ref.other), 2)} |`,
+        `${fmt(g.cpuMsPerUnit, 2)} (${fmt(g.serverMsPerUnit, 2)} + ${fmt(g.databaseMsPerUnit, 2)}) | ${fmt(ref.cpuMsPerUnit, 2)} | ${fmt(r.cpuRatio, 2)}x | ${g.errors} / ${ref.errors} | ${fmt(Math.max(g.other, ref.other), 2)} |`,
     );
   }
   return lines.join("\n");
@@ -742,7 +742,7 @@ export async function main(argv) {
       console.log(
         `  => ${spec.label}: Gatehouse ${fmt(result.gatehouse.perSecond, 0)} ${result.unit}, reference ${fmt(result.reference.perSecond, 0)} ${result.unit}, ` +
           `ratio Gatehouse/reference ${fmt(result.ratio, 2)}x (rounds ${result.roundRatios.map((x) => fmt(x, 2)).join(", ")}); ` +
-          `CPU ms/unit ${fmt(result.gatehouse.cpuMsPerUnit, 2)} vs ${fmt(result.reference.cpuMsPerUnit, 2)}`,
+          `CPU ms/unit ${fmt(result.gatehouse.cpuMsPerUnit, 2)} vs ${fmt(result.reference.cpuMsPerUnit, 2)} (CPU ratio ${fmt(result.cpuRatio, 2)}x)`,
       );
     }
   } catch (error) {
@@ -758,6 +758,8 @@ export async function main(argv) {
       `Medians of ${options.rounds} interleaved round(s), ${options.connections} connections, ${options.duration} s measured after ${options.warmup} s warm-up per run. ` +
         `Ratio = Gatehouse ÷ reference (above 1: Gatehouse serves more). CPU ms/unit = CPU time of the server process` +
         `${options.postgres ? " plus its PostgreSQL backends" : " (PGlite runs inside it)"} per completed unit. ` +
+        `CPU ratio = reference's CPU per unit ÷ Gatehouse's: the throughput ratio the two would show if each had the machine to itself ` +
+        `and were CPU-bound; steadier than the throughput ratio on a shared machine. ` +
         `Other CPU = the machine's busy cores minus the measured server, its database and this process (the highest of the scenario's runs): ` +
         `above ~0.25, other work was competing for the two cores and the figures are disturbed.\n`,
     );

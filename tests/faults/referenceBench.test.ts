@@ -18,7 +18,7 @@ interface SideResult {
 }
 
 interface BenchReport {
-  results: { scenario: string; ratio: number; gatehouse: SideResult; reference: SideResult }[];
+  results: { scenario: string; ratio: number; cpuRatio: number; gatehouse: SideResult; reference: SideResult }[];
   referenceVersion: string;
   failure: string | null;
 }
@@ -57,6 +57,7 @@ describe("npm run bench -- --reference", () => {
           expect(side.cpuMsPerUnit, `${result.scenario}: CPU per unit`).toBeGreaterThan(0);
         }
         expect(result.ratio).toBeCloseTo(result.gatehouse.perSecond / result.reference.perSecond, 6);
+        expect(result.cpuRatio).toBeCloseTo(result.reference.cpuMsPerUnit / result.gatehouse.cpuMsPerUnit, 6);
       }
       expect(output.match(/ratio Gatehouse\/reference \d+\.\d\dx/g)).toHaveLength(only.length);
       expect(output).toMatch(/\| client_credentials \(RS256\) \| req\/s \| [\d,]+ \| [\d,]+ \| \*\*\d+\.\d\dx\*\* \|/);
