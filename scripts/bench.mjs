@@ -6,6 +6,9 @@
 //                          [--postgres | --no-postgres] [--no-pglite] [--postgres-url URL]
 //                          [--only SCENARIO,...]
 //
+//   node scripts/bench.mjs --reference [...]   Gatehouse next to the reference, node-oidc-provider,
+//                          interleaved, with ratios: scripts/bench/reference.mjs (--reference --help)
+//
 // Results and their interpretation: docs/benchmarks.md.
 //
 // Every scenario runs a warm-up and then a bounded measured run; the script
@@ -41,7 +44,11 @@ const USAGE = `Usage: node scripts/bench.mjs [options]
   --no-pglite        skip the embedded PGlite run
   --only LIST        run only these scenarios (comma-separated): ${SCENARIO_KEYS.join(", ")}
   --postgres-url URL admin connection for creating the throwaway database
-                     (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)`;
+                     (default $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
+  --reference        instead: Gatehouse against node-oidc-provider, interleaved, with ratios
+                     (its own options: npm run bench -- --reference --help)
+Environment: BENCH_PORTS=FROM-TO takes ports from that range instead of any free one;
+  BENCH_DATABASE_PREFIX names the throwaway databases (default gatehouse_bench_).`;
 
 function parseArgs(argv) {
   const options = {
@@ -147,17 +154,35 @@ for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15]]) {
 
 // ---------------------------------------------------------------- helpers ---
 
-function freePort() {
+function portAvailable(port) {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+    server.once("error", (error) => (error.code === "EADDRINUSE" || error.code === "EACCES" ? resolve(null) : reject(error)));
+    server.listen(port, "127.0.0.1", () => {
+      const { port: bound } = server.address();
+      server.close(() => resolve(bound));
     });
   });
 }
+
+/**
+ * A free loopback port: one the system picks, or with BENCH_PORTS=FROM-TO (machines
+ * where several people run servers and each keeps to a range) the first free one there.
+ */
+export async function freePort() {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? "");
+  if (!range) return portAvailable(0);
+  for (let port = Number(range[1]); port <= Number(range[2]); port++) {
+    if (claimedPorts.has(port)) continue;
+    // Claimed before the check (servers start concurrently) and kept: a server may take seconds to bind it.
+    claimedPorts.add(port);
+    if (await portAvailable(port)) return port;
+    claimedPorts.delete(port);
+  }
+  throw new Error(`BENCH_PORTS=${process.env.BENCH_PORTS}: no free port left in the range`);
+}
+const claimedPorts = new Set();
 
 function readRssMiB(pid) {
   try {
@@ -891,7 +916,8 @@ async function countQueriesPerToken(options, backendEnv, dataDir, pgUrl) {
  * CLI, dropped at cleanup; returns the server environment for it.
  */
 export async function createSeededPostgres(adminUrl, serverRoot = root) {
-  const database = `gatehouse_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+  // BENCH_DATABASE_PREFIX: where several people share one PostgreSQL, each can keep to their own names.
+  const database = `${process.env.BENCH_DATABASE_PREFIX ?? "gatehouse_bench_"}${process.pid}_${randomBytes(3).toString("hex")}`;
   console.log(`  creating throwaway database ${database}...`);
   await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
   onCleanup(async () => {
@@ -1058,5 +1084,16 @@ async function main() {
   }
 }
 
-// Run as a script; imported (scripts/bench-compare.mjs), only the exports are used.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+// Run as a script; imported (scripts/bench-compare.mjs, scripts/bench/reference.mjs), only the exports
+// are used. Not a top-level await: `--reference` loads a module that imports this one, which must
+// have finished evaluating by then.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const run = argv.includes("--reference")
+    ? import("./bench/reference.mjs").then((reference) => reference.main(argv.filter((arg) => arg !== "--reference")))
+    : main();
+  run.catch((error) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exitCode = 1;
+  });
+}
