@@ -288,6 +288,8 @@ export async function startServer({ label, dataDir, env: extraEnv, serverRoot = 
     HOST: "127.0.0.1",
     GATEHOUSE_ISSUER: issuer,
     GATEHOUSE_DATA_DIR: dataDir,
+    // One process unless asked (decision 0016), so figures stay comparable with those before workers.
+    GATEHOUSE_WORKERS: process.env.GATEHOUSE_WORKERS || "1",
     ...extraEnv,
   };
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL;
