@@ -278,8 +278,8 @@ const STARTUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** Starts dist/server.js (of this tree, or of `serverRoot`) on a free loopback port; resolves once it listens. */
-export async function startServer({ label, dataDir, env: extraEnv, serverRoot = root }) {
-  const port = await freePort();
+export async function startServer({ label, dataDir, env: extraEnv, serverRoot = root, port: requestedPort }) {
+  const port = requestedPort ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
@@ -892,8 +892,8 @@ async function countQueriesPerToken(options, backendEnv, dataDir, pgUrl) {
  * A throwaway PostgreSQL database seeded with the demo data by `serverRoot`'s
  * CLI, dropped at cleanup; returns the server environment for it.
  */
-export async function createSeededPostgres(adminUrl, serverRoot = root) {
-  const database = `gatehouse_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+export async function createSeededPostgres(adminUrl, serverRoot = root, prefix = "gatehouse_bench") {
+  const database = `${prefix}_${process.pid}_${randomBytes(3).toString("hex")}`;
   console.log(`  creating throwaway database ${database}...`);
   await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
   onCleanup(async () => {
