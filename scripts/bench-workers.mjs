@@ -112,7 +112,7 @@ const LABELS = { tokenRS256: "client_credentials RS256 (req/s)", introspection: 
 async function startBoth(options) {
   const servers = [];
   for (const [index, workers] of options.workers.entries()) {
-    const name = `GATEHOUSE_WORKERS=${workers}`;
+    const name = `${index === 0 ? "A" : "B"} (GATEHOUSE_WORKERS=${workers})`;
     const { env, dataDir } = await createSeededPostgres(options.postgresUrl, root, options.databasePrefix);
     const server = await startServer({
       label: name,
@@ -162,7 +162,7 @@ async function main() {
     await runCleanups();
   }
   const [a, b] = options.workers;
-  console.log(`\n## GATEHOUSE_WORKERS=${b} / GATEHOUSE_WORKERS=${a} (${options.connections} connections)\n\n${summary.map((line) => `- ${line}`).join("\n")}`);
+  console.log(`\n## B / A: GATEHOUSE_WORKERS=${b} / GATEHOUSE_WORKERS=${a} (${options.connections} connections)\n\n${summary.map((line) => `- ${line}`).join("\n")}`);
 }
 
 await main();
