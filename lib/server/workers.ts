@@ -12,6 +12,7 @@ const CHANNEL = "gatehouse";
 interface SiblingMessage {
   channel: typeof CHANNEL;
   type: string;
+  data?: unknown;
 }
 
 function isSiblingMessage(message: unknown): message is SiblingMessage {
@@ -19,14 +20,14 @@ function isSiblingMessage(message: unknown): message is SiblingMessage {
 }
 
 /** In a worker: tells every other worker (through the primary); a no-op in a single process. */
-export function tellSiblings(type: string): void {
-  if (cluster.isWorker && process.send) process.send({ channel: CHANNEL, type } satisfies SiblingMessage);
+export function tellSiblings(type: string, data?: unknown): void {
+  if (cluster.isWorker && process.send) process.send({ channel: CHANNEL, type, data } satisfies SiblingMessage);
 }
 
-/** In a worker: runs `handler` when another worker tells `type`. Returns what stops listening. */
-export function onSiblingMessage(type: string, handler: () => void): () => void {
+/** In a worker: runs `handler` with the data when another worker tells `type`. Returns what stops listening. */
+export function onSiblingMessage(type: string, handler: (data: unknown) => void): () => void {
   const listener = (message: unknown) => {
-    if (isSiblingMessage(message) && message.type === type) handler();
+    if (isSiblingMessage(message) && message.type === type) handler(message.data);
   };
   process.on("message", listener);
   return () => process.off("message", listener);
