@@ -1,24 +1,39 @@
 // The production server (`npm start`): protocol endpoints are plain Web
 // handlers served straight from node:http; everything else (pages, sign-in,
 // consent, dashboard) goes to Next.js. One implementation, two mountings.
+// On PostgreSQL it runs one process per core (GATEHOUSE_WORKERS): a node:cluster
+// primary does the once-only start work and supervises workers that each serve
+// the port (docs/decisions/0016-workers.md).
+import cluster from "node:cluster";
 import http from "node:http";
+import { fileURLToPath } from "node:url";
 import next from "next";
 import { ENDPOINT_PATHS } from "./lib/oauth/config";
-import { closeGatehouse, getGatehouse, type WebHandler } from "./lib/gatehouse";
+import { bootstrapInstallation, closeGatehouse, getGatehouse, type Gatehouse, type ProcessRole, type WebHandler } from "./lib/gatehouse";
 import { answerNextRouterFetch, isNextRouterFetch, serveWebHandler } from "./lib/server/webBridge";
 import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTransportSecurity } from "./lib/server/contentSecurityPolicy";
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
-import { readSettings } from "./lib/settings";
+import { readSettings, type Settings } from "./lib/settings";
 import { answerPageMethod, PROTOCOL_ENDPOINTS, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
 import { prepareForNext } from "./lib/server/beforeNext";
 import { capConnections, slowClientServerOptions } from "./lib/server/slowClients";
 import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
+import { drainOnClose } from "./lib/server/drain";
+import { serveClientLimitsToWorkers } from "./lib/server/clientRateLimiter";
+import { superviseWorkers, type WorkerSupervisor } from "./lib/server/workers";
 
 async function main() {
   const settings = readSettings();
+  if (cluster.isWorker) await serveRequests(settings, "worker");
+  else if (settings.workers > 1) await superviseInstallation(settings);
+  else await serveRequests(settings, "whole");
+}
+
+/** This process serves HTTP: the whole server, or one cluster worker (which prints nothing at start). */
+async function serveRequests(settings: Settings, role: ProcessRole) {
   const started = Date.now();
-  const gatehouse = await getGatehouse(settings);
+  const gatehouse = await getGatehouse(settings, role);
   const app = next({ dev: false, dir: settings.projectRoot, hostname: settings.host, port: settings.port });
   await app.prepare();
   const handleWithNext = app.getRequestHandler();
@@ -64,11 +79,38 @@ async function main() {
     server.listen(settings.port, settings.host, resolve);
   });
 
-  const { bootstrap } = gatehouse;
+  const drain = drainOnClose(server);
+  if (role === "whole") printStartBanner(settings, gatehouse, Date.now() - started, null);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    // A second signal, or a close that hangs (a query that never returns), must not keep the process alive:
+    // what was acknowledged is already committed, so exiting now loses nothing (docs/reliability.md, kill -9).
+    if (stopping) process.exit(1);
+    stopping = true;
+    setTimeout(() => {
+      console.error(`Gatehouse: stopping took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting now`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    if (role === "whole") console.log(`Gatehouse stopping (${signal})`);
+    await drain.close(DRAIN_MS); // requests in flight finish (their audit events are written as part of them)
+    await closeGatehouse().catch((error) => console.error(error));
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  // A worker stops when its primary says so (SIGTERM); Ctrl-C reaches the whole process group, and the primary decides.
+  process.on("SIGINT", role === "whole" ? () => void stop("SIGINT") : () => undefined);
+}
+
+type StartReport = Pick<Gatehouse, "bootstrap" | "databaseDescription">;
+
+/** Where to sign in and what the start did: printed once per installation start (by the primary when there are workers). */
+function printStartBanner(settings: Settings, { bootstrap, databaseDescription }: StartReport, startupMs: number, workers: WorkerSupervisor | null) {
   const lines = [
-    `Gatehouse is running at ${settings.issuer}  (started in ${Date.now() - started} ms)`,
-    `  database: ${gatehouse.databaseDescription}`,
+    `Gatehouse is running at ${settings.issuer}  (started in ${startupMs} ms)`,
+    `  database: ${databaseDescription}`,
   ];
+  if (workers) lines.push(`  workers: ${workers.pids().length} processes on one port (GATEHOUSE_WORKERS), pids ${workers.pids().join(", ")}`);
   if (bootstrap.migrations.applied.length) lines.push(`  migrations applied: ${bootstrap.migrations.applied.join(", ")}`);
   if (bootstrap.createdKeys.length) lines.push(`  signing keys created: ${bootstrap.createdKeys.join("; ")}`);
   if (bootstrap.demoSeed) {
@@ -93,29 +135,49 @@ async function main() {
   lines.push(`  admin dashboard: ${settings.issuer}/dashboard   account: ${settings.issuer}/account`);
   lines.push(`  discovery: ${settings.issuer}${ENDPOINT_PATHS.openidConfiguration}`);
   console.log(lines.join("\n"));
+}
+
+/**
+ * The cluster primary (GATEHOUSE_WORKERS > 1, PostgreSQL): migrates, seeds where that happens and opens the
+ * setup link once, keeps the client limits' counters, forks the workers and prints the banner once.
+ */
+async function superviseInstallation(settings: Settings) {
+  const started = Date.now();
+  const installation = await bootstrapInstallation(settings);
+  serveClientLimitsToWorkers(); // before the first fork: the workers' limiters register with it
+  const workers = superviseWorkers({
+    count: settings.workers,
+    exec: fileURLToPath(import.meta.url),
+    onGiveUp(reason) {
+      console.error(`Gatehouse: ${reason}; stopping`);
+      void workers.stop(WORKER_STOP_MS).finally(() => process.exit(1));
+    },
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
-    // A second signal, or a close that hangs (a query that never returns), must not keep the process alive:
-    // what was acknowledged is already committed, so exiting now loses nothing (docs/reliability.md, kill -9).
-    if (stopping) process.exit(1);
-    stopping = true;
-    setTimeout(() => {
-      console.error(`Gatehouse: stopping took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting now`);
+    if (stopping) {
+      // A second signal: the workers end at once too (a second SIGTERM exits them), and so does the primary.
+      for (const pid of workers.pids()) process.kill(pid, "SIGTERM");
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    console.log(`Gatehouse stopping (${signal})`);
-    server.close();
-    server.closeAllConnections();
-    await closeGatehouse().catch((error) => console.error(error));
-    process.exit(0);
+    }
+    stopping = true;
+    console.log(`Gatehouse stopping (${signal}): ${workers.pids().length} workers finish their requests`);
+    process.exit((await workers.stop(WORKER_STOP_MS)) ? 0 : 1);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  await workers.ready;
+  printStartBanner(settings, installation, Date.now() - started, workers);
 }
 
 /** How long a stop may take to close connections and the database before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Of that, how long the requests in flight have to finish before their connections are cut. */
+const DRAIN_MS = 5_000;
+/** How long the primary waits for its workers' own stop before it kills them. */
+const WORKER_STOP_MS = SHUTDOWN_GRACE_MS + 2_000;
 
 main().catch((error) => {
   console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -106,19 +106,55 @@ const readClientAddress: ClientAddressReader = (request) => normalizeClientAddre
 const GLOBAL_KEY = Symbol.for("gatehouse.instance");
 type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
 
-async function createGatehouse(settings: Settings): Promise<Gatehouse> {
+/**
+ * What this process is: the whole server ("whole": it does the once-only start work itself), or one of
+ * several node:cluster workers ("worker": the primary did that work before forking it; decision 0016).
+ */
+export type ProcessRole = "whole" | "worker";
+
+/** A worker's report: the primary migrated, seeded and opened the setup link, and printed them. */
+const DONE_BY_PRIMARY: BootstrapReport = {
+  migrations: { applied: [], alreadyApplied: 0 },
+  createdKeys: [],
+  demoSeed: null,
+  demoPresent: [],
+  setupToken: null,
+};
+
+/** The once-only start work: migrations, scopes, signing keys, demo data where allowed, the setup link. */
+function bootstrapInstallationDatabase(db: Database, settings: Settings, encryption: KeyEncryption): Promise<BootstrapReport> {
+  return bootstrapDatabase(db, {
+    projectRoot: settings.projectRoot,
+    encryption,
+    // Demo data only where its public credentials cannot hurt (lib/db/seed.ts); PostgreSQL only by `npm run seed:demo`.
+    seedDemoIfEmpty: !settings.databaseUrl && demoDataAllowed(settings) ? { hashPassword, adminPassword: settings.adminPassword } : null,
+    demoPolicy: { issuer: settings.issuer, demo: settings.demo },
+    issueSetupLink: true,
+  });
+}
+
+/**
+ * The cluster primary's start (GATEHOUSE_WORKERS > 1): the once-only work, then the database is closed
+ * again; the workers open their own. Loading the keys here makes a wrong secret fail the start once.
+ */
+export async function bootstrapInstallation(settings: Settings): Promise<{ bootstrap: BootstrapReport; databaseDescription: string }> {
+  const encryption = new KeyEncryption(resolveSecret(settings));
+  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 });
+  try {
+    const bootstrap = await bootstrapInstallationDatabase(db, settings, encryption);
+    await new KeyRing(createSigningKeyStore(db.prisma), encryption, settings.keyRefreshSeconds * 1000).publicKeys();
+    return { bootstrap, databaseDescription: describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir }) };
+  } finally {
+    await db.close();
+  }
+}
+
+async function createGatehouse(settings: Settings, role: ProcessRole): Promise<Gatehouse> {
   const secret = resolveSecret(settings);
   const encryption = new KeyEncryption(secret);
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: settings.poolSize });
   try {
-    const bootstrap = await bootstrapDatabase(db, {
-      projectRoot: settings.projectRoot,
-      encryption,
-      // Demo data only where its public credentials cannot hurt (lib/db/seed.ts); PostgreSQL only by `npm run seed:demo`.
-      seedDemoIfEmpty: !settings.databaseUrl && demoDataAllowed(settings) ? { hashPassword, adminPassword: settings.adminPassword } : null,
-      demoPolicy: { issuer: settings.issuer, demo: settings.demo },
-      issueSetupLink: true,
-    });
+    const bootstrap = role === "worker" ? DONE_BY_PRIMARY : await bootstrapInstallationDatabase(db, settings, encryption);
     const config: OAuthServerConfig = {
       issuer: settings.issuer,
       accessTokenLifetime: settings.accessTokenLifetime,
@@ -252,10 +288,10 @@ async function createGatehouse(settings: Settings): Promise<Gatehouse> {
  * or GATEHOUSE_DEMO=1); DATABASE_URL never seeds automatically. Demo data on a
  * non-loopback issuer without GATEHOUSE_DEMO=1 fails the start.
  */
-export function getGatehouse(settings: Settings = readSettings()): Promise<Gatehouse> {
+export function getGatehouse(settings: Settings = readSettings(), role: ProcessRole = "whole"): Promise<Gatehouse> {
   const holder = globalThis as GlobalWithGatehouse;
   if (!holder[GLOBAL_KEY]) {
-    const starting = createGatehouse(settings);
+    const starting = createGatehouse(settings, role);
     holder[GLOBAL_KEY] = starting;
     // A failed start must not leave the process broken for good.
     starting.catch(() => {

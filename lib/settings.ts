@@ -1,6 +1,7 @@
 // Deployment settings, read once from the environment.
 import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseTrustedProxies, type TrustedProxies } from "./auth/clientAddress";
 import { PRIVATE_DIRECTORY_MODE } from "./db/dataDirectory";
@@ -38,6 +39,12 @@ export interface Settings {
   purgeIntervalSeconds: number;
   /** Slow-client limits for the HTTP server (docs/decisions/0011-http-edges-and-slow-clients.md). */
   http: HttpLimits;
+  /**
+   * Server processes (GATEHOUSE_WORKERS; docs/decisions/0016-workers.md): on PostgreSQL one per core by
+   * default, as node:cluster workers sharing the port; 1 is a single process with no cluster primary.
+   * Always 1 on the embedded PGlite, whose data directory has one opener.
+   */
+  workers: number;
 }
 
 export interface HttpLimits {
@@ -115,6 +122,21 @@ function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   return { headerTimeoutSeconds, requestTimeoutSeconds, maxConnections };
 }
 
+/**
+ * GATEHOUSE_WORKERS: on PostgreSQL every core by default; on the embedded PGlite one process, and a
+ * request for more stops the start (a second process could not open the data directory).
+ */
+export function serverWorkers(value: string | undefined, databaseUrl: string | undefined, cores = os.availableParallelism()): number {
+  const workers = positiveInteger("GATEHOUSE_WORKERS", value, databaseUrl ? cores : 1);
+  if (!databaseUrl && workers > 1) {
+    throw new Error(
+      `GATEHOUSE_WORKERS=${workers} needs DATABASE_URL (PostgreSQL): the embedded PGlite database can be opened by one process only. ` +
+        "Unset GATEHOUSE_WORKERS (or set it to 1), or set DATABASE_URL.",
+    );
+  }
+  return workers;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = positiveInteger("PORT", env.PORT, 3000);
   const alg = env.GATEHOUSE_ACCESS_TOKEN_ALG ?? "RS256";
@@ -146,6 +168,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     auditRetentionDays: auditRetentionDays(env.GATEHOUSE_AUDIT_RETENTION_DAYS),
     purgeIntervalSeconds: positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", env.GATEHOUSE_PURGE_INTERVAL_SECONDS, 3600),
     http: readHttpLimits(env),
+    workers: serverWorkers(env.GATEHOUSE_WORKERS, env.DATABASE_URL || undefined),
   };
 }
 

@@ -303,8 +303,8 @@ const STARTUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /** Starts dist/server.js (of this tree, or of `serverRoot`) on a free loopback port; resolves once it listens. */
-export async function startServer({ label, dataDir, env: extraEnv, serverRoot = root }) {
-  const port = await freePort();
+export async function startServer({ label, dataDir, env: extraEnv, serverRoot = root, port: requestedPort }) {
+  const port = requestedPort ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const env = {
     ...process.env,
@@ -313,6 +313,8 @@ export async function startServer({ label, dataDir, env: extraEnv, serverRoot = 
     HOST: "127.0.0.1",
     GATEHOUSE_ISSUER: issuer,
     GATEHOUSE_DATA_DIR: dataDir,
+    // One process unless asked (decision 0016), so figures stay comparable with those before workers.
+    GATEHOUSE_WORKERS: process.env.GATEHOUSE_WORKERS || "1",
     ...extraEnv,
   };
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL;
@@ -915,9 +917,9 @@ async function countQueriesPerToken(options, backendEnv, dataDir, pgUrl) {
  * A throwaway PostgreSQL database seeded with the demo data by `serverRoot`'s
  * CLI, dropped at cleanup; returns the server environment for it.
  */
-export async function createSeededPostgres(adminUrl, serverRoot = root) {
-  // BENCH_DATABASE_PREFIX: where several people share one PostgreSQL, each can keep to their own names.
-  const database = `${process.env.BENCH_DATABASE_PREFIX ?? "gatehouse_bench_"}${process.pid}_${randomBytes(3).toString("hex")}`;
+// BENCH_DATABASE_PREFIX: where several people share one PostgreSQL, each can keep to their own names.
+export async function createSeededPostgres(adminUrl, serverRoot = root, prefix = process.env.BENCH_DATABASE_PREFIX ?? "gatehouse_bench_") {
+  const database = `${prefix}${process.pid}_${randomBytes(3).toString("hex")}`;
   console.log(`  creating throwaway database ${database}...`);
   await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
   onCleanup(async () => {

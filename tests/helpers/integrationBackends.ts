@@ -10,6 +10,8 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/adminRaces.test.ts",
   "tests/integration/idToken.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
+  // Several workers need PostgreSQL (PGlite's refusal of them is checked there too).
+  "tests/integration/workers.test.ts",
 ];
 
 /** Run on both backends: their behaviour depends on the store. */

@@ -82,6 +82,7 @@ export async function runFailingServer(
       PORT: String(port),
       HOST: "127.0.0.1",
       GATEHOUSE_ISSUER: `http://localhost:${port}`,
+      GATEHOUSE_WORKERS: "1",
       ...store.env,
       ...extraEnv,
     },

@@ -152,6 +152,8 @@ async function startServerOnce(store: TestStore, extraEnv: Record<string, string
       PORT: String(port),
       HOST: "127.0.0.1",
       GATEHOUSE_ISSUER: url,
+      // One process per server (no cluster primary) unless a test asks for workers (decision 0016).
+      GATEHOUSE_WORKERS: "1",
       ...store.env,
       ...extraEnv,
     },
