@@ -4,12 +4,19 @@
 // restarts, several instances, storage growth, seeding). A file listed in
 // neither list runs on the embedded PGlite only.
 
-/** Run on PostgreSQL only: their "what the database recorded" checks read the store while the server runs. */
+/**
+ * Run on PostgreSQL only: their "what the database recorded" checks read (or change) the store beside
+ * the server. On PGlite each such read costs a server stop and an in-process PGlite (one opener), and
+ * the store functions they go through are unit-tested on both backends already.
+ */
 export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
+  "tests/integration/auditLog.test.ts",
   "tests/integration/idToken.test.ts",
+  "tests/integration/passwordRevocation.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
+  "tests/integration/userDisable.test.ts",
 ];
 
 /** Run on both backends: their behaviour depends on the store. */
