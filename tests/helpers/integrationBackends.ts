@@ -22,8 +22,6 @@ export const POSTGRES_ONLY_FILES = [
 /** Run on both backends: their behaviour depends on the store. */
 export const BOTH_BACKENDS_FILES = [
   "tests/integration/anonymousStorage.test.ts",
-  "tests/integration/auditWriter.test.ts",
-  "tests/integration/clientAdmin.test.ts",
   "tests/integration/codeGrant.test.ts",
   "tests/integration/database.test.ts",
   "tests/integration/demoData.test.ts",
