@@ -39,7 +39,13 @@ export function globalSetupFor(backend: Backend) {
       sessions.delete(backend);
       await stopSharedServers(sharedDir, backend);
       await (await session.template)?.remove();
-      if (sessions.size === 0) fs.rmSync(sharedDir, { recursive: true, force: true });
+      // The other backend's setup may be another module instance with servers of its own still recorded here:
+      // the last one out removes the directory.
+      try {
+        fs.rmdirSync(sharedDir);
+      } catch {
+        /* not empty yet, or gone */
+      }
     },
   };
 }

@@ -165,15 +165,16 @@ async function startOnce(store: TestStore, log: string): Promise<Record_> {
   return { pid: child.pid!, url, port, log, backend: store.backend, env, dataDir: store.dataDir, databaseName: store.database?.name ?? null };
 }
 
-/** The global teardown: stops every server recorded for `backend` and removes their stores. */
+/** The global teardown: stops every server recorded for `backend`, removes their stores, records and logs. */
 export async function stopSharedServers(dir: string, backend: Backend): Promise<void> {
   if (!fs.existsSync(dir)) return;
-  const records = fs
-    .readdirSync(dir)
-    .filter((name) => name.startsWith(`${backend}-`) && name.endsWith(".json"))
+  const files = fs.readdirSync(dir).filter((name) => name.startsWith(`${backend}-`));
+  const records = files
+    .filter((name) => name.endsWith(".json"))
     .map((name) => readRecord(path.join(dir, name)))
     .filter((record): record is Record_ => record !== undefined);
   await Promise.all(records.map(stopRecorded));
+  for (const name of files) fs.rmSync(path.join(dir, name), { force: true });
 }
 
 async function stopRecorded(record: Record_): Promise<void> {

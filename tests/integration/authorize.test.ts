@@ -7,17 +7,16 @@ import { decodeJwt } from "jose";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, exchangeCode, newPkce, type Pkce } from "../helpers/codeFlow";
 import { ERROR_CHARACTERS } from "../helpers/oauth";
 import { completeAuthorization, findForm, signInOverHttp, submitConsentOverHttp } from "../helpers/portal";
-import { TEST_ADMIN_PASSWORD } from "../helpers/server";
-import { sharedSeededServer } from "../helpers/sharedServer";
+import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
 
-let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
+let suite: Awaited<ReturnType<typeof startSeededServer>>;
 let base: string;
 let authorizeEndpoint: string;
 /** alice's session. */
 let alice: string;
 
 beforeAll(async () => {
-  suite = await sharedSeededServer();
+  suite = await startSeededServer();
   base = suite.server.url;
   authorizeEndpoint = `${base}/connect/authorize`;
   alice = await signIn(DEMO_USER.username, DEMO_USER.password);
