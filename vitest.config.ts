@@ -13,7 +13,15 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node", testTimeout: 20_000, maxWorkers: workers },
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+          // One migrated in-memory PGlite, dumped once, that the store tests' databases start from.
+          globalSetup: ["tests/helpers/globalSetupUnit.ts"],
+          maxWorkers: workers,
+        },
       },
       {
         resolve: { alias },
@@ -26,7 +34,8 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // Each file starts its own server on a copy of the session's template store.
+          // A file starts its own server on a copy of the session's template store, or borrows its
+          // worker slot's shared one (tests/helpers/sharedServer.ts).
           globalSetup: ["tests/helpers/globalSetupPglite.ts"],
           maxWorkers: workers,
         },
@@ -62,6 +71,7 @@ export default defineConfig({
         test: {
           name: "interop",
           include: ["tests/interop/**/*.test.ts"],
+          env: { GATEHOUSE_TEST_BACKEND: "pglite" },
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,

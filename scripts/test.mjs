@@ -1,8 +1,11 @@
 // `npm test`: every suite, in order. Builds if needed, then runs
 //   lint                      (Biome and tsc)
 //   unit                      (vitest, lib/ without a server; before the build)
-//   integration on PGlite     (the built server over HTTP, one server per file, one worker per core)
-//   integration on PostgreSQL (the files whose behaviour depends on the store)
+//   integration on PGlite, integration on PostgreSQL (the files whose behaviour
+//   depends on the store) and interop, in one vitest run so that their files
+//   share the workers (one per core): the built server over HTTP, one shared
+//   server per worker for the files that need nothing of their own
+//   (tests/helpers/sharedServer.ts), their own server for the rest
 //   browser (Chromium)        (page flows)
 // and ends with one line "N passed, N failed[, N skipped]".
 // A suite that cannot run here says why; under CI (CI=true) that is a failure.
@@ -48,10 +51,52 @@ function vitest(label, project, env = {}) {
   count(label, counts, run.status, seconds);
 }
 
+/**
+ * Several vitest projects in one run, so that their files share the workers; one summary line per
+ * project (tests/helpers/projectCountsReporter.ts), with the summed time of its files, and the
+ * run's wall time on a line of its own.
+ */
+function vitestTogether(label, suites) {
+  const countsFile = path.join(resultsDir, "projects.json");
+  fs.rmSync(countsFile, { force: true });
+  console.log(`\n=== ${label}: ${suites.map((suite) => suite.label).join(", ")} ===`);
+  const started = Date.now();
+  const run = spawnSync(
+    process.execPath,
+    [
+      path.join(root, "node_modules/vitest/vitest.mjs"),
+      "run",
+      ...suites.flatMap((suite) => ["--project", suite.project]),
+      "--reporter=default",
+      "--reporter=./tests/helpers/projectCountsReporter.ts",
+    ],
+    { cwd: root, stdio: "inherit", env: { ...process.env, GATEHOUSE_PROJECT_COUNTS: countsFile } },
+  );
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let report;
+  try {
+    report = JSON.parse(fs.readFileSync(countsFile, "utf8"));
+  } catch {
+    report = { projects: {}, unhandledErrors: 1 };
+  }
+  let failedInRun = report.unhandledErrors;
+  for (const suite of suites) {
+    const found = report.projects[suite.project];
+    const counts = { passed: found?.passed ?? 0, failed: (found?.failed ?? 0) + (found?.failedFiles ?? 0), skipped: found?.skipped ?? 0 };
+    if (!found) counts.failed = 1; // the project ran no file at all
+    failedInRun += counts.failed;
+    count(suite.label, counts, 0, found ? `${found.fileSeconds.toFixed(1)} s of file time` : "did not run");
+  }
+  // A failing run whose failures no project shows (an unhandled error, a crash) still fails.
+  if (run.status !== 0 && failedInRun === 0) count(`${label} (vitest exited with ${run.status})`, { passed: 0, failed: 1, skipped: 0 }, 0, seconds);
+  summary.push(`${label}: ${seconds} s wall`);
+}
+
 function count(label, counts, status, seconds) {
   if (status !== 0 && counts.failed === 0) counts.failed = 1;
   for (const key of Object.keys(totals)) totals[key] += counts[key];
-  summary.push(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${seconds} s)`);
+  const time = /^[\d.]+$/.test(seconds) ? `${seconds} s` : seconds;
+  summary.push(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${time})`);
 }
 
 function playwright(label, env = {}) {
@@ -111,12 +156,11 @@ lint();
 vitest("unit", "unit");
 ensureBuilt();
 
-vitest("integration (PGlite)", "integration");
-
 // Never starts or configures a PostgreSQL here: npm test leaves the machine as it found it (.ci/run sets one up).
+const serverSuites = [{ label: "integration (PGlite)", project: "integration" }];
 if (postgresAnswers()) {
   // Only the files whose behaviour depends on the store (tests/helpers/integrationBackends.ts).
-  vitest("integration (PostgreSQL)", "integration-postgres", { GATEHOUSE_TEST_PG_URL: pgAdminUrl });
+  serverSuites.push({ label: "integration (PostgreSQL)", project: "integration-postgres" });
 } else {
   notRun(
     "integration (PostgreSQL)",
@@ -124,8 +168,9 @@ if (postgresAnswers()) {
       "whose user may create databases (e.g. postgresql://postgres:PASSWORD@127.0.0.1:5432/postgres), or run .ci/run, which installs and starts one",
   );
 }
-
-vitest("interop (openid-client, @auth/core)", "interop", { GATEHOUSE_TEST_BACKEND: "pglite" });
+serverSuites.push({ label: "interop (openid-client, @auth/core)", project: "interop" });
+process.env.GATEHOUSE_TEST_PG_URL = pgAdminUrl;
+vitestTogether("integration and interop", serverSuites);
 
 if (fs.existsSync(chromiumPath)) {
   playwright("browser (Chromium)", { CHROMIUM_PATH: chromiumPath });

@@ -1,3 +1,4 @@
 // The integration and interop projects' global setup: the template data directory for the embedded PGlite.
-process.env.GATEHOUSE_TEST_BACKEND = "pglite";
-export { setup, teardown } from "./globalSetup";
+import { globalSetupFor } from "./globalSetup";
+
+export const { setup, teardown } = globalSetupFor("pglite");

@@ -1,3 +1,4 @@
 // The integration-postgres project's global setup: the template database for PostgreSQL.
-process.env.GATEHOUSE_TEST_BACKEND = "postgres";
-export { setup, teardown } from "./globalSetup";
+import { globalSetupFor } from "./globalSetup";
+
+export const { setup, teardown } = globalSetupFor("postgres");

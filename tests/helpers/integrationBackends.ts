@@ -4,12 +4,19 @@
 // restarts, several instances, storage growth, seeding). A file listed in
 // neither list runs on the embedded PGlite only.
 
-/** Run on PostgreSQL only: their "what the database recorded" checks read the store while the server runs. */
+/**
+ * Run on PostgreSQL only: their "what the database recorded" checks read (or change) the store beside
+ * the server. On PGlite each such read costs a server stop and an in-process PGlite (one opener), and
+ * the store functions they go through are unit-tested on both backends already.
+ */
 export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
+  "tests/integration/auditLog.test.ts",
   "tests/integration/idToken.test.ts",
+  "tests/integration/passwordRevocation.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
+  "tests/integration/userDisable.test.ts",
   // Several workers need PostgreSQL (PGlite's refusal of them is checked there too).
   "tests/integration/workers.test.ts",
 ];
@@ -17,9 +24,7 @@ export const POSTGRES_ONLY_FILES = [
 /** Run on both backends: their behaviour depends on the store. */
 export const BOTH_BACKENDS_FILES = [
   "tests/integration/anonymousStorage.test.ts",
-  "tests/integration/auditWriter.test.ts",
   "tests/integration/catalogAcrossInstances.test.ts",
-  "tests/integration/clientAdmin.test.ts",
   "tests/integration/codeGrant.test.ts",
   "tests/integration/database.test.ts",
   "tests/integration/demoData.test.ts",

@@ -1,6 +1,8 @@
 // The audit log over real HTTP against the built server: what the token,
 // consent and revocation paths leave in audit_events (read back with
-// queryStore once the server has stopped, so it also works on PGlite).
+// queryStore once the server has stopped, which flushes the audit writer and
+// also works on PGlite; `npm test` runs it on PostgreSQL, where that read needs
+// no in-process PGlite: tests/helpers/integrationBackends.ts).
 // CONFORMANCE.md CC-01, CA-02, TK-01, RV-01, BCP-03 for the protocol side.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodeJwt } from "jose";

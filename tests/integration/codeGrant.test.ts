@@ -18,15 +18,16 @@ import {
 } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
-import { startSeededServer, testBackend } from "../helpers/server";
+import { testBackend } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
 let base: string;
 let tokenUrl: string;
 let alice: string;
 
 beforeAll(async () => {
-  suite = await startSeededServer();
+  suite = await sharedSeededServer();
   base = suite.server.url;
   tokenUrl = base + TOKEN_PATH;
   const { cookie, response } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);

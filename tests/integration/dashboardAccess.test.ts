@@ -11,11 +11,12 @@ import { createClient, createUser } from "../helpers/adminRecords";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { dashboardActions, dashboardPages, type ServerAction } from "../helpers/dashboardRoutes";
 import { signedInCookie } from "../helpers/portal";
-import { TEST_ADMIN_PASSWORD, startSeededServer } from "../helpers/server";
+import { TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
 const FORBIDDEN = "You do not have access to this page";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
 let base: string;
 let alice: string;
 let admin: string;
@@ -23,7 +24,7 @@ let admin: string;
 const signIn = (username: string, password: string) => signedInCookie(base, username, password);
 
 beforeAll(async () => {
-  suite = await startSeededServer();
+  suite = await sharedSeededServer();
   base = suite.server.url;
   alice = await signIn(DEMO_USER.username, DEMO_USER.password);
   admin = await signIn("admin", TEST_ADMIN_PASSWORD);

@@ -2,7 +2,7 @@
 // against the built server. CONFORMANCE.md section 1.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { importJWK } from "jose";
-import { startSeededServer } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 import {
   ERROR_CHARACTERS,
   JWKS_PATH,
@@ -13,11 +13,11 @@ import {
   type PublicJwkSet,
 } from "../helpers/oauth";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
 let base: string;
 
 beforeAll(async () => {
-  suite = await startSeededServer();
+  suite = await sharedSeededServer();
   base = suite.server.url;
 });
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINT_PATHS } from "@/lib/oauth/config";
 import { signInOverHttp } from "../helpers/portal";
 import { serverActionId } from "../helpers/serverActions";
-import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
 /** node:http's client sends any method token (fetch refuses TRACE and CONNECT). */
 function request(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string) {
@@ -36,10 +37,10 @@ const PROTOCOL_ALLOW: Record<string, string> = {
 };
 
 describe("HTTP edges (issue #10 item 6)", () => {
-  let suite: Awaited<ReturnType<typeof startSeededServer>>;
+  let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
   let base: string;
   beforeAll(async () => {
-    suite = await startSeededServer();
+    suite = await sharedSeededServer();
     base = suite.server.url;
   });
   afterAll(async () => {

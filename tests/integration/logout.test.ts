@@ -8,16 +8,16 @@ import { SignJWT, decodeProtectedHeader, generateKeyPair } from "jose";
 import { DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { OPENID_CONFIGURATION_PATH, getJson } from "../helpers/oauth";
 import { completeAuthorization, findForm, signInOverHttp } from "../helpers/portal";
-import { startSeededServer } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
 const POST_LOGOUT = "http://localhost:5173/";
 const LOGOUT_PATH = "/connect/logout";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
 let base: string;
 
 beforeAll(async () => {
-  suite = await startSeededServer();
+  suite = await sharedSeededServer();
   base = suite.server.url;
 });
 afterAll(async () => {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeGatehouse } from "@/lib/gatehouse";
 import { PROTOCOL_ENDPOINTS } from "@/lib/server/methods";
 import { DEMO_SPA } from "../helpers/codeFlow";
-import { createTestStore, PROJECT_ROOT, runCli, startSeededServer, type TestStore } from "../helpers/server";
+import { createTestStore, PROJECT_ROOT, runCli, type TestStore } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
 /** The methods an App Router route handler can export. */
 const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
@@ -60,7 +61,7 @@ function askFastLane(base: string, method: string, urlPath: string, headers: Rec
   });
 }
 
-let server: Awaited<ReturnType<typeof startSeededServer>>;
+let server: Awaited<ReturnType<typeof sharedSeededServer>>;
 let routeStore: TestStore;
 const savedEnv: Record<string, string | undefined> = {};
 const routeModules = new Map<string, RouteModule>();
@@ -74,7 +75,7 @@ async function askRoute(method: string, urlPath: string, headers: Record<string,
 }
 
 beforeAll(async () => {
-  server = await startSeededServer();
+  server = await sharedSeededServer();
   // The route modules' Gatehouse runs in this process on its own store, seeded like the server's.
   routeStore = await createTestStore();
   if (routeStore.backend === "postgres") await runCli(routeStore, ["seed-demo"]);

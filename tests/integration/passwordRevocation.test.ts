@@ -3,8 +3,10 @@
 // user stops working; after the user changes their own password, their other
 // sessions end and the tokens obtained in them stop working, while the tokens
 // of the session that made the change keep working. Refresh → invalid_grant,
-// introspection → active:false, userinfo → 401. PGlite and PostgreSQL
-// (GATEHOUSE_TEST_BACKEND). CONFORMANCE.md RT-05, IR-02, UI-04.
+// introspection → active:false, userinfo → 401. Works on PGlite and PostgreSQL
+// (GATEHOUSE_TEST_BACKEND); `npm test` runs it on PostgreSQL, where reading the
+// audit log needs no in-process PGlite (tests/helpers/integrationBackends.ts).
+// CONFORMANCE.md RT-05, IR-02, UI-04.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { postmanToken } from "../helpers/oauth";

@@ -4,14 +4,15 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { queryStore } from "../helpers/processes";
-import { createTestStore, startServer, testBackend, type TestStore } from "../helpers/server";
+import { createSeededStore, runCli, startServer, testBackend, type TestStore } from "../helpers/server";
 
 let store: TestStore;
 
 beforeAll(async () => {
-  store = await createTestStore();
-  // A first start migrates the store.
-  await (await startServer(store)).stop();
+  // A migrated store: a copy of the session's template, or one the CLI seeds here.
+  const seeded = await createSeededStore();
+  if (!seeded.seeded) await runCli(seeded, ["seed-demo"]);
+  store = seeded;
 }, 120_000);
 
 afterAll(async () => {

@@ -9,16 +9,17 @@ import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, exchangeCode, newPkce 
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH, TOKEN_PATH, basicAuthorization, expectOAuthError, getJson, postForm, type TokenSuccess } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
-import { startSeededServer, testBackend } from "../helpers/server";
+import { testBackend } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
 let base: string;
 let alice: string;
 let userinfoUrl: string;
 let introspectionUrl: string;
 
 beforeAll(async () => {
-  suite = await startSeededServer();
+  suite = await sharedSeededServer();
   base = suite.server.url;
   const { body } = await getJson<Record<string, string>>(base + OPENID_CONFIGURATION_PATH);
   userinfoUrl = body.userinfo_endpoint!;

@@ -20,9 +20,10 @@ import {
 } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { queryStore } from "../helpers/processes";
-import { startSeededServer, testBackend } from "../helpers/server";
+import { testBackend } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
 
-let suite: Awaited<ReturnType<typeof startSeededServer>>;
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
 let base: string;
 let alice: string;
 let endpoints: { userinfo: string; revocation: string; introspection: string };
@@ -31,7 +32,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ERROR_CHARACTERS = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 
 beforeAll(async () => {
-  suite = await startSeededServer();
+  suite = await sharedSeededServer();
   base = suite.server.url;
   const { body } = await getJson<Record<string, string>>(base + OPENID_CONFIGURATION_PATH);
   endpoints = { userinfo: body.userinfo_endpoint!, revocation: body.revocation_endpoint!, introspection: body.introspection_endpoint! };

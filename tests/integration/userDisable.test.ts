@@ -1,11 +1,14 @@
 // Disabling a user (lib/db/userAdmin.ts disableUser, the dashboard's "Disable
 // account") against the real server: the user's portal session ends, their
 // refresh token gives invalid_grant, their access token is inactive at
-// introspection and refused at userinfo, and they cannot sign in. Runs on
-// PGlite and PostgreSQL (GATEHOUSE_TEST_BACKEND). For the embedded database
-// the server is stopped while the test process opens the store (PGlite has
-// one opener), then started again with the same issuer, so the tokens issued
-// before stay the server's own. CONFORMANCE.md RT-05, IR-02.
+// introspection and refused at userinfo, and they cannot sign in. HTTP
+// behaviour, so one backend: PostgreSQL (tests/helpers/integrationBackends.ts),
+// where the test process changes the store while the server runs; the store
+// functions themselves are tested on both backends in tests/unit/userAdmin.test.ts.
+// Run on the embedded database (GATEHOUSE_TEST_BACKEND=pglite) it still works:
+// the server is stopped while the test process opens the store (PGlite has one
+// opener), then started again with the same issuer, so the tokens issued before
+// stay the server's own. CONFORMANCE.md RT-05, IR-02.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openDatabase } from "@/lib/db/client";
 import { disableUser, enableUser } from "@/lib/db/userAdmin";
@@ -37,15 +40,19 @@ afterAll(async () => {
   await suite?.store.cleanup();
 });
 
-/** Runs `work` on the store's database with the server stopped, then starts it again with the same issuer. */
-async function withServerStopped<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  await server.stop();
+/**
+ * Runs `work` on the store's database: beside the running server on PostgreSQL; on PGlite with the
+ * server stopped, then started again with the same issuer.
+ */
+async function withStoreOpen<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const embedded = suite.store.backend === "pglite";
+  if (embedded) await server.stop();
   const db = await openDatabase({ databaseUrl: suite.store.env.DATABASE_URL, dataDir: suite.store.dataDir });
   try {
     return await work(db);
   } finally {
     await db.close();
-    server = await startServer(suite.store, { GATEHOUSE_ISSUER: issuer });
+    if (embedded) server = await startServer(suite.store, { GATEHOUSE_ISSUER: issuer });
   }
 }
 
@@ -70,7 +77,7 @@ describe("disabling a user", () => {
     // A client's own token (subject = the client) must survive: proof that what follows is the disable at work.
     const clientToken = await postmanToken(server.url);
 
-    const id = await withServerStopped(async (db) => {
+    const id = await withStoreOpen(async (db) => {
       const admin = await db.prisma.user.findUniqueOrThrow({ where: { username: "admin" } });
       const userId = (await db.prisma.user.findUniqueOrThrow({ where: { username: DEMO_USER.username } })).id;
       const result = await disableUser(db, { userId, actorId: admin.id });
@@ -89,7 +96,7 @@ describe("disabling a user", () => {
     expect(refused.cookie).toBe("");
 
     // Enabling lets alice sign in again, but what the disable ended stays ended.
-    await withServerStopped(async (db) => expect(await enableUser(db, id)).toMatchObject({ status: "enabled" }));
+    await withStoreOpen(async (db) => expect(await enableUser(db, id)).toMatchObject({ status: "enabled" }));
     expect((await signInOverHttp(server.url, DEMO_USER.username, DEMO_USER.password)).response.status).toBe(303);
     expect(await isActiveAtIntrospection(server.url, tokens.access_token)).toBe(false);
     expect(await refreshOutcome(server.url, tokens.refresh_token)).toMatchObject({ status: 400, error: "invalid_grant" });

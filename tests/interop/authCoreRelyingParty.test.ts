@@ -28,7 +28,7 @@ import { DEMO_USER } from "../helpers/codeFlow";
 import { JWKS_PATH, verifyAccessToken } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { registerClient, type RelyingPartyClient } from "../helpers/relyingPartyClient";
-import { createTestStore, runCli, startServer, type RunningServer, type TestStore } from "../helpers/server";
+import { createSeededStore, runCli, startServer, type RunningServer, type TestStore } from "../helpers/server";
 
 /** The relying party's origin: never contacted, Auth() is called in-process. */
 const RP = "http://rp.localhost:3999";
@@ -50,9 +50,10 @@ let base: string;
 let alice: string;
 
 beforeAll(async () => {
-  store = await createTestStore();
-  // Seed explicitly on both backends so the client row can go in before the server holds the store.
-  await runCli(store, ["seed-demo"]);
+  // A copy of the session's seeded template (seeded here without one), so the client row can go in before the server holds the store.
+  const seeded = await createSeededStore();
+  if (!seeded.seeded) await runCli(seeded, ["seed-demo"]);
+  store = seeded;
   await registerClient(store, RP_CLIENT);
   server = await startServer(store);
   base = server.url;

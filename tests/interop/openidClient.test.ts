@@ -17,7 +17,7 @@ import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER } from "../helpers/codeFlow";
 import { JWKS_PATH, verifyAccessToken } from "../helpers/oauth";
 import { completeAuthorization, signInOverHttp } from "../helpers/portal";
 import { registerClient, type RelyingPartyClient } from "../helpers/relyingPartyClient";
-import { createTestStore, runCli, startServer, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
+import { createSeededStore, runCli, startServer, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
 
 /** A public native app registered with a loopback IP redirect URI and no port (RFC 8252 §7.3). */
 const NATIVE_APP: RelyingPartyClient = {
@@ -34,9 +34,10 @@ let base: string;
 let alice: string;
 
 beforeAll(async () => {
-  store = await createTestStore();
-  // Seed explicitly on both backends so the native app's row can go in before the server holds the store.
-  await runCli(store, ["seed-demo"]);
+  // A copy of the session's seeded template (seeded here without one), so the client row can go in before the server holds the store.
+  const seeded = await createSeededStore();
+  if (!seeded.seeded) await runCli(seeded, ["seed-demo"]);
+  store = seeded;
   await registerClient(store, NATIVE_APP);
   server = await startServer(store);
   base = server.url;
