@@ -12,8 +12,8 @@ import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
   TOKEN_BODY,
   TOKEN_HEADERS,
+  comparePaired,
   createSeededPostgres,
-  fmt,
   onCleanup,
   rememberConsent,
   runAutocannon,
@@ -60,12 +60,6 @@ function parseArgs(argv) {
   return options;
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 async function tokenRate(server, seconds) {
   const { result } = await runAutocannon({ url: `${server.origin}/connect/token`, method: "POST", headers: TOKEN_HEADERS, body: TOKEN_BODY, connections: CONNECTIONS, duration: seconds });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -97,19 +91,9 @@ async function startPair(options, databases, extraEnv, alg, { flow }) {
   return pair;
 }
 
-async function compare(options, pair, scenario, measure) {
-  for (const server of pair) await measure(server, 2); // warm-up
-  const ratios = [];
-  for (let round = 0; round < options.rounds; round++) {
-    const rates = new Map();
-    for (const server of round % 2 ? [...pair].reverse() : pair) rates.set(server.name, await measure(server, options.window));
-    const ratio = rates.get("this tree") / rates.get("baseline");
-    ratios.push(ratio);
-    console.log(`  ${scenario} round ${round + 1}: baseline ${fmt(rates.get("baseline"), 0)}/s, this tree ${fmt(rates.get("this tree"), 0)}/s, ratio ${fmt(ratio, 3)}`);
-  }
-  const line = `${scenario}: median ratio ${fmt(median(ratios), 3)} (range ${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}, ${options.rounds} rounds of ${options.window} s each)`;
-  console.log(`  ${line}`);
-  return line;
+/** Median of the paired ratios this tree / baseline (the pair is [baseline, this tree]). */
+function compare(options, pair, scenario, measure) {
+  return comparePaired(pair, { rounds: options.rounds, window: options.window, label: scenario }, measure);
 }
 
 async function main() {

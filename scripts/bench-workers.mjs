@@ -13,8 +13,8 @@ import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
   TOKEN_BODY,
   TOKEN_HEADERS,
+  comparePaired,
   createSeededPostgres,
-  fmt,
   onCleanup,
   rememberConsent,
   runAutocannon,
@@ -81,12 +81,6 @@ function parseArgs(argv) {
   return options;
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /** Requests per second of one autocannon window; any non-2xx or error fails the run. */
 async function autocannonRate(server, options, request, seconds) {
   const { result } = await runAutocannon({ url: server.origin + request.path, method: "POST", headers: request.headers, body: request.body, connections: options.connections, duration: seconds });
@@ -133,21 +127,10 @@ async function startBoth(options) {
   return servers;
 }
 
-async function compare(options, pair, scenario) {
+/** Median of the paired ratios B / A (the pair is [A, B]). */
+function compare(options, pair, scenario) {
   const measure = measures[scenario];
-  for (const server of pair) await measure(server, options, 2); // warm-up
-  const ratios = [];
-  const [a, b] = pair;
-  for (let round = 0; round < options.rounds; round++) {
-    const rates = new Map();
-    for (const server of round % 2 ? [b, a] : [a, b]) rates.set(server, await measure(server, options, options.window));
-    const ratio = rates.get(b) / rates.get(a);
-    ratios.push(ratio);
-    console.log(`  ${scenario} round ${round + 1}: ${a.name} ${fmt(rates.get(a), 0)}/s, ${b.name} ${fmt(rates.get(b), 0)}/s, ratio ${fmt(ratio, 3)}`);
-  }
-  const line = `${LABELS[scenario]}: median ratio ${fmt(median(ratios), 3)} (range ${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}, ${options.rounds} rounds of ${options.window} s each)`;
-  console.log(`  ${line}`);
-  return line;
+  return comparePaired(pair, { rounds: options.rounds, window: options.window, label: LABELS[scenario] }, (server, seconds) => measure(server, options, seconds));
 }
 
 async function main() {

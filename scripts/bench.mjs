@@ -484,6 +484,33 @@ export function fmt(value, digits) {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * Paired, interleaved rounds of two running servers (two builds, or one build with two settings): a warm-up of
+ * each, then `rounds` windows of `window` s, the order flipped every round so drifts of a shared machine hit both
+ * alike. `measure(server, seconds)` gives a rate. Prints each round and returns the line with the median of the
+ * per-round ratios b/a.
+ */
+export async function comparePaired([a, b], { rounds, window, label }, measure) {
+  for (const server of [a, b]) await measure(server, 2);
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    const rates = new Map();
+    for (const server of round % 2 ? [b, a] : [a, b]) rates.set(server, await measure(server, window));
+    const ratio = rates.get(b) / rates.get(a);
+    ratios.push(ratio);
+    console.log(`  ${label} round ${round + 1}: ${a.name} ${fmt(rates.get(a), 0)}/s, ${b.name} ${fmt(rates.get(b), 0)}/s, ratio ${fmt(ratio, 3)}`);
+  }
+  const line = `${label}: median ratio ${fmt(median(ratios), 3)} (range ${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}, ${rounds} rounds of ${window} s each)`;
+  console.log(`  ${line}`);
+  return line;
+}
+
 // ---------------------------------------------------- PostgreSQL counting ---
 
 /**
