@@ -6,7 +6,10 @@
 // - a key rotation on A (the dashboard's action, which rotates inside the
 //   running process) reaches B within GATEHOUSE_KEY_REFRESH_SECONDS (2 s here
 //   instead of the default 60): B lists the new keys and signs with them, and
-//   tokens A signs with the new key verify at B.
+//   tokens A signs with the new key verify at B. Since the catalog cache
+//   (decision 0015) a NOTIFY reloads B's key ring at once; the periodic reload
+//   this bound allows for is the fallback when B is not listening
+//   (tests/integration/catalogAcrossInstances.test.ts checks the prompt path).
 // The main suite has the single-instance rotation (tests/integration/keyRotation.test.ts)
 // and two instances verifying each other's tokens without a rotation
 // (tests/integration/database.test.ts). Figures: docs/reliability.md.
