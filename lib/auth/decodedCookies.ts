@@ -6,6 +6,8 @@
 // reached only by presenting that exact cookie, and one that fails to decode
 // is never kept (a stranger cannot fill the map with garbage).
 
+import { LruMap } from "../lruMap";
+
 /** Seconds of clock skew Auth.js's decode accepts on `exp` (@auth/core/jwt decode's clockTolerance). */
 export const AUTH_JS_CLOCK_TOLERANCE_SECONDS = 15;
 
@@ -16,12 +18,14 @@ interface DecodedCookie {
 }
 
 export class DecodedCookieCache {
-  readonly #entries = new Map<string, DecodedCookie>();
+  readonly #entries: LruMap<string, DecodedCookie>;
 
   constructor(
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.#entries = new LruMap(maxEntries);
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -34,11 +38,8 @@ export class DecodedCookieCache {
   async decode(token: string, decode: (token: string) => Promise<Record<string, unknown> | null>): Promise<Record<string, unknown> | null> {
     const cached = this.#entries.get(token);
     if (cached) {
+      if (this.clock() <= cached.refusedAfter) return cached.payload;
       this.#entries.delete(token);
-      if (this.clock() <= cached.refusedAfter) {
-        this.#entries.set(token, cached); // most recently used last
-        return cached.payload;
-      }
       return decode(token); // expired: let Auth.js say so, as without the cache
     }
     const payload = await decode(token);
@@ -49,10 +50,6 @@ export class DecodedCookieCache {
   #remember(token: string, payload: Record<string, unknown>) {
     const exp = typeof payload.exp === "number" ? payload.exp : null;
     const refusedAfter = exp === null ? Number.POSITIVE_INFINITY : (exp + AUTH_JS_CLOCK_TOLERANCE_SECONDS) * 1000;
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
     this.#entries.set(token, { payload, refusedAfter });
   }
 }

@@ -7,6 +7,7 @@
 // everything when the notification connection drops or comes back. While this
 // process is not listening, nothing is kept: every read goes to the database.
 import type { ClientRecord, ScopeRecord } from "../oauth/ports";
+import { LruMap } from "../lruMap";
 import type { ChannelListener, ChannelSubscription, Database } from "./client";
 
 /** The channel the triggers notify on. */
@@ -32,41 +33,6 @@ export function parseCatalogPayload(payload: string): CatalogChange | null {
   const table = colon < 0 ? payload : payload.slice(0, colon);
   if (!(CATALOG_TABLES as readonly string[]).includes(table)) return null;
   return { table: table as CatalogTable, key: colon < 0 ? null : payload.slice(colon + 1) };
-}
-
-/** A Map used as a least-recently-used list: a read moves the entry to the end, the first entry leaves first. */
-export class LruMap<K, V> {
-  private readonly entries = new Map<K, V>();
-
-  constructor(readonly maxSize: number) {
-    if (!(maxSize >= 1)) throw new Error("An LRU map holds at least one entry.");
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
-  }
-
-  set(key: K, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value as K);
-  }
-
-  delete(key: K): void {
-    this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }
 
 /** Freezes a record and its arrays: a cached record is shared by every request, none may change it. */

@@ -4,7 +4,8 @@
 // fed by the migration's triggers (decision 0015).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CATALOG_CHANNEL, CatalogCache, LruMap, parseCatalogPayload, startCatalogCache, type CatalogTable } from "@/lib/db/catalogCache";
+import { CATALOG_CHANNEL, CatalogCache, parseCatalogPayload, startCatalogCache, type CatalogTable } from "@/lib/db/catalogCache";
+import { LruMap } from "@/lib/lruMap";
 import type { ChannelSubscription, Database } from "@/lib/db/client";
 import { createClientStore, createScopeStore } from "@/lib/db/repositories";
 import type { ClientRecord, ScopeRecord } from "@/lib/oauth/ports";
