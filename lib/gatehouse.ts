@@ -45,6 +45,7 @@ import { createRevocationEndpoint } from "./oauth/revoke";
 import { KeyRing, type KeyRotationReport } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
+import { VerifiedSignatureCache } from "./oauth/verifiedSignatures";
 import { createClientRateLimiter } from "./server/clientRateLimiter";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
 
@@ -172,6 +173,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
     const authorizations = createAuthorizationStore(db);
     const interactions = createInteractionStore(db);
     const tokenStates = createTokenStateStore(db);
+    const verifiedSignatures = new VerifiedSignatureCache();
     const audit = createAuditLog(db.sql);
     // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
     const limiter = createClientRateLimiter(settings.clientLimits);
@@ -248,11 +250,12 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
         }),
         discovery: createDiscoveryEndpoint({ config, scopes }),
         jwks: createJwksEndpoint(keys),
-        userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, scopes, users, origins }),
+        userinfo: createUserinfoEndpoint({ config, keys, tokens: tokenStates, verifiedSignatures, scopes, users, origins }),
         revoke: createRevocationEndpoint({
           config,
           keys,
           tokens: tokenStates,
+          verifiedSignatures,
           clients,
           revocations: createTokenRevocationStore(db),
           audit,
@@ -260,7 +263,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
           limiter,
           origins,
         }),
-        introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, clients, limiter, clientAddress: readClientAddress }),
+        introspect: createIntrospectionEndpoint({ config, keys, tokens: tokenStates, verifiedSignatures, clients, limiter, clientAddress: readClientAddress }),
         logout: createLogoutEndpoint({
           config,
           clients,

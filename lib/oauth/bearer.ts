@@ -9,6 +9,7 @@ import { errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayl
 import type { OAuthServerConfig } from "./config";
 import type { StoredTokenState, TokenStateStore } from "./ports";
 import { SUPPORTED_SIGNING_ALGORITHMS, type KeyRing } from "./signingKeys";
+import type { VerifiedSignatureCache } from "./verifiedSignatures";
 
 export interface BearerDeps {
   config: Pick<OAuthServerConfig, "issuer">;
@@ -16,6 +17,8 @@ export interface BearerDeps {
   tokens: TokenStateStore;
   /** Epoch milliseconds (tests move it by hand). */
   now?: () => number;
+  /** Signatures already verified by this process (lib/oauth/verifiedSignatures.ts); none: verify every time. */
+  verifiedSignatures?: VerifiedSignatureCache;
 }
 
 export interface ValidAccessToken {
@@ -80,6 +83,57 @@ function classify(error: unknown): InactiveReason | null {
   return null;
 }
 
+type SignatureCheck = { ok: true; payload: JWTPayload } | { ok: false; reason: InactiveReason };
+
+/** The claims every access token of ours carries (RFC 9068 §2.2). */
+const REQUIRED_CLAIMS = ["exp", "iat", "jti", "sub", "client_id"];
+
+/**
+ * The signature with one of our keys, whose algorithm must be the header's (no algorithm
+ * substitution), typ at+jwt (RFC 9068 §4), our issuer, the required claims and exp.
+ */
+async function verifyWithOurKeys(deps: BearerDeps, token: string, nowMs: number): Promise<SignatureCheck & { kid?: string }> {
+  let kid: string | undefined;
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header: JWTHeaderParameters) => {
+        const key = typeof header.kid === "string" ? await deps.keys.verificationKey(header.kid) : null;
+        if (!key || key.alg !== header.alg) throw new UnknownSigningKey();
+        kid = key.kid;
+        return key.publicKey;
+      },
+      {
+        issuer: deps.config.issuer,
+        typ: "at+jwt",
+        algorithms: [...SUPPORTED_SIGNING_ALGORITHMS],
+        requiredClaims: REQUIRED_CLAIMS,
+        currentDate: new Date(nowMs),
+      },
+    );
+    return { ok: true, payload, kid };
+  } catch (error) {
+    const reason = classify(error);
+    if (reason === null) throw error;
+    return { ok: false, reason };
+  }
+}
+
+/**
+ * verifyWithOurKeys, once per token string and process: a token verified before is taken from the
+ * cache while the key that signed it is still one of ours, its expiry checked again (RFC 7519 §4.1.4).
+ */
+async function verifySignatureAndClaims(deps: BearerDeps, token: string, nowMs: number): Promise<SignatureCheck> {
+  const cache = deps.verifiedSignatures;
+  const remembered = cache?.recall(token);
+  if (remembered && (await deps.keys.verificationKey(remembered.kid))) {
+    return remembered.payload.exp! * 1000 <= nowMs ? { ok: false, reason: "expired" } : { ok: true, payload: remembered.payload };
+  }
+  const verified = await verifyWithOurKeys(deps, token, nowMs);
+  if (verified.ok && cache && verified.kid) cache.remember(token, { payload: verified.payload, kid: verified.kid });
+  return verified;
+}
+
 /**
  * Whether `token` is a live access token of this server. Store failures (the
  * key ring or the token lookup) are thrown, not reported as an inactive token.
@@ -88,29 +142,9 @@ export async function validateAccessToken(deps: BearerDeps, token: string): Prom
   if (!looksLikeJwt(token)) return inactive("malformed", DESCRIPTIONS.malformed);
   const nowMs = deps.now?.() ?? Date.now();
 
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(
-      token,
-      async (header: JWTHeaderParameters) => {
-        const key = typeof header.kid === "string" ? await deps.keys.verificationKey(header.kid) : null;
-        // The header's alg must be the key's own: no algorithm substitution.
-        if (!key || key.alg !== header.alg) throw new UnknownSigningKey();
-        return key.publicKey;
-      },
-      {
-        issuer: deps.config.issuer,
-        typ: "at+jwt",
-        algorithms: [...SUPPORTED_SIGNING_ALGORITHMS],
-        requiredClaims: ["exp", "iat", "jti", "sub", "client_id"],
-        currentDate: new Date(nowMs),
-      },
-    ));
-  } catch (error) {
-    const reason = classify(error);
-    if (reason === null) throw error;
-    return inactive(reason, DESCRIPTIONS[reason]);
-  }
+  const verified = await verifySignatureAndClaims(deps, token, nowMs);
+  if (!verified.ok) return inactive(verified.reason, DESCRIPTIONS[verified.reason]);
+  const { payload } = verified;
   if (typeof payload.jti !== "string" || typeof payload.sub !== "string" || typeof payload.client_id !== "string") {
     return inactive("malformed", DESCRIPTIONS.malformed);
   }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { looksLikeJwt, validateAccessToken, type BearerDeps } from "@/lib/oauth/bearer";
 import { KeyEncryption } from "@/lib/oauth/keyEncryption";
 import { ensureSigningKeys, generateSigningKey, KeyRing } from "@/lib/oauth/signingKeys";
+import { VerifiedSignatureCache } from "@/lib/oauth/verifiedSignatures";
 import { TEST_SECRET, InMemorySigningKeyStore, createTokenFixture, makeClient, type TokenFixture } from "./fakes";
 
 let fx: TokenFixture;
@@ -34,7 +35,15 @@ function liveClaims(jti: string) {
   return { iss: fx.config.issuer, sub: USER, client_id: "web-app", jti, iat, exp: iat + 600, aud: fx.config.defaultAudience };
 }
 
-describe("validateAccessToken", () => {
+// Every rule holds whether signatures are verified on each use or remembered (lib/oauth/verifiedSignatures.ts).
+describe.each([
+  ["verifying every time", () => undefined],
+  ["with verified signatures remembered", () => new VerifiedSignatureCache()],
+])("validateAccessToken, %s", (_label, makeCache) => {
+  beforeAll(() => {
+    deps = { config: fx.config, keys: fx.keys, tokens: fx.tokens, now: fx.clock.now, verifiedSignatures: makeCache() };
+  });
+
   it("a freshly issued user token is active, with its row, scopes and subject type", async () => {
     const issued = await userToken();
     const check = await validateAccessToken(deps, issued.accessToken);
@@ -84,6 +93,7 @@ describe("validateAccessToken", () => {
 
   it("is revoked when its row is revoked", async () => {
     const issued = await userToken();
+    expect((await validateAccessToken(deps, issued.accessToken)).active).toBe(true);
     await fx.tokens.revokeToken(fx.tokens.byJti(issued.jti)!.id);
     expect(await validateAccessToken(deps, issued.accessToken)).toMatchObject({ active: false, reason: "revoked" });
   });
@@ -137,6 +147,7 @@ describe("validateAccessToken", () => {
 
   it("a tampered payload does not verify", async () => {
     const issued = await userToken();
+    expect((await validateAccessToken(deps, issued.accessToken)).active).toBe(true);
     const [header, payload, signature] = issued.accessToken.split(".");
     const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
     claims.scope = "openid profile email admin";
@@ -212,6 +223,84 @@ describe("validateAccessToken", () => {
     expect(looksLikeJwt("a.b.c")).toBe(true);
     expect(looksLikeJwt("a.b")).toBe(false);
     expect(looksLikeJwt("a.b.c.d.e")).toBe(false);
+  });
+});
+
+describe("validateAccessToken with verified signatures remembered", () => {
+  it("a token verified once is taken from the cache the next time: the same frozen claims", async () => {
+    const cache = new VerifiedSignatureCache();
+    const cached = { ...deps, verifiedSignatures: cache };
+    const issued = await userToken();
+    const first = await validateAccessToken(cached, issued.accessToken);
+    expect(first.active).toBe(true);
+    expect(cache.size).toBe(1);
+    const second = await validateAccessToken(cached, issued.accessToken);
+    expect(second.active && second.token.payload).toBe(cache.recall(issued.accessToken)!.payload);
+    expect(Object.isFrozen(cache.recall(issued.accessToken)!.payload)).toBe(true);
+  });
+
+  it("only the exact token string is remembered: a changed signature or payload is verified anew and refused", async () => {
+    const cache = new VerifiedSignatureCache();
+    const cached = { ...deps, verifiedSignatures: cache };
+    const issued = await userToken();
+    expect((await validateAccessToken(cached, issued.accessToken)).active).toBe(true);
+    const [header, payload, signature] = issued.accessToken.split(".");
+    const otherSignature = `${header}.${payload}.${signature!.slice(0, -2)}${signature!.endsWith("AA") ? "BA" : "AA"}`;
+    expect(await validateAccessToken(cached, otherSignature)).toMatchObject({ active: false, reason: "foreign" });
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
+    const otherPayload = `${header}.${Buffer.from(JSON.stringify({ ...claims, scope: "openid admin" })).toString("base64url")}.${signature}`;
+    expect(await validateAccessToken(cached, otherPayload)).toMatchObject({ active: false, reason: "foreign" });
+    expect(cache.size).toBe(1);
+  });
+
+  it("a remembered token is expired once its exp has passed", async () => {
+    const cache = new VerifiedSignatureCache();
+    const cached = { ...deps, verifiedSignatures: cache };
+    const issued = await userToken();
+    const start = fx.clock.ms;
+    try {
+      expect((await validateAccessToken(cached, issued.accessToken)).active).toBe(true);
+      fx.clock.advance(issued.expiresIn);
+      expect(await validateAccessToken(cached, issued.accessToken)).toMatchObject({ active: false, reason: "expired" });
+    } finally {
+      fx.clock.ms = start;
+    }
+  });
+
+  it("a remembered token whose signing key left the ring is verified anew, and refused", async () => {
+    const cache = new VerifiedSignatureCache();
+    const removed = new Set<string>();
+    const keys = { verificationKey: async (kid: string) => (removed.has(kid) ? null : fx.keys.verificationKey(kid)) };
+    const cached = { ...deps, keys, verifiedSignatures: cache };
+    const issued = await userToken();
+    expect((await validateAccessToken(cached, issued.accessToken)).active).toBe(true);
+    removed.add(cache.recall(issued.accessToken)!.kid);
+    expect(await validateAccessToken(cached, issued.accessToken)).toMatchObject({ active: false, reason: "foreign" });
+  });
+
+  it("a remembered signature says nothing of the row: revoked or disabled is refused at once", async () => {
+    const cache = new VerifiedSignatureCache();
+    const cached = { ...deps, verifiedSignatures: cache };
+    const issued = await userToken();
+    expect((await validateAccessToken(cached, issued.accessToken)).active).toBe(true);
+    fx.tokens.disabledApplications.add(client.id);
+    try {
+      expect(await validateAccessToken(cached, issued.accessToken)).toMatchObject({ active: false, reason: "revoked" });
+    } finally {
+      fx.tokens.disabledApplications.delete(client.id);
+    }
+    await fx.tokens.revokeToken(fx.tokens.byJti(issued.jti)!.id);
+    expect(await validateAccessToken(cached, issued.accessToken)).toMatchObject({ active: false, reason: "revoked" });
+  });
+
+  it("refused tokens are not remembered, and the cache stays within its bound", async () => {
+    const cache = new VerifiedSignatureCache(3);
+    const cached = { ...deps, verifiedSignatures: cache };
+    const forged = await craft({ ...liveClaims(crypto.randomUUID()), iss: "https://evil.example.test" });
+    await validateAccessToken(cached, forged);
+    expect(cache.size).toBe(0);
+    for (let i = 0; i < 5; i++) await validateAccessToken(cached, (await userToken()).accessToken);
+    expect(cache.size).toBe(3);
   });
 });
 
