@@ -6,7 +6,7 @@
 // each round and the median of the paired ratios (this tree / baseline).
 //
 //   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
-//                                  [--only tokenRS256,tokenES256,flow] [--postgres-url URL]
+//                                  [--only tokenRS256,tokenES256,flow,introspection,userinfo] [--postgres-url URL]
 import path from "node:path";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
@@ -21,10 +21,11 @@ import {
   runFlowLoop,
   signInAlice,
   startServer,
+  userAccessToken,
   verifyTokenEndpoint,
 } from "./bench.mjs";
 
-const SCENARIOS = ["tokenRS256", "tokenES256", "flow"];
+const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "introspection", "userinfo"];
 const CONNECTIONS = 16;
 
 function parseArgs(argv) {
@@ -66,6 +67,21 @@ async function tokenRate(server, seconds) {
   return result.requests.total / result.duration;
 }
 
+/** Requests/s of one fixed request (all answered 2xx), by autocannon. */
+async function requestRate(server, seconds, request) {
+  const { result } = await runAutocannon({ url: `${server.origin}${request.path}`, connections: CONNECTIONS, duration: seconds, ...request.options });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.total / result.duration;
+}
+
+/** Introspection of a client_credentials access token by the client it was issued to. */
+const introspectionRate = (server, seconds) =>
+  requestRate(server, seconds, { path: "/connect/introspect", options: { method: "POST", headers: TOKEN_HEADERS, body: `token=${server.clientToken}` } });
+
+/** Userinfo with alice's access token (openid profile email api). */
+const userinfoRate = (server, seconds) =>
+  requestRate(server, seconds, { path: "/connect/userinfo", options: { headers: { authorization: `Bearer ${server.userToken}` } } });
+
 async function flowRate(server, seconds) {
   const failures = [];
   const started = performance.now();
@@ -75,16 +91,23 @@ async function flowRate(server, seconds) {
 }
 
 /** Starts this tree's server and the baseline's, each on its own seeded database (alice signed in for the flow). */
-async function startPair(options, databases, extraEnv, alg, { flow }) {
+async function startPair(options, databases, extraEnv, alg, { flow, tokenUse = false }) {
   const pair = [];
   for (const [name, serverRoot] of [["baseline", options.baseline], ["this tree", root]]) {
     const { env, dataDir } = databases[name];
     const server = await startServer({ label: `${name} ${alg}`, dataDir, env: { ...env, ...extraEnv }, serverRoot });
     await verifyTokenEndpoint(server, alg);
     server.name = name;
-    if (flow) {
+    if (flow || tokenUse) {
       server.cookie = await signInAlice(server.origin);
       await rememberConsent(server.origin, server.cookie);
+    }
+    if (tokenUse) {
+      server.userToken = await userAccessToken(server.origin, server.cookie, "openid profile email api");
+      const answer = await fetch(`${server.origin}/connect/token`, { method: "POST", headers: TOKEN_HEADERS, body: TOKEN_BODY });
+      server.clientToken = (await answer.json()).access_token;
+      const introspected = await fetch(`${server.origin}/connect/introspect`, { method: "POST", headers: TOKEN_HEADERS, body: `token=${server.clientToken}` });
+      if ((await introspected.json()).active !== true) throw new Error(`${name}: the client token does not introspect as active`);
     }
     pair.push(server);
   }
@@ -108,10 +131,13 @@ async function main() {
     };
     const rs256 = options.only.filter((name) => name !== "tokenES256");
     if (rs256.length) {
-      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow") });
+      const tokenUse = rs256.includes("introspection") || rs256.includes("userinfo");
+      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow"), tokenUse });
       try {
         if (rs256.includes("tokenRS256")) summary.push(await compare(options, pair, "client_credentials RS256", tokenRate));
         if (rs256.includes("flow")) summary.push(await compare(options, pair, "code flow (flows/s)", flowRate));
+        if (rs256.includes("introspection")) summary.push(await compare(options, pair, "introspection (client token)", introspectionRate));
+        if (rs256.includes("userinfo")) summary.push(await compare(options, pair, "userinfo (user token)", userinfoRate));
       } finally {
         for (const server of pair) await server.stop();
       }

@@ -697,7 +697,7 @@ async function spaTokensFor(origin, cookie, label, scope) {
 }
 
 /** A user access token with openid (for userinfo), after consenting once to `scope`. */
-async function userAccessToken(origin, cookie, scope) {
+export async function userAccessToken(origin, cookie, scope) {
   await rememberConsent(origin, cookie, scope);
   const json = await spaTokensFor(origin, cookie, "userinfo", scope);
   if (!json.access_token) throw new Error(`no user token: ${JSON.stringify(json)}`);
