@@ -475,19 +475,49 @@ function toStoredCode(row: CodeRow): StoredAuthorizationCode {
   };
 }
 
+type NewAuthorizationCode = Parameters<AuthorizationCodeStore["recordAuthorizationCode"]>[0];
+
+/** The parameters of one code row, in the order of authorizationCodesSql's placeholders. */
+const CODE_PARAMETERS_PER_ROW = 10;
+
+const authorizationCodesSql = new Map<number, string>();
+
+/**
+ * INSERT of `count` authorization codes. The code is the root of its grant: everything issued from it
+ * carries grant_id = its id, so the row's own id is bound twice.
+ */
+function insertAuthorizationCodesSql(count: number): string {
+  const cached = authorizationCodesSql.get(count);
+  if (cached) return cached;
+  const rows = Array.from({ length: count }, (_, index) => {
+    const p = (n: number) => `$${index * CODE_PARAMETERS_PER_ROW + n}`;
+    return `(${p(1)}::uuid, 'authorization_code', ${p(2)}, ${p(3)}, ${p(4)}::uuid, ${p(5)}::uuid, ${p(1)}::uuid, ${p(6)}::text[], ${p(7)}::text[], 'valid', ${p(8)}::jsonb, ${p(9)}, ${p(10)})`;
+  });
+  const sql = `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
+           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
+         VALUES ${rows.join(", ")}`;
+  authorizationCodesSql.set(count, sql);
+  return sql;
+}
+
+function authorizationCodeParameters(code: NewAuthorizationCode): unknown[] {
+  return [randomUUID(), code.valueHash, code.subject, code.applicationId, code.authorizationId, code.scopes, code.audiences, JSON.stringify(code.binding), code.createdAt, code.expiresAt];
+}
+
+/** The most codes one INSERT takes (each row binds 10 parameters). */
+const MAX_CODES_PER_STATEMENT = 64;
+
+/**
+ * Codes are written by group commit (./groupCommit.ts), like token rows: the codes of concurrent
+ * authorization responses share one INSERT, and each response leaves only once its code is stored.
+ */
 export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore {
   const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload", "created_at"`;
+  const writer = new GroupCommit<NewAuthorizationCode>(async (codes) => {
+    await db.sql.query(insertAuthorizationCodesSql(codes.length), codes.flatMap(authorizationCodeParameters));
+  }, MAX_CODES_PER_STATEMENT);
   return {
-    async recordAuthorizationCode(code) {
-      const id = randomUUID();
-      // The code is the root of its grant: everything issued from it carries grant_id = its id.
-      await db.sql.query(
-        `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
-           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
-         VALUES ($1::uuid, 'authorization_code', $2, $3, $4::uuid, $5::uuid, $1::uuid, $6::text[], $7::text[], 'valid', $8::jsonb, $9, $10)`,
-        [id, code.valueHash, code.subject, code.applicationId, code.authorizationId, code.scopes, code.audiences, JSON.stringify(code.binding), code.createdAt, code.expiresAt],
-      );
-    },
+    recordAuthorizationCode: (code) => writer.add([code]),
     async redeemAuthorizationCode(valueHash, applicationId, now): Promise<CodeRedemption> {
       // One statement decides: of concurrent redemptions exactly one sees its row updated.
       const redeemed = await db.sql.query<CodeRow>(

@@ -157,6 +157,47 @@ describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
     });
   });
 
+  describe("createAuthorizationCodeStore", () => {
+    it("concurrent codes share INSERTs (group commit); each is the root of its own grant and redeems once", async () => {
+      let statements = 0;
+      const countedQuery = (text: string, params?: unknown[]) => {
+        statements += 1;
+        return sql.query(text, params);
+      };
+      const codes = createAuthorizationCodeStore({ ...db, sql: { query: countedQuery as typeof sql.query } });
+      const hashes = Array.from({ length: 12 }, (_, i) => `code-${i}-${randomUUID()}`);
+      await Promise.all(
+        hashes.map((valueHash, i) =>
+          codes.recordAuthorizationCode({
+            valueHash,
+            subject: USER,
+            applicationId: appId,
+            authorizationId: null,
+            scopes: i % 2 ? ["openid"] : ["openid", "profile"],
+            audiences: [],
+            createdAt: new Date(),
+            expiresAt: hour(),
+            binding: { codeChallenge: `challenge-${i}` } as AuthorizationCodeBinding,
+          }),
+        ),
+      );
+      expect(statements).toBeGreaterThanOrEqual(1);
+      expect(statements).toBeLessThan(hashes.length);
+      const now = new Date();
+      for (const [i, valueHash] of hashes.entries()) {
+        const redemption = await codes.redeemAuthorizationCode(valueHash, appId, now);
+        expect(redemption.status).toBe("redeemed");
+        if (redemption.status !== "redeemed") continue;
+        expect(redemption.code.scopes).toEqual(i % 2 ? ["openid"] : ["openid", "profile"]);
+        expect(redemption.code.binding.codeChallenge).toBe(`challenge-${i}`);
+        const [row] = await sql.query<{ id: string; grant_id: string }>(`SELECT "id", "grant_id" FROM "tokens" WHERE "value_hash" = $1`, [valueHash]);
+        expect(row!.grant_id).toBe(row!.id);
+        expect(redemption.code.id).toBe(row!.id);
+        expect((await codes.redeemAuthorizationCode(valueHash, appId, now)).status).toBe("replayed");
+      }
+    });
+  });
+
   describe("createTokenStore.recordIssuedTokens", () => {
     const refreshRow = (grantId: string, valueHash: string) => ({
       kind: "refresh_token" as const,
