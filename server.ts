@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { ENDPOINT_PATHS } from "./lib/oauth/config";
 import { bootstrapInstallation, closeGatehouse, getGatehouse, type Gatehouse, type ProcessRole, type WebHandler } from "./lib/gatehouse";
-import { answerNextRouterFetch, isNextRouterFetch, serveWebHandler } from "./lib/server/webBridge";
+import { answerNextRouterFetch, isNextRouterFetch, serveDocument, serveWebHandler } from "./lib/server/webBridge";
+import { isDocumentEndpoint, type DocumentSource } from "./lib/oauth/publicDocument";
 import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTransportSecurity } from "./lib/server/contentSecurityPolicy";
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
@@ -39,8 +40,12 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
   const handleWithNext = app.getRequestHandler();
 
   // Protocol paths go straight to their handlers, each with the methods it serves.
-  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[] }>(
-    PROTOCOL_ENDPOINTS.map(({ path, endpoint, methods }) => [path, { handler: gatehouse.endpoints[endpoint], methods }]),
+  // Public documents (discovery, JWKS) are written from their bytes (lib/oauth/publicDocument.ts).
+  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[]; document?: DocumentSource }>(
+    PROTOCOL_ENDPOINTS.map(({ path, endpoint, methods }) => {
+      const handler = gatehouse.endpoints[endpoint];
+      return [path, { handler, methods, document: isDocumentEndpoint(handler) ? handler.document : undefined }];
+    }),
   );
   const origin = new URL(settings.issuer).origin;
   const hsts = strictTransportSecurity(settings.issuer);
@@ -56,7 +61,8 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
       else if (isNextRouterFetch(req)) answerNextRouterFetch(res);
       else {
         stampClientAddress(req, settings.trustedProxies); // the protocol endpoints' audit events carry it
-        void serveWebHandler(route.handler, origin, req, res);
+        if (route.document) void serveDocument(route.document, route.handler, origin, req, res);
+        else void serveWebHandler(route.handler, origin, req, res);
       }
     }
     else if (!answerPageMethod(req, res) && !guardServerActionOrigin(req, res)) {

@@ -46,6 +46,7 @@ import { KeyRing, type KeyRotationReport } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
 import { VerifiedSignatureCache } from "./oauth/verifiedSignatures";
+import type { DocumentEndpoint } from "./oauth/publicDocument";
 import { createClientRateLimiter } from "./server/clientRateLimiter";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
 
@@ -79,8 +80,9 @@ export interface Gatehouse {
   endpoints: {
     authorize: WebHandler;
     token: WebHandler;
-    discovery: WebHandler;
-    jwks: WebHandler;
+    /** Public documents: the fast lane writes their bytes itself (lib/oauth/publicDocument.ts). */
+    discovery: DocumentEndpoint;
+    jwks: DocumentEndpoint;
     userinfo: WebHandler;
     revoke: WebHandler;
     introspect: WebHandler;

@@ -6,7 +6,8 @@
 // each round and the median of the paired ratios (this tree / baseline).
 //
 //   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
-//                                  [--only tokenRS256,tokenES256,flow,introspection,userinfo] [--postgres-url URL]
+//                                  [--only tokenRS256,tokenES256,flow,introspection,userinfo,discovery,jwks]
+//                                  [--postgres-url URL]
 import path from "node:path";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
@@ -25,7 +26,7 @@ import {
   verifyTokenEndpoint,
 } from "./bench.mjs";
 
-const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "introspection", "userinfo"];
+const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "introspection", "userinfo", "discovery", "jwks"];
 const CONNECTIONS = 16;
 
 function parseArgs(argv) {
@@ -81,6 +82,9 @@ const introspectionRate = (server, seconds) =>
 /** Userinfo with alice's access token (openid profile email api). */
 const userinfoRate = (server, seconds) =>
   requestRate(server, seconds, { path: "/connect/userinfo", options: { headers: { authorization: `Bearer ${server.userToken}` } } });
+
+const discoveryRate = (server, seconds) => requestRate(server, seconds, { path: "/.well-known/openid-configuration", options: {} });
+const jwksRate = (server, seconds) => requestRate(server, seconds, { path: "/.well-known/jwks.json", options: {} });
 
 async function flowRate(server, seconds) {
   const failures = [];
@@ -138,6 +142,8 @@ async function main() {
         if (rs256.includes("flow")) summary.push(await compare(options, pair, "code flow (flows/s)", flowRate));
         if (rs256.includes("introspection")) summary.push(await compare(options, pair, "introspection (client token)", introspectionRate));
         if (rs256.includes("userinfo")) summary.push(await compare(options, pair, "userinfo (user token)", userinfoRate));
+        if (rs256.includes("discovery")) summary.push(await compare(options, pair, "discovery", discoveryRate));
+        if (rs256.includes("jwks")) summary.push(await compare(options, pair, "JWKS", jwksRate));
       } finally {
         for (const server of pair) await server.stop();
       }

@@ -2,8 +2,7 @@
 // server implements: each field follows from the modules that exist.
 import { CLIENT_AUTHENTICATION_METHODS } from "./clientAuthentication";
 import { ENDPOINT_PATHS, endpointUrl, type OAuthServerConfig } from "./config";
-import { withOAuthErrors } from "./errors";
-import { requireMethod } from "./http";
+import { documentEndpoint, documentOf, publicDocument, type DocumentEndpoint } from "./publicDocument";
 import { ID_TOKEN_CLAIMS_SUPPORTED } from "./idTokens";
 import type { ScopeStore } from "./ports";
 import { SUPPORTED_SIGNING_ALGORITHMS } from "./signingKeys";
@@ -51,22 +50,23 @@ export function buildServerMetadata(config: OAuthServerConfig, scopeNames: strin
 }
 
 const metadataHeaders = {
+  "Content-Type": "application/json",
   "Cache-Control": "public, max-age=60",
   "Access-Control-Allow-Origin": "*",
 };
 
-/** One handler serves both well-known paths. */
-export function createDiscoveryEndpoint(deps: DiscoveryDeps): (request: Request) => Promise<Response> {
+/** One handler serves both well-known paths; the document is rebuilt when the scope names change. */
+export function createDiscoveryEndpoint(deps: DiscoveryDeps): DocumentEndpoint {
   const cacheMs = deps.cacheMs ?? 5_000;
-  let cached: { json: string; at: number } | null = null;
-  return withOAuthErrors(async (request) => {
-    requireMethod(request, ["GET", "HEAD"]);
-    if (!cached || Date.now() - cached.at > cacheMs) {
-      const names = await deps.scopes.listScopeNames();
-      cached = { json: JSON.stringify(buildServerMetadata(deps.config, names)), at: Date.now() };
+  let scopeNames: { key: string; at: number } | null = null;
+  // The scope names as one JSON string: documentOf rebuilds the document when it differs.
+  const readScopeNames = async () => {
+    if (!scopeNames || Date.now() - scopeNames.at >= cacheMs) {
+      scopeNames = { key: JSON.stringify(await deps.scopes.listScopeNames()), at: Date.now() };
     }
-    return new Response(request.method === "HEAD" ? null : cached.json, {
-      headers: { "Content-Type": "application/json", ...metadataHeaders },
-    });
-  });
+    return scopeNames.key;
+  };
+  return documentEndpoint(
+    documentOf(readScopeNames, (names) => publicDocument(JSON.stringify(buildServerMetadata(deps.config, JSON.parse(names))), metadataHeaders)),
+  );
 }

@@ -1,18 +1,14 @@
-// GET /.well-known/jwks.json: the public halves of the active and retiring keys.
-import { withOAuthErrors } from "./errors";
-import { requireMethod } from "./http";
+// GET /.well-known/jwks.json: the public halves of the active and retiring keys (RFC 7517 §5),
+// rebuilt when the key ring's JWKS changes.
+import { documentEndpoint, documentOf, publicDocument, type DocumentEndpoint } from "./publicDocument";
 import type { KeyRing } from "./signingKeys";
 
-export function createJwksEndpoint(keys: KeyRing): (request: Request) => Promise<Response> {
-  return withOAuthErrors(async (request) => {
-    requireMethod(request, ["GET", "HEAD"]);
-    const { json } = await keys.publicKeys();
-    return new Response(request.method === "HEAD" ? null : json, {
-      headers: {
-        "Content-Type": "application/jwk-set+json",
-        "Cache-Control": "public, max-age=60",
-        "Access-Control-Allow-Origin": "*",
-      },
-    });
-  });
+const JWKS_HEADERS = {
+  "Content-Type": "application/jwk-set+json",
+  "Cache-Control": "public, max-age=60",
+  "Access-Control-Allow-Origin": "*",
+};
+
+export function createJwksEndpoint(keys: Pick<KeyRing, "publicKeys">): DocumentEndpoint {
+  return documentEndpoint(documentOf(async () => (await keys.publicKeys()).json, (json) => publicDocument(json, JWKS_HEADERS)));
 }

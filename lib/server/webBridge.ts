@@ -2,6 +2,7 @@
 // the Next.js router (the fast lane for protocol endpoints).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MAX_BODY_BYTES } from "../oauth/http";
+import { documentAnswer, type DocumentSource } from "../oauth/publicDocument";
 import { debugLog } from "./debugLog";
 
 /** Headers the Next.js config adds to pages; the fast lane sets them itself. */
@@ -72,6 +73,31 @@ export function answerNextRouterFetch(res: ServerResponse): void {
 export function skippingNextRouterFetches(handler: (request: Request) => Promise<Response>) {
   return async (request: Request): Promise<Response> =>
     isNextRouterFetch(request) ? new Response(null, NEXT_ROUTER_FETCH_ANSWER) : handler(request);
+}
+
+/**
+ * GET or HEAD of a public document (discovery, JWKS: lib/oauth/publicDocument.ts), written straight
+ * from its bytes: the same answer as its Web handler, without building a Request or a Response.
+ * Should the document fail to load, the Web handler answers instead, with its own error handling.
+ */
+export async function serveDocument(
+  document: DocumentSource,
+  handler: (request: Request) => Promise<Response>,
+  origin: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  let answer: ReturnType<typeof documentAnswer>;
+  try {
+    answer = documentAnswer(await document(), req.method ?? "GET", req.headers["if-none-match"]);
+  } catch {
+    return serveWebHandler(handler, origin, req, res);
+  }
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, ...answer.headers };
+  // A HEAD gets the length its GET would have (RFC 9110 §9.3.2), and node sends no body for it.
+  if (answer.status === 200) headers["content-length"] = String(answer.length);
+  res.writeHead(answer.status, headers);
+  res.end(answer.body ?? undefined);
 }
 
 export async function serveWebHandler(

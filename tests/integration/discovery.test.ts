@@ -249,3 +249,43 @@ describe("methods other than GET and HEAD", () => {
     expect(body.error_description).toMatch(ERROR_CHARACTERS);
   });
 });
+
+describe.each([OPENID_CONFIGURATION_PATH, OAUTH_METADATA_PATH, JWKS_PATH])("%s as a public document on the fast lane", (path) => {
+  test("DISC-01 / DISC-03: a strong ETag, the exact Content-Length, the fast lane's security headers", async () => {
+    const response = await fetch(base + path);
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(response.headers.get("etag")).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(response.headers.get("content-length")).toBe(String(body.length));
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("cache-control")).toBe("public, max-age=60");
+    // Unchanged data, unchanged bytes and tag.
+    const again = await fetch(base + path);
+    expect(again.headers.get("etag")).toBe(response.headers.get("etag"));
+    expect(Buffer.from(await again.arrayBuffer()).equals(body)).toBe(true);
+  });
+
+  test("If-None-Match with the current ETag (or its weak form) answers 304 without a body; another tag gets the document", async () => {
+    const etag = (await fetch(base + path)).headers.get("etag")!;
+    for (const ifNoneMatch of [etag, `W/${etag}`, `"stale", ${etag}`]) {
+      const notModified = await fetch(base + path, { headers: { "If-None-Match": ifNoneMatch } });
+      expect(notModified.status, ifNoneMatch).toBe(304);
+      expect(notModified.headers.get("etag")).toBe(etag);
+      expect((await notModified.arrayBuffer()).byteLength).toBe(0);
+    }
+    const stale = await fetch(base + path, { headers: { "If-None-Match": '"stale"' } });
+    expect(stale.status).toBe(200);
+    expect((await stale.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+
+  test("HEAD: the GET's headers and length, no body", async () => {
+    const get = await fetch(base + path);
+    const length = (await get.arrayBuffer()).byteLength;
+    const head = await fetch(base + path, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe(get.headers.get("etag"));
+    expect(head.headers.get("content-length")).toBe(String(length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
+});

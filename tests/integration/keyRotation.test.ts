@@ -66,13 +66,20 @@ async function rotate(store: TestStore, oldKids: string[]) {
 }
 
 /** After a rotation: DISC-06, new tokens carry a new kid, the old token verifies and is still active. */
-async function expectRotated(baseUrl: string, oldKids: string[], newKids: string[], oldToken: string) {
+async function expectRotated(baseUrl: string, oldKids: string[], newKids: string[], oldToken: string, oldJwksTag?: string | null) {
   await expect.poll(async () => kidOf((await postmanToken(baseUrl)).access_token), { timeout: 15_000, interval: 250 }).toSatisfy(
     (kid: string) => newKids.includes(kid),
   );
   const kids = await fetchKids(baseUrl);
   expect(kids).toEqual([...oldKids, ...newKids].sort());
   expect(new Set(kids).size).toBe(4); // DISC-03
+  // The JWKS document was rebuilt: a client holding the old one revalidates and gets the new keys.
+  if (oldJwksTag) {
+    const revalidated = await fetch(baseUrl + JWKS_PATH, { headers: { "If-None-Match": oldJwksTag } });
+    expect(revalidated.status).toBe(200);
+    expect(revalidated.headers.get("etag")).not.toBe(oldJwksTag);
+    expect(((await revalidated.json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid).sort()).toEqual(kids);
+  }
 
   const fresh = await postmanToken(baseUrl);
   expect(newKids).toContain(kidOf(fresh.access_token));
@@ -109,8 +116,9 @@ describe.runIf(backend === "postgres")("PostgreSQL: keys:rotate while a server r
     const oldKids = await fetchKids(url);
     expect(oldKids).toHaveLength(2);
     const old = await postmanToken(url);
+    const oldJwksTag = (await fetch(url + JWKS_PATH)).headers.get("etag");
     const { newKids } = await rotate(primary.store, oldKids);
-    await expectRotated(url, oldKids, newKids, old.access_token);
+    await expectRotated(url, oldKids, newKids, old.access_token, oldJwksTag);
   });
 
   test("--alg ES256 rotates only ES256; two rotations at once still leave exactly one active key per algorithm", async () => {
@@ -161,6 +169,7 @@ describe.runIf(backend === "pglite")("PGlite: stop the server, keys:rotate, star
     const oldKids = await fetchKids(server.url);
     expect(oldKids).toHaveLength(2);
     const old = await postmanToken(server.url);
+    const oldJwksTag = (await fetch(server.url + JWKS_PATH)).headers.get("etag");
     // The restarted server listens on another port but keeps the issuer (so the old token's iss still matches).
     const issuer = server.url;
     await server.stop();
@@ -168,6 +177,6 @@ describe.runIf(backend === "pglite")("PGlite: stop the server, keys:rotate, star
 
     const { newKids } = await rotate(store, oldKids);
     server = await startServer(store, { ...FAST_REFRESH, GATEHOUSE_ISSUER: issuer });
-    await expectRotated(server.url, oldKids, newKids, old.access_token);
+    await expectRotated(server.url, oldKids, newKids, old.access_token, oldJwksTag);
   }, 60_000);
 });
