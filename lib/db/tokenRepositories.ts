@@ -3,10 +3,13 @@
 // the other hot-path stores in repositories.ts; one statement per question.
 import type { StoredTokenState, StoredTokenStatus, TokenRevocationStore, TokenStateStore } from "../oauth/ports";
 import type { Database } from "./client";
+import { GroupRead } from "./groupRead";
 import { createGrantStore, userIdOfSubject } from "./repositories";
 
 interface TokenStateRow {
   id: string;
+  jti: string | null;
+  value_hash: string | null;
   kind: string;
   subject: string;
   application_id: string;
@@ -72,7 +75,7 @@ function toTokenState(row: TokenStateRow): StoredTokenState {
 // brings its user along (userinfo's claims need no second read); its subject
 // is then a user id.
 const SELECT_WITH_GRANT = `
-  SELECT t."id", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
+  SELECT t."id", t."jti", t."value_hash", t."kind", t."subject", t."application_id", t."authorization_id", t."grant_id",
          t."scopes", t."audiences", t."status", t."created_at", t."expires_at",
          COALESCE(g."status" = 'revoked', false) AS "grant_revoked",
          a."enabled" AS "client_enabled", a."redirect_uris" AS "client_redirect_uris",
@@ -84,16 +87,29 @@ const SELECT_WITH_GRANT = `
     LEFT JOIN "tokens" g ON g."id" = t."grant_id"
     LEFT JOIN "users" u ON t."grant_id" IS NOT NULL AND u."id" = ${userIdOfSubject("t")}`;
 
+/** The most tokens one read takes. */
+const MAX_TOKENS_PER_READ = 64;
+
+/**
+ * Concurrent lookups share statements (./groupRead.ts): introspection and userinfo under load ask for
+ * many tokens at once, and one `= ANY($1)` statement answers all of them.
+ */
 export function createTokenStateStore(db: Database): TokenStateStore {
+  const byJti = new GroupRead<string, StoredTokenState>(async (jtis) => {
+    const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."jti" = ANY($1::text[]) AND t."kind" = 'access_token'`, [jtis]);
+    return new Map(rows.map((row) => [row.jti!, toTokenState(row)]));
+  }, MAX_TOKENS_PER_READ);
+  const byValueHash = new GroupRead<string, StoredTokenState>(async (hashes) => {
+    const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."value_hash" = ANY($1::text[])`, [hashes]);
+    return new Map(rows.map((row) => [row.value_hash!, toTokenState(row)]));
+  }, MAX_TOKENS_PER_READ);
   return {
     async findAccessTokenByJti(jti) {
       if (jti.includes("\u0000")) return null; // PostgreSQL text cannot hold U+0000
-      const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."jti" = $1 AND t."kind" = 'access_token'`, [jti]);
-      return rows[0] ? toTokenState(rows[0]) : null;
+      return (await byJti.get(jti)) ?? null;
     },
     async findTokenByValueHash(valueHash) {
-      const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."value_hash" = $1`, [valueHash]);
-      return rows[0] ? toTokenState(rows[0]) : null;
+      return (await byValueHash.get(valueHash)) ?? null;
     },
   };
 }

@@ -134,6 +134,36 @@ describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
     });
   });
 
+  describe("createTokenStateStore under concurrency", () => {
+    it("concurrent lookups by jti and by value hash share statements; each gets its own row, an unknown one null", async () => {
+      let statements = 0;
+      const countedQuery = (text: string, params?: unknown[]) => {
+        statements += 1;
+        return sql.query(text, params);
+      };
+      const states = createTokenStateStore({ ...db, sql: { query: countedQuery as typeof sql.query } });
+      const grant = await recordCode(`code-${randomUUID()}`);
+      const jtis = [];
+      for (let i = 0; i < 8; i++) jtis.push(await recordAccess(i % 2 ? grant : null, i % 2 ? USER : "web-app"));
+      const asked = [...jtis, randomUUID(), jtis[0]!];
+      const found = await Promise.all(asked.map((jti) => states.findAccessTokenByJti(jti)));
+      expect(statements).toBeGreaterThanOrEqual(1);
+      expect(statements).toBeLessThan(asked.length);
+      for (const [i, jti] of jtis.entries()) {
+        expect(found[i], jti).toMatchObject({ kind: "access_token", grantId: i % 2 ? grant : null, subject: i % 2 ? USER : "web-app" });
+      }
+      expect(found[jtis.length]).toBeNull();
+      expect(found[jtis.length + 1]).toMatchObject({ id: found[0]!.id });
+
+      statements = 0;
+      const hashes = [`code-${randomUUID()}`, `code-${randomUUID()}`];
+      const ids = [await recordCode(hashes[0]!), await recordCode(hashes[1]!)];
+      const byHash = await Promise.all([...hashes, "no-such-hash"].map((hash) => states.findTokenByValueHash(hash)));
+      expect(byHash.map((state) => state?.id ?? null)).toEqual([...ids, null]);
+      expect(statements).toBeLessThan(3);
+    });
+  });
+
   describe("createTokenRevocationStore", () => {
     it("revokes one token: true the first time, false after", async () => {
       const jti = await recordAccess(null, "web-app");
