@@ -1,35 +1,39 @@
-// Group read: the keys asked for while a read is in flight are read together
-// by the next statement (`WHERE key = ANY($1)`), the way ./groupCommit.ts
-// shares writes. Under load, concurrent requests share one round trip and one
+// Group read: the keys asked for while a statement is in flight go together
+// in the next one (`WHERE key = ANY($1)`, or an UPDATE over `unnest`), the way
+// ./groupCommit.ts shares inserts. Under load, concurrent requests share one round trip and one
 // statement; an idle server reads a key at once, as before. Each statement is
 // sent after every key in it was asked for, so each answer is at least as
 // fresh as a read of its own would have been.
 
-interface Waiting<Row> {
-  resolve: (row: Row | undefined) => void;
-  reject: (error: unknown) => void;
+interface Asked<Ask, Row> {
+  ask: Ask;
+  waiting: { resolve: (row: Row | undefined) => void; reject: (error: unknown) => void }[];
 }
 
-export class GroupRead<Key, Row> {
-  #queue = new Map<Key, Waiting<Row>[]>();
+/** What is asked (`Ask`: a key, or a key with what the statement needs beside it) and the row it gets. */
+export class GroupRead<Ask, Row> {
+  #queue = new Map<string, Asked<Ask, Row>>();
   #reading = false;
 
   /**
-   * @param read the rows of `keys` in one statement, by key (a key without a row is left out)
-   * @param maxKeys the most keys one statement takes
+   * @param read the rows of `asks` in one statement, by keyOf(ask) (an ask without a row is left out)
+   * @param maxKeys the most asks one statement takes
+   * @param keyOf names an ask: asks with the same name share one place in the statement and its answer
    */
   constructor(
-    private readonly read: (keys: Key[]) => Promise<Map<Key, Row>>,
+    private readonly read: (asks: Ask[]) => Promise<Map<string, Row>>,
     private readonly maxKeys: number,
+    private readonly keyOf: (ask: Ask) => string = String,
   ) {}
 
-  /** The row of `key`, or undefined when there is none; rejects with the read's error when its statement failed. */
-  get(key: Key): Promise<Row | undefined> {
+  /** The row of `ask`, or undefined when there is none; rejects with the read's error when its statement failed. */
+  get(ask: Ask): Promise<Row | undefined> {
     return new Promise((resolve, reject) => {
-      const waiting = this.#queue.get(key);
+      const key = this.keyOf(ask);
+      const asked = this.#queue.get(key);
       // The same key asked twice before its read: one place in the statement, two answers.
-      if (waiting) waiting.push({ resolve, reject });
-      else this.#queue.set(key, [{ resolve, reject }]);
+      if (asked) asked.waiting.push({ resolve, reject });
+      else this.#queue.set(key, { ask, waiting: [{ resolve, reject }] });
       if (!this.#reading) void this.#drain();
     });
   }
@@ -39,21 +43,21 @@ export class GroupRead<Key, Row> {
     while (this.#queue.size > 0) {
       const batch = this.#takeBatch();
       try {
-        const rows = await this.read([...batch.keys()]);
-        for (const [key, waiting] of batch) for (const entry of waiting) entry.resolve(rows.get(key));
+        const rows = await this.read([...batch.values()].map((asked) => asked.ask));
+        for (const [key, asked] of batch) for (const entry of asked.waiting) entry.resolve(rows.get(key));
       } catch (error) {
-        for (const waiting of batch.values()) for (const entry of waiting) entry.reject(error);
+        for (const asked of batch.values()) for (const entry of asked.waiting) entry.reject(error);
       }
     }
     this.#reading = false;
   }
 
-  /** The first `maxKeys` keys in the order they were asked for (a Map keeps insertion order). */
-  #takeBatch(): Map<Key, Waiting<Row>[]> {
-    const batch = new Map<Key, Waiting<Row>[]>();
-    for (const [key, waiting] of this.#queue) {
+  /** The first `maxKeys` asks in the order they came (a Map keeps insertion order). */
+  #takeBatch(): Map<string, Asked<Ask, Row>> {
+    const batch = new Map<string, Asked<Ask, Row>>();
+    for (const [key, asked] of this.#queue) {
       if (batch.size >= this.maxKeys) break;
-      batch.set(key, waiting);
+      batch.set(key, asked);
     }
     for (const key of batch.keys()) this.#queue.delete(key);
     return batch;

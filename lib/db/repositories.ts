@@ -28,6 +28,7 @@ import { compactRequest, expandRequest } from "../oauth/sealedInteraction";
 import type { CatalogCache } from "./catalogCache";
 import type { Database } from "./client";
 import { GroupCommit } from "./groupCommit";
+import { GroupRead } from "./groupRead";
 import type { PrismaClient } from "./generated/client";
 
 /** Columns of "applications" as the driver returns them. */
@@ -477,6 +478,14 @@ function toStoredCode(row: CodeRow): StoredAuthorizationCode {
 
 type NewAuthorizationCode = Parameters<AuthorizationCodeStore["recordAuthorizationCode"]>[0];
 
+/** One redemption: `id` names it in its batch (unique per process). */
+interface CodeRedemptionAsk {
+  id: string;
+  valueHash: string;
+  applicationId: string;
+  now: Date;
+}
+
 /** The parameters of one code row, in the order of authorizationCodesSql's placeholders. */
 const CODE_PARAMETERS_PER_ROW = 10;
 
@@ -516,18 +525,27 @@ export function createAuthorizationCodeStore(db: Database): AuthorizationCodeSto
   const writer = new GroupCommit<NewAuthorizationCode>(async (codes) => {
     await db.sql.query(insertAuthorizationCodesSql(codes.length), codes.flatMap(authorizationCodeParameters));
   }, MAX_CODES_PER_STATEMENT);
+  // Concurrent redemptions share one UPDATE (./groupRead.ts), each ask its own place in it (no two asks are
+  // merged, even for the same code). One statement still decides: a code asked for twice in one batch is
+  // updated once, and RETURNING names the ask whose row of the FROM list did it (PostgreSQL uses one join
+  // row per target row); the other ask finds the code redeemed, exactly as two racing statements would.
+  let redemptionCount = 0;
+  const redemptions = new GroupRead<CodeRedemptionAsk, CodeRow>(async (asks) => {
+    const rows = await db.sql.query<CodeRow & { ask: string }>(
+      `UPDATE "tokens" t SET "status" = 'redeemed', "redeemed_at" = q."now"
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[]) AS q("ask", "value_hash", "application_id", "now")
+        WHERE t."value_hash" = q."value_hash" AND t."kind" = 'authorization_code' AND t."status" = 'valid'
+          AND t."application_id" = q."application_id" AND t."expires_at" > q."now"
+        RETURNING q."ask", ${columns.replace(/"(\w+)"/g, 't."$1"')}`,
+      [asks.map((ask) => ask.id), asks.map((ask) => ask.valueHash), asks.map((ask) => ask.applicationId), asks.map((ask) => ask.now.toISOString())],
+    );
+    return new Map(rows.map((row) => [row.ask, row]));
+  }, MAX_CODES_PER_STATEMENT, (ask) => ask.id);
   return {
     recordAuthorizationCode: (code) => writer.add([code]),
     async redeemAuthorizationCode(valueHash, applicationId, now): Promise<CodeRedemption> {
-      // One statement decides: of concurrent redemptions exactly one sees its row updated.
-      const redeemed = await db.sql.query<CodeRow>(
-        `UPDATE "tokens" SET "status" = 'redeemed', "redeemed_at" = $3
-          WHERE "value_hash" = $1 AND "kind" = 'authorization_code' AND "status" = 'valid'
-            AND "application_id" = $2::uuid AND "expires_at" > $3
-          RETURNING ${columns}`,
-        [valueHash, applicationId, now],
-      );
-      if (redeemed[0]) return { status: "redeemed", code: toStoredCode(redeemed[0]) };
+      const redeemed = await redemptions.get({ id: `${++redemptionCount}`, valueHash, applicationId, now });
+      if (redeemed) return { status: "redeemed", code: toStoredCode(redeemed) };
       const rows = await db.sql.query<CodeRow>(
         `SELECT ${columns} FROM "tokens" WHERE "value_hash" = $1 AND "kind" = 'authorization_code'`,
         [valueHash],

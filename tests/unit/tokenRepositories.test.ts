@@ -228,6 +228,53 @@ describeEachBackend("lib/db/tokenRepositories.ts", (db) => {
     });
   });
 
+  describe("createAuthorizationCodeStore.redeemAuthorizationCode under concurrency", () => {
+    it("BCP-03: concurrent redemptions share UPDATEs; a code redeemed twice in one batch is redeemed once, the other is a replay", async () => {
+      let updates = 0;
+      const countedQuery = (text: string, params?: unknown[]) => {
+        if (text.trimStart().startsWith("UPDATE")) updates += 1;
+        return sql.query(text, params);
+      };
+      const codes = createAuthorizationCodeStore({ ...db, sql: { query: countedQuery as typeof sql.query } });
+      const record = (valueHash: string, applicationId = appId, expiresAt = hour()) =>
+        codes.recordAuthorizationCode({
+          valueHash,
+          subject: USER,
+          applicationId,
+          authorizationId: null,
+          scopes: ["openid"],
+          audiences: [],
+          createdAt: new Date(),
+          expiresAt,
+          binding: { codeChallenge: valueHash } as AuthorizationCodeBinding,
+        });
+      const [first, twice, other, expired] = [0, 1, 2, 3].map((i) => `redeem-${i}-${randomUUID()}`) as [string, string, string, string];
+      await record(first);
+      await record(twice);
+      await record(other);
+      await record(expired, appId, new Date(Date.now() - 1000));
+      const now = new Date();
+      // The first goes alone (nothing in flight); the rest queue behind it and share the next statement.
+      const answers = await Promise.all([
+        codes.redeemAuthorizationCode(first, appId, now),
+        codes.redeemAuthorizationCode(twice, appId, now),
+        codes.redeemAuthorizationCode(twice, appId, now),
+        codes.redeemAuthorizationCode(other, otherAppId, now),
+        codes.redeemAuthorizationCode(expired, appId, now),
+        codes.redeemAuthorizationCode(`unknown-${randomUUID()}`, appId, now),
+      ]);
+      expect(updates).toBe(2);
+      expect(answers[0]).toMatchObject({ status: "redeemed", code: { binding: { codeChallenge: first } } });
+      expect([answers[1]!.status, answers[2]!.status].sort()).toEqual(["redeemed", "replayed"]);
+      const winner = answers[1]!.status === "redeemed" ? answers[1]! : answers[2]!;
+      expect(winner).toMatchObject({ code: { binding: { codeChallenge: twice } } });
+      expect(answers.slice(3).map((answer) => answer.status)).toEqual(["wrong_client", "expired", "unknown"]);
+      // What was redeemed stays redeemed: a later try is a replay, and the wrong client's try left the code valid.
+      expect((await codes.redeemAuthorizationCode(twice, appId, new Date())).status).toBe("replayed");
+      expect((await codes.redeemAuthorizationCode(other, appId, new Date())).status).toBe("redeemed");
+    });
+  });
+
   describe("createTokenStore.recordIssuedTokens", () => {
     const refreshRow = (grantId: string, valueHash: string) => ({
       kind: "refresh_token" as const,
