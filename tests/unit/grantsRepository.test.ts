@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findGrantClient, findGrantUser, listAuthorizations, listLiveTokens, revokeAuthorization, revokeLiveToken } from "@/lib/db/grants";
-import { createAuthorizationCodeStore, createRefreshTokenStore, createTokenStore } from "@/lib/db/repositories";
+import { createAuthorizationCodeStore, createGrantStore, createRefreshTokenStore, createTokenStore } from "@/lib/db/repositories";
 import { createTokenStateStore } from "@/lib/db/tokenRepositories";
 import type { AuthorizationCodeBinding, RefreshTokenPayload } from "@/lib/oauth/ports";
 import { describeEachBackend } from "../helpers/backends";
@@ -319,6 +319,56 @@ describeEachBackend("lib/db/grants.ts", (db) => {
       expect(forClient).toMatchObject({ userId: null, username: null, authorizationId: null });
       expect(await revokeLiveToken(db, row!.id, { userId: ALICE })).toBeNull();
       expect(await revokeLiveToken(db, row!.id, { applicationId: OTHER_APP })).toMatchObject({ extent: "token", userId: null });
+    });
+  });
+  describe("rotateRefreshToken under concurrency (one UPDATE for concurrent rotations)", () => {
+    it("RT-02 / RT-03 / RT-04 / RT-05: each ask gets its own outcome; a token presented twice in one batch rotates once, the other is a replay", async () => {
+      let updates = 0;
+      const counted = {
+        ...db,
+        sql: {
+          query: ((text: string, params?: unknown[]) => {
+            if (text.trimStart().startsWith("UPDATE")) updates += 1;
+            return sql.query(text, params);
+          }) as typeof sql.query,
+        },
+      };
+      const store = createRefreshTokenStore(counted);
+      const consent = await authorize(ALICE, APP, ["profile", "api"]);
+      const [lead, twice, narrower, wider, otherClient, revokedGrant] = await Promise.all(
+        Array.from({ length: 6 }, () => issueGrant(ALICE, APP, consent)),
+      );
+      await createGrantStore(db).revokeGrant(revokedGrant!.codeId);
+      const bobConsent = await authorize(BOB, APP, ["profile", "api"]);
+      const bobs = await issueGrant(BOB, APP, bobConsent);
+      await sql.query(`UPDATE "users" SET "enabled" = false WHERE "id" = $1`, [BOB]);
+      try {
+        const now = new Date();
+        const outcomes = await Promise.all([
+          store.rotateRefreshToken(lead!.refreshHash, APP, [], now), // alone: nothing was in flight
+          store.rotateRefreshToken(twice!.refreshHash, APP, [], now),
+          store.rotateRefreshToken(twice!.refreshHash, APP, [], now),
+          store.rotateRefreshToken(narrower!.refreshHash, APP, ["api"], now),
+          store.rotateRefreshToken(wider!.refreshHash, APP, ["api", "email"], now),
+          store.rotateRefreshToken(otherClient!.refreshHash, OTHER_APP, [], now),
+          store.rotateRefreshToken(revokedGrant!.refreshHash, APP, [], now),
+          store.rotateRefreshToken(bobs.refreshHash, APP, [], now),
+          store.rotateRefreshToken(`refresh-${randomUUID()}`, APP, [], now),
+        ]);
+        expect(updates).toBe(2);
+        expect(outcomes[0]).toMatchObject({ status: "rotated", grantAuthorized: true, token: { grantId: lead!.codeId } });
+        expect([outcomes[1]!.status, outcomes[2]!.status].sort()).toEqual(["replayed", "rotated"]);
+        expect(outcomes[3]).toMatchObject({ status: "rotated", grantAuthorized: true, token: { grantId: narrower!.codeId, scopes: ["profile", "api"] } });
+        expect(outcomes[4]).toMatchObject({ status: "scope_exceeded" });
+        expect(outcomes[5]).toMatchObject({ status: "wrong_client" });
+        expect(outcomes[6]).toMatchObject({ status: "revoked" });
+        expect(outcomes[7]).toMatchObject({ status: "rotated", grantAuthorized: false });
+        expect(outcomes[8]).toMatchObject({ status: "unknown" });
+        // Refused asks left their tokens as they were: the wider request's token still rotates.
+        expect((await store.rotateRefreshToken(wider!.refreshHash, APP, ["api"], new Date())).status).toBe("rotated");
+      } finally {
+        await sql.query(`UPDATE "users" SET "enabled" = true WHERE "id" = $1`, [BOB]);
+      }
     });
   });
 });
