@@ -6,7 +6,7 @@
 // each round and the median of the paired ratios (this tree / baseline).
 //
 //   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
-//                                  [--only tokenRS256,tokenES256,flow,introspection,userinfo,discovery,jwks]
+//                                  [--only tokenRS256,tokenES256,flow,refresh,introspection,userinfo,discovery,jwks]
 //                                  [--postgres-url URL]
 import path from "node:path";
 import { ensureBuilt, root } from "./ensure-build.mjs";
@@ -16,17 +16,19 @@ import {
   comparePaired,
   createSeededPostgres,
   onCleanup,
+  refreshChains,
   rememberConsent,
   runAutocannon,
   runCleanups,
   runFlowLoop,
+  runRefreshLoop,
   signInAlice,
   startServer,
   userAccessToken,
   verifyTokenEndpoint,
 } from "./bench.mjs";
 
-const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "introspection", "userinfo", "discovery", "jwks"];
+const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "refresh", "introspection", "userinfo", "discovery", "jwks"];
 const CONNECTIONS = 16;
 
 function parseArgs(argv) {
@@ -86,6 +88,14 @@ const userinfoRate = (server, seconds) =>
 const discoveryRate = (server, seconds) => requestRate(server, seconds, { path: "/.well-known/openid-configuration", options: {} });
 const jwksRate = (server, seconds) => requestRate(server, seconds, { path: "/.well-known/jwks.json", options: {} });
 
+async function refreshRate(server, seconds) {
+  const failures = [];
+  const started = performance.now();
+  const completed = await runRefreshLoop(server.origin, server.chains, seconds, null, failures);
+  if (failures.length) throw new Error(`${server.name}: ${failures.slice(0, 3).join("; ")}`);
+  return completed / ((performance.now() - started) / 1000);
+}
+
 async function flowRate(server, seconds) {
   const failures = [];
   const started = performance.now();
@@ -95,17 +105,18 @@ async function flowRate(server, seconds) {
 }
 
 /** Starts this tree's server and the baseline's, each on its own seeded database (alice signed in for the flow). */
-async function startPair(options, databases, extraEnv, alg, { flow, tokenUse = false }) {
+async function startPair(options, databases, extraEnv, alg, { flow, tokenUse = false, refresh = false }) {
   const pair = [];
   for (const [name, serverRoot] of [["baseline", options.baseline], ["this tree", root]]) {
     const { env, dataDir } = databases[name];
     const server = await startServer({ label: `${name} ${alg}`, dataDir, env: { ...env, ...extraEnv }, serverRoot });
     await verifyTokenEndpoint(server, alg);
     server.name = name;
-    if (flow || tokenUse) {
+    if (flow || tokenUse || refresh) {
       server.cookie = await signInAlice(server.origin);
       await rememberConsent(server.origin, server.cookie);
     }
+    if (refresh) server.chains = await refreshChains(server.origin, server.cookie, CONNECTIONS);
     if (tokenUse) {
       server.userToken = await userAccessToken(server.origin, server.cookie, "openid profile email api");
       const answer = await fetch(`${server.origin}/connect/token`, { method: "POST", headers: TOKEN_HEADERS, body: TOKEN_BODY });
@@ -136,10 +147,11 @@ async function main() {
     const rs256 = options.only.filter((name) => name !== "tokenES256");
     if (rs256.length) {
       const tokenUse = rs256.includes("introspection") || rs256.includes("userinfo");
-      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow"), tokenUse });
+      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow"), tokenUse, refresh: rs256.includes("refresh") });
       try {
         if (rs256.includes("tokenRS256")) summary.push(await compare(options, pair, "client_credentials RS256", tokenRate));
         if (rs256.includes("flow")) summary.push(await compare(options, pair, "code flow (flows/s)", flowRate));
+        if (rs256.includes("refresh")) summary.push(await compare(options, pair, "refresh (rotating)", refreshRate));
         if (rs256.includes("introspection")) summary.push(await compare(options, pair, "introspection (client token)", introspectionRate));
         if (rs256.includes("userinfo")) summary.push(await compare(options, pair, "userinfo (user token)", userinfoRate));
         if (rs256.includes("discovery")) summary.push(await compare(options, pair, "discovery", discoveryRate));

@@ -732,40 +732,49 @@ async function userRefreshToken(origin, cookie) {
   return json.refresh_token;
 }
 
+/** `count` refresh tokens of independent grants of the spa (alice signed in by `cookie`, consent remembered). */
+export async function refreshChains(origin, cookie, count) {
+  await rememberConsent(origin, cookie, "openid offline_access api");
+  const chains = [];
+  for (let i = 0; i < count; i++) chains.push(await userRefreshToken(origin, cookie));
+  return chains;
+}
+
+/** Refreshes every chain in turn for `seconds` (each use rotates its token); returns the completed refreshes. */
+export async function runRefreshLoop(origin, chains, seconds, latencies, failures) {
+  const deadline = performance.now() + seconds * 1000;
+  let completed = 0;
+  await Promise.all(
+    chains.map(async (_, index) => {
+      while (performance.now() < deadline && failures.length === 0) {
+        const started = performance.now();
+        const response = await fetch(`${origin}/connect/token`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "refresh_token", client_id: SPA.clientId, refresh_token: chains[index] }),
+        });
+        const json = await response.json();
+        if (response.status !== 200 || !json.refresh_token || !json.id_token) {
+          failures.push(`refresh ${response.status} ${json.error ?? ""}`);
+          return;
+        }
+        chains[index] = json.refresh_token;
+        completed++;
+        latencies?.push(performance.now() - started);
+      }
+    }),
+  );
+  return completed;
+}
+
 /** 16 independent grants, each refreshed in a chain (every use rotates the token). */
 async function runRefreshScenario(options, server, backend) {
   const name = "refresh_token grant (rotating, openid)";
   process.stdout.write(`  ${name.padEnd(36)} `);
   const cookie = await signInAlice(server.origin);
-  await rememberConsent(server.origin, cookie, "openid offline_access api");
-  const chains = [];
-  for (let i = 0; i < options.connections; i++) chains.push(await userRefreshToken(server.origin, cookie));
+  const chains = await refreshChains(server.origin, cookie, options.connections);
   const failures = [];
-  const refreshLoop = async (seconds, latencies) => {
-    const deadline = performance.now() + seconds * 1000;
-    let completed = 0;
-    await Promise.all(
-      chains.map(async (_, index) => {
-        while (performance.now() < deadline && failures.length === 0) {
-          const started = performance.now();
-          const response = await fetch(`${server.origin}/connect/token`, {
-            method: "POST",
-            headers: { "Content-Type": "application/x-www-form-urlencoded" },
-            body: new URLSearchParams({ grant_type: "refresh_token", client_id: SPA.clientId, refresh_token: chains[index] }),
-          });
-          const json = await response.json();
-          if (response.status !== 200 || !json.refresh_token || !json.id_token) {
-            failures.push(`refresh ${response.status} ${json.error ?? ""}`);
-            return;
-          }
-          chains[index] = json.refresh_token;
-          completed++;
-          latencies?.push(performance.now() - started);
-        }
-      }),
-    );
-    return completed;
-  };
+  const refreshLoop = (seconds, latencies) => runRefreshLoop(server.origin, chains, seconds, latencies, failures);
   return measureLoop({ options, server, backend, scenario: name, unit: "req/s", loop: refreshLoop, failures });
 }
 
