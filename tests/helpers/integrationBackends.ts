@@ -13,6 +13,7 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
   "tests/integration/auditLog.test.ts",
+  "tests/integration/health.test.ts",
   "tests/integration/idToken.test.ts",
   "tests/integration/passwordRevocation.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
