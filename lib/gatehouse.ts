@@ -307,6 +307,9 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
         readiness: createReadinessEndpoint(readiness),
       },
       async close() {
+        // Rows handed to a group commit are written before the pool goes: normally their requests waited
+        // for them already, but a request cut at the shutdown timeout may still have some on the way.
+        await Promise.all([tokens.flush(), audit.flush()]);
         await purge.stop();
         await db.close();
       },

@@ -45,6 +45,15 @@ export interface Settings {
    * Always 1 on the embedded PGlite, whose data directory has one opener.
    */
   workers: number;
+  /** How a stop on SIGTERM goes (docs/decisions/0017-operations-health-shutdown-config.md). */
+  shutdown: ShutdownTimes;
+}
+
+export interface ShutdownTimes {
+  /** After SIGTERM, /readyz answers 503 this long while requests are still served (GATEHOUSE_SHUTDOWN_DELAY_SECONDS, default 5). */
+  delaySeconds: number;
+  /** Then, once the listener closed, the requests in flight have this long to finish (GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS, default 30). */
+  timeoutSeconds: number;
 }
 
 export interface HttpLimits {
@@ -169,6 +178,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     purgeIntervalSeconds: positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", env.GATEHOUSE_PURGE_INTERVAL_SECONDS, 3600),
     http: readHttpLimits(env),
     workers: serverWorkers(env.GATEHOUSE_WORKERS, env.DATABASE_URL || undefined),
+    shutdown: {
+      delaySeconds: nonNegativeInteger("GATEHOUSE_SHUTDOWN_DELAY_SECONDS", env.GATEHOUSE_SHUTDOWN_DELAY_SECONDS, 5),
+      timeoutSeconds: positiveInteger("GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS", env.GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS, 30),
+    },
   };
 }
 

@@ -216,13 +216,14 @@ const MAX_ISSUED_TOKENS_PER_STATEMENT = 64;
  * concurrent token responses share one INSERT. A response's rows are still
  * written together, and the response leaves only after they are stored.
  */
-export function createTokenStore(db: Database): TokenStore {
+export function createTokenStore(db: Database): TokenStore & { flush(): Promise<void> } {
   const writer = new GroupCommit<IssuedTokenRecord>(async (tokens) => {
     const ofGrant = tokens.some((token) => token.grantId != null);
     await db.sql.query(insertIssuedTokensSql(tokens.length, ofGrant), tokens.flatMap(issuedTokenParameters));
   }, MAX_ISSUED_TOKENS_PER_STATEMENT);
   return {
     recordIssuedTokens: (tokens) => writer.add(tokens),
+    flush: () => writer.flush(),
   };
 }
 
