@@ -15,7 +15,7 @@ import { isDocumentEndpoint, type DocumentSource } from "./lib/oauth/publicDocum
 import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTransportSecurity } from "./lib/server/contentSecurityPolicy";
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
-import { readSettings, type Settings } from "./lib/settings";
+import { checkConfiguration, readSettings, type Settings } from "./lib/settings";
 import { answerPageMethod, PROTOCOL_ENDPOINTS, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
 import { prepareForNext } from "./lib/server/beforeNext";
 import { capConnections, slowClientServerOptions } from "./lib/server/slowClients";
@@ -25,6 +25,11 @@ import { serveClientLimitsToWorkers } from "./lib/server/clientRateLimiter";
 import { onSiblingMessage, STOP_MESSAGE, superviseWorkers, type WorkerSupervisor } from "./lib/server/workers";
 
 async function main() {
+  if (process.argv.includes("--check-config")) {
+    const { valid, report } = checkConfiguration();
+    (valid ? console.log : console.error)(report);
+    process.exit(valid ? 0 : 1);
+  }
   const settings = readSettings();
   if (cluster.isWorker) await serveRequests(settings, "worker");
   else if (settings.workers > 1) await superviseInstallation(settings);
@@ -209,6 +214,6 @@ function workerStopMs({ shutdown }: Settings, signal: string): number {
 
 main().catch((error) => {
   console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.GATEHOUSE_DEBUG) console.error(error);
+  if (/^(1|true)$/.test(process.env.GATEHOUSE_DEBUG ?? "")) console.error(error); // the settings may be what failed
   process.exit(1);
 });
