@@ -512,13 +512,14 @@ const MAX_CODES_PER_STATEMENT = 64;
  * Codes are written by group commit (./groupCommit.ts), like token rows: the codes of concurrent
  * authorization responses share one INSERT, and each response leaves only once its code is stored.
  */
-export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore {
+export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore & { flush(): Promise<void> } {
   const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload", "created_at"`;
   const writer = new GroupCommit<NewAuthorizationCode>(async (codes) => {
     await db.sql.query(insertAuthorizationCodesSql(codes.length), codes.flatMap(authorizationCodeParameters));
   }, MAX_CODES_PER_STATEMENT);
   return {
     recordAuthorizationCode: (code) => writer.add([code]),
+    flush: () => writer.flush(),
     async redeemAuthorizationCode(valueHash, applicationId, now): Promise<CodeRedemption> {
       // One statement decides: of concurrent redemptions exactly one sees its row updated.
       const redeemed = await db.sql.query<CodeRow>(

@@ -57,7 +57,9 @@ export function drainOnClose(server: Server): Drain {
       const deadline = Date.now() + graceMs;
       // net.Server's close stops accepting and leaves the open connections alone (see FRESH_CONNECTION_GRACE_MS).
       net.Server.prototype.close.call(server);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(FRESH_CONNECTION_GRACE_MS, graceMs)));
+      // Only a connection without a response under way can be such a one: with none, nothing to wait for.
+      const open = await new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? Number.POSITIVE_INFINITY : count)));
+      if (open > active.size) await new Promise((resolve) => setTimeout(resolve, Math.min(FRESH_CONNECTION_GRACE_MS, graceMs)));
       cuttingIdle = true;
       server.closeIdleConnections();
       if (active.size > 0) {
