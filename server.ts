@@ -15,16 +15,21 @@ import { isDocumentEndpoint, type DocumentSource } from "./lib/oauth/publicDocum
 import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTransportSecurity } from "./lib/server/contentSecurityPolicy";
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
-import { readSettings, type Settings } from "./lib/settings";
+import { checkConfiguration, readSettings, type Settings } from "./lib/settings";
 import { answerPageMethod, PROTOCOL_ENDPOINTS, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
 import { prepareForNext } from "./lib/server/beforeNext";
 import { capConnections, slowClientServerOptions } from "./lib/server/slowClients";
 import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
 import { drainOnClose } from "./lib/server/drain";
 import { serveClientLimitsToWorkers } from "./lib/server/clientRateLimiter";
-import { superviseWorkers, type WorkerSupervisor } from "./lib/server/workers";
+import { onSiblingMessage, STOP_MESSAGE, superviseWorkers, type WorkerSupervisor } from "./lib/server/workers";
 
 async function main() {
+  if (process.argv.includes("--check-config")) {
+    const { valid, report } = checkConfiguration();
+    (valid ? console.log : console.error)(report);
+    process.exit(valid ? 0 : 1);
+  }
   const settings = readSettings();
   if (cluster.isWorker) await serveRequests(settings, "worker");
   else if (settings.workers > 1) await superviseInstallation(settings);
@@ -88,24 +93,45 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
   const drain = drainOnClose(server);
   if (role === "whole") printStartBanner(settings, gatehouse, Date.now() - started, null);
 
+  const { delaySeconds, timeoutSeconds } = settings.shutdown;
   let stopping = false;
   const stop = async (signal: string) => {
-    // A second signal, or a close that hangs (a query that never returns), must not keep the process alive:
-    // what was acknowledged is already committed, so exiting now loses nothing (docs/reliability.md, kill -9).
-    if (stopping) process.exit(1);
-    stopping = true;
-    setTimeout(() => {
-      console.error(`Gatehouse: stopping took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting now`);
+    if (stopping) {
+      // A worker hears of one stop twice when a service manager signals the whole process group and the
+      // primary passes the stop on: the first goes on, and the primary ends a worker that takes too long.
+      if (role === "worker") return;
+      // A second signal, or a close that hangs (a query that never returns), must not keep the process alive:
+      // what was acknowledged is already committed, so exiting now loses nothing (docs/reliability.md, kill -9).
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    if (role === "whole") console.log(`Gatehouse stopping (${signal})`);
-    await drain.close(DRAIN_MS); // requests in flight finish (their audit events are written as part of them)
-    await closeGatehouse().catch((error) => console.error(error));
+    }
+    stopping = true;
+    // Only SIGTERM waits for a load balancer to notice; Ctrl-C (SIGINT) at a terminal has nobody to tell.
+    const delayMs = signal === "SIGTERM" ? delaySeconds * 1000 : 0;
+    const limitMs = delayMs + timeoutSeconds * 1000 + CLOSE_BUDGET_MS;
+    setTimeout(() => {
+      console.error(`Gatehouse: stopping took longer than ${limitMs / 1000} s; exiting now`);
+      process.exit(1);
+    }, limitMs).unref();
+    gatehouse.readiness.markStopping(`stopping (${signal})`);
+    drain.announce(); // keep-alive clients reconnect from here on, and may land on another instance
+    if (role === "whole") {
+      console.log(
+        delayMs > 0
+          ? `Gatehouse stopping (${signal}): /readyz answers 503 for ${delaySeconds} s while requests are served, then the listener closes`
+          : `Gatehouse stopping (${signal})`,
+      );
+    }
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // Requests in flight finish (their token rows and audit events are written inside them), up to the timeout.
+    await drain.close(timeoutSeconds * 1000);
+    await closeGatehouse().catch((error) => console.error(error)); // flushes the group commits, closes the pool
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
-  // A worker stops when its primary says so (SIGTERM); Ctrl-C reaches the whole process group, and the primary decides.
+  // A worker stops when its primary says so (a "stop" message naming the signal it got, or SIGTERM); Ctrl-C
+  // reaches the whole process group, and the primary decides.
   process.on("SIGINT", role === "whole" ? () => void stop("SIGINT") : () => undefined);
+  if (role === "worker") onSiblingMessage(STOP_MESSAGE, (signal) => void stop(String(signal)));
 }
 
 type StartReport = Pick<Gatehouse, "bootstrap" | "databaseDescription">;
@@ -156,20 +182,20 @@ async function superviseInstallation(settings: Settings) {
     exec: fileURLToPath(import.meta.url),
     onGiveUp(reason) {
       console.error(`Gatehouse: ${reason}; stopping`);
-      void workers.stop(WORKER_STOP_MS).finally(() => process.exit(1));
+      void workers.stop(workerStopMs(settings, "SIGINT"), "SIGINT").finally(() => process.exit(1));
     },
   });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
-      // A second signal: the workers end at once too (a second SIGTERM exits them), and so does the primary.
-      for (const pid of workers.pids()) process.kill(pid, "SIGTERM");
+      // A second signal: the workers end at once too, and so does the primary.
+      for (const pid of workers.pids()) process.kill(pid, "SIGKILL");
       process.exit(1);
     }
     stopping = true;
     console.log(`Gatehouse stopping (${signal}): ${workers.pids().length} workers finish their requests`);
-    process.exit((await workers.stop(WORKER_STOP_MS)) ? 0 : 1);
+    process.exit((await workers.stop(workerStopMs(settings, signal), signal)) ? 0 : 1);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -178,15 +204,16 @@ async function superviseInstallation(settings: Settings) {
   printStartBanner(settings, installation, Date.now() - started, workers);
 }
 
-/** How long a stop may take to close connections and the database before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
-/** Of that, how long the requests in flight have to finish before their connections are cut. */
-const DRAIN_MS = 5_000;
-/** How long the primary waits for its workers' own stop before it kills them. */
-const WORKER_STOP_MS = SHUTDOWN_GRACE_MS + 2_000;
+/** After the requests in flight, how long flushing the writes and closing the database may take before the process exits anyway. */
+const CLOSE_BUDGET_MS = 10_000;
+
+/** How long the primary waits for its workers' own stop (delay, timeout, close) before it kills them. */
+function workerStopMs({ shutdown }: Settings, signal: string): number {
+  return (signal === "SIGTERM" ? shutdown.delaySeconds * 1000 : 0) + shutdown.timeoutSeconds * 1000 + CLOSE_BUDGET_MS + 2_000;
+}
 
 main().catch((error) => {
   console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.GATEHOUSE_DEBUG) console.error(error);
+  if (/^(1|true)$/.test(process.env.GATEHOUSE_DEBUG ?? "")) console.error(error); // the settings may be what failed
   process.exit(1);
 });

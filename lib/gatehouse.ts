@@ -2,6 +2,7 @@
 // handlers per process. Kept on globalThis because the production server and
 // Next.js's own bundles each load a copy of this module; they must share the
 // instance (PGlite allows one opener per directory).
+import path from "node:path";
 import { describeDatabase, openDatabase, type Database } from "./db/client";
 import { bootstrapDatabase, type BootstrapReport } from "./db/bootstrap";
 import { demoDataAllowed } from "./db/seed";
@@ -42,12 +43,15 @@ import { createJwksEndpoint } from "./oauth/jwks";
 import { KeyEncryption } from "./oauth/keyEncryption";
 import { createLogoutEndpoint } from "./oauth/logout";
 import { createRevocationEndpoint } from "./oauth/revoke";
-import { KeyRing, type KeyRotationReport } from "./oauth/signingKeys";
+import { KeyRing, SUPPORTED_SIGNING_ALGORITHMS, type KeyRotationReport } from "./oauth/signingKeys";
 import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
 import { VerifiedSignatureCache } from "./oauth/verifiedSignatures";
 import type { DocumentEndpoint } from "./oauth/publicDocument";
 import { createClientRateLimiter } from "./server/clientRateLimiter";
+import { createHealthEndpoint, createReadinessEndpoint, Readiness, type CheckResult } from "./server/health";
+import { checkDatabaseAnswers, checkMigrationsApplied } from "./db/readiness";
+import { loadMigrations } from "./db/migrate";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
 
 export type WebHandler = (request: Request) => Promise<Response>;
@@ -77,6 +81,8 @@ export interface Gatehouse {
    * instances within GATEHOUSE_KEY_REFRESH_SECONDS. Works on the embedded database too.
    */
   rotateSigningKeys(algs?: readonly SigningAlgorithm[]): Promise<KeyRotationReport & { longestLifetime: number }>;
+  /** What /readyz reports; the shutdown marks it stopping (lib/server/health.ts). */
+  readiness: Readiness;
   endpoints: {
     authorize: WebHandler;
     token: WebHandler;
@@ -87,6 +93,8 @@ export interface Gatehouse {
     revoke: WebHandler;
     introspect: WebHandler;
     logout: WebHandler;
+    health: WebHandler;
+    readiness: WebHandler;
   };
   close(): Promise<void>;
 }
@@ -105,6 +113,18 @@ function serializeCookie({ name, value, options }: SessionCookie): string {
 
 /** server.ts stamps the client's address on every request (fast lane and Next.js alike). */
 const readClientAddress: ClientAddressReader = (request) => normalizeClientAddress(request.headers.get(CLIENT_ADDRESS_HEADER));
+
+/** /readyz: the ring loads, and signs with an active key for every algorithm a client may ask for. */
+async function checkSigningKeys(keys: KeyRing): Promise<CheckResult> {
+  try {
+    await keys.publicKeys();
+  } catch (error) {
+    return { ok: false, detail: "the signing keys could not be loaded (see the server's log)", cause: error };
+  }
+  const missing: string[] = [];
+  for (const alg of SUPPORTED_SIGNING_ALGORITHMS) await keys.signingKey(alg).catch(() => missing.push(alg));
+  return missing.length === 0 ? { ok: true } : { ok: false, detail: `no active signing key for ${missing.join(", ")}` };
+}
 
 const GLOBAL_KEY = Symbol.for("gatehouse.instance");
 type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
@@ -199,6 +219,13 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
       intervalSeconds: settings.purgeIntervalSeconds,
       auditRetentionDays: settings.auditRetentionDays,
     });
+    // The migrations this build ships, read once: /readyz compares them with the database's list.
+    const shippedMigrations = loadMigrations(path.join(settings.projectRoot, "prisma", "migrations")).map((migration) => migration.name);
+    const readiness = new Readiness({
+      database: () => checkDatabaseAnswers(db.sql),
+      migrations: () => checkMigrationsApplied(db.sql, shippedMigrations),
+      signing_keys: () => checkSigningKeys(keys),
+    });
     return {
       settings,
       sessionSecret,
@@ -212,6 +239,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
       audit,
       consent: { config, clients, scopes, authorizations, interactions, users, audit },
       interactionSealer,
+      readiness,
       async rotateSigningKeys(algs) {
         const report = await rotateKeys(db, {
           encryption,
@@ -275,8 +303,13 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
           clearSessionCookies: (request) =>
             auth.clearingCookies(Object.keys(parseCookieHeader(request.headers.get("cookie")))).map(serializeCookie),
         }),
+        health: createHealthEndpoint(),
+        readiness: createReadinessEndpoint(readiness),
       },
       async close() {
+        // Rows handed to a group commit are written before the pool goes: normally their requests waited
+        // for them already, but a request cut at the shutdown timeout may still have some on the way.
+        await Promise.all([tokens.flush(), codes.flush(), audit.flush()]);
         await purge.stop();
         await db.close();
       },

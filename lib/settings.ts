@@ -1,4 +1,5 @@
-// Deployment settings, read once from the environment.
+// Deployment settings, read once from the environment and validated by one
+// zod schema (CONFIGURATION_SCHEMA; decision 0017).
 import { hkdfSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -8,6 +9,7 @@ import { PRIVATE_DIRECTORY_MODE } from "./db/dataDirectory";
 import { validateIssuer } from "./oauth/config";
 import type { ClientLimits } from "./oauth/clientRateLimit";
 import type { SigningAlgorithm } from "./oauth/ports";
+import { z } from "zod";
 
 export interface Settings {
   projectRoot: string;
@@ -18,6 +20,10 @@ export interface Settings {
   databaseUrl: string | undefined;
   accessTokenLifetime: number;
   accessTokenSigningAlg: SigningAlgorithm;
+  /** The key-encryption secret (GATEHOUSE_SECRET); see resolveSecret for the embedded default. */
+  secret: string | undefined;
+  /** GATEHOUSE_DEBUG=1: log what clients did to themselves, and start-up errors in full. */
+  debug: boolean;
   /** Explicit admin password for the demo seed (otherwise one is generated and printed once). */
   adminPassword: string | undefined;
   poolSize: number;
@@ -45,6 +51,15 @@ export interface Settings {
    * Always 1 on the embedded PGlite, whose data directory has one opener.
    */
   workers: number;
+  /** How a stop on SIGTERM goes (docs/decisions/0017-operations-health-shutdown-config.md). */
+  shutdown: ShutdownTimes;
+}
+
+export interface ShutdownTimes {
+  /** After SIGTERM, /readyz answers 503 this long while requests are still served (GATEHOUSE_SHUTDOWN_DELAY_SECONDS, default 5). */
+  delaySeconds: number;
+  /** Then, once the listener closed, the requests in flight have this long to finish (GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS, default 30). */
+  timeoutSeconds: number;
 }
 
 export interface HttpLimits {
@@ -109,19 +124,6 @@ export function auditRetentionDays(value: string | undefined): number | null {
   return parsed;
 }
 
-function readHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
-  const headerTimeoutSeconds = positiveInteger("GATEHOUSE_HEADER_TIMEOUT_SECONDS", env.GATEHOUSE_HEADER_TIMEOUT_SECONDS, 10);
-  const requestTimeoutSeconds = positiveInteger("GATEHOUSE_REQUEST_TIMEOUT_SECONDS", env.GATEHOUSE_REQUEST_TIMEOUT_SECONDS, 30);
-  // The request timeout counts from the first byte, headers included.
-  if (requestTimeoutSeconds < headerTimeoutSeconds) {
-    throw new Error(
-      `GATEHOUSE_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must not be shorter than GATEHOUSE_HEADER_TIMEOUT_SECONDS (${headerTimeoutSeconds}).`,
-    );
-  }
-  const maxConnections = positiveInteger("GATEHOUSE_MAX_CONNECTIONS", env.GATEHOUSE_MAX_CONNECTIONS, 1000);
-  return { headerTimeoutSeconds, requestTimeoutSeconds, maxConnections };
-}
-
 /**
  * GATEHOUSE_WORKERS: on PostgreSQL every core by default; on the embedded PGlite one process, and a
  * request for more stops the start (a second process could not open the data directory).
@@ -137,39 +139,236 @@ export function serverWorkers(value: string | undefined, databaseUrl: string | u
   return workers;
 }
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const port = positiveInteger("PORT", env.PORT, 3000);
-  const alg = env.GATEHOUSE_ACCESS_TOKEN_ALG ?? "RS256";
-  if (alg !== "RS256" && alg !== "ES256") throw new Error(`GATEHOUSE_ACCESS_TOKEN_ALG must be RS256 or ES256; got "${alg}".`);
-  const projectRoot = path.resolve(/*turbopackIgnore: true*/ env.GATEHOUSE_ROOT ?? process.cwd());
+/** An environment: process.env, or a test's own. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** What a variable is, for messages and `npm start -- --check-config`. */
+export interface VariableInfo {
+  /** A valid value, shown with every refusal ("Example: GATEHOUSE_WORKERS=2"). */
+  example: string;
+  /** The default as the README's table shows it, when it is one plain value (tests/unit/readmeConfiguration.test.ts). */
+  default?: string;
+  /** Never printed: --check-config shows that it is set, not what it is. */
+  secret?: boolean;
+}
+
+/** One variable: its raw text (undefined when unset) through the parser that says what is wrong with it. */
+function variable<T>(parse: (value: string | undefined) => T, info: VariableInfo) {
+  return z
+    .string()
+    .optional()
+    .transform((value, context): T => {
+      try {
+        return parse(value === "" ? undefined : value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .meta({ ...info });
+}
+
+const text = (value: string | undefined) => value;
+
+/**
+ * Every environment variable the server and the CLI read, parsed once at start (issue #13 item 5). The
+ * README's configuration table is tested against these names and defaults. Cross-variable rules follow
+ * in `superRefine`; defaults that depend on another variable (issuer, workers) are resolved in readSettings.
+ */
+export const CONFIGURATION_SCHEMA = z
+  .object({
+    PORT: variable((value) => positiveInteger("PORT", value, 3000), { example: "3000", default: "3000" }),
+    HOST: variable((value) => value ?? "0.0.0.0", { example: "127.0.0.1", default: "0.0.0.0" }),
+    GATEHOUSE_ISSUER: variable((value) => (value === undefined ? undefined : validateIssuer(value)), { example: "https://id.example.com" }),
+    GATEHOUSE_ROOT: variable(text, { example: "/srv/gatehouse" }),
+    GATEHOUSE_DATA_DIR: variable((value) => value ?? "data", { example: "/var/lib/gatehouse", default: "./data" }),
+    DATABASE_URL: variable(
+      (value) => {
+        if (value !== undefined && !/^postgres(ql)?:\/\//.test(value)) throw new Error("DATABASE_URL must be a postgres:// or postgresql:// URL.");
+        return value;
+      },
+      { example: "postgresql://gatehouse:secret@db.internal:5432/gatehouse", secret: true },
+    ),
+    GATEHOUSE_SECRET: variable(text, { example: "$(openssl rand -base64 48)", secret: true }),
+    GATEHOUSE_ACCESS_TOKEN_ALG: variable(
+      (value): SigningAlgorithm => {
+        const alg = value ?? "RS256";
+        if (alg !== "RS256" && alg !== "ES256") throw new Error(`GATEHOUSE_ACCESS_TOKEN_ALG must be RS256 or ES256; got "${alg}".`);
+        return alg;
+      },
+      { example: "ES256", default: "RS256" },
+    ),
+    GATEHOUSE_ACCESS_TOKEN_LIFETIME: variable((value) => positiveInteger("GATEHOUSE_ACCESS_TOKEN_LIFETIME", value, 3600), { example: "900", default: "3600" }),
+    GATEHOUSE_ADMIN_PASSWORD: variable(text, { example: "a-long-admin-password", secret: true }),
+    GATEHOUSE_DEMO: variable((value) => flag("GATEHOUSE_DEMO", value), { example: "1", default: "0" }),
+    GATEHOUSE_DB_POOL_SIZE: variable((value) => positiveInteger("GATEHOUSE_DB_POOL_SIZE", value, 10), { example: "20", default: "10" }),
+    GATEHOUSE_KEY_REFRESH_SECONDS: variable((value) => positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", value, 60), { example: "30", default: "60" }),
+    GATEHOUSE_TRUST_PROXY: variable(trustedProxies, { example: "1" }),
+    GATEHOUSE_CLIENT_RATE_LIMIT: variable((value) => requestRate("GATEHOUSE_CLIENT_RATE_LIMIT", value, { points: 10_000, seconds: 1 }), {
+      example: "600/60",
+      default: "10000",
+    }),
+    GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT: variable((value) => nonNegativeInteger("GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT", value, 10), { example: "5", default: "10" }),
+    GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT: variable((value) => nonNegativeInteger("GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT", value, 100), {
+      example: "50",
+      default: "100",
+    }),
+    GATEHOUSE_AUDIT_RETENTION_DAYS: variable(auditRetentionDays, { example: "365", default: "90" }),
+    GATEHOUSE_PURGE_INTERVAL_SECONDS: variable((value) => positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", value, 3600), { example: "600", default: "3600" }),
+    GATEHOUSE_HEADER_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_HEADER_TIMEOUT_SECONDS", value, 10), { example: "5", default: "10" }),
+    GATEHOUSE_REQUEST_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_REQUEST_TIMEOUT_SECONDS", value, 30), { example: "60", default: "30" }),
+    GATEHOUSE_MAX_CONNECTIONS: variable((value) => positiveInteger("GATEHOUSE_MAX_CONNECTIONS", value, 1000), { example: "5000", default: "1000" }),
+    GATEHOUSE_WORKERS: variable((value) => (value === undefined ? undefined : positiveInteger("GATEHOUSE_WORKERS", value, 1)), { example: "2" }),
+    GATEHOUSE_SHUTDOWN_DELAY_SECONDS: variable((value) => nonNegativeInteger("GATEHOUSE_SHUTDOWN_DELAY_SECONDS", value, 5), { example: "10", default: "5" }),
+    GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS", value, 30), { example: "60", default: "30" }),
+    GATEHOUSE_DEBUG: variable((value) => flag("GATEHOUSE_DEBUG", value), { example: "1" }),
+  })
+  .superRefine((config, context) => {
+    // The request timeout counts from the first byte, headers included.
+    if (config.GATEHOUSE_REQUEST_TIMEOUT_SECONDS < config.GATEHOUSE_HEADER_TIMEOUT_SECONDS) {
+      context.addIssue({
+        code: "custom",
+        path: ["GATEHOUSE_REQUEST_TIMEOUT_SECONDS"],
+        message:
+          `GATEHOUSE_REQUEST_TIMEOUT_SECONDS (${config.GATEHOUSE_REQUEST_TIMEOUT_SECONDS}) must not be shorter than ` +
+          `GATEHOUSE_HEADER_TIMEOUT_SECONDS (${config.GATEHOUSE_HEADER_TIMEOUT_SECONDS}).`,
+      });
+    }
+    try {
+      serverWorkers(config.GATEHOUSE_WORKERS === undefined ? undefined : String(config.GATEHOUSE_WORKERS), config.DATABASE_URL, 1);
+    } catch (error) {
+      context.addIssue({ code: "custom", path: ["GATEHOUSE_WORKERS"], message: (error as Error).message });
+    }
+  });
+
+export type ConfigurationVariable = keyof typeof CONFIGURATION_SCHEMA.shape;
+
+/** The variables' names, in the schema's order. */
+export const CONFIGURATION_VARIABLES = Object.keys(CONFIGURATION_SCHEMA.shape) as ConfigurationVariable[];
+
+export function variableInfo(name: ConfigurationVariable): VariableInfo {
+  return CONFIGURATION_SCHEMA.shape[name].meta() as unknown as VariableInfo;
+}
+
+/** A start refused for its configuration: every problem, each naming its variable, with an example of a valid value. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    const lines = problems.map(({ variable, message }) => {
+      const info = CONFIGURATION_VARIABLES.includes(variable as ConfigurationVariable) ? variableInfo(variable as ConfigurationVariable) : null;
+      return info ? `${message} Example: ${variable}=${info.example}` : message;
+    });
+    super(lines.length === 1 ? lines[0]! : `${lines.length} settings are invalid:\n  ${lines.join("\n  ")}`);
+    this.name = "ConfigurationError";
+  }
+}
+
+/** The schema's view of `env`: only its own variables, each as given (unset stays unset). */
+export function parseConfiguration(env: Environment = process.env) {
+  const raw = Object.fromEntries(CONFIGURATION_VARIABLES.map((name) => [name, env[name]]));
+  const result = CONFIGURATION_SCHEMA.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigurationError(result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "configuration"), message: issue.message })));
+  }
+  return result.data;
+}
+
+export function readSettings(env: Environment = process.env): Settings {
+  const config = parseConfiguration(env);
+  const port = config.PORT;
+  const projectRoot = path.resolve(/*turbopackIgnore: true*/ config.GATEHOUSE_ROOT ?? process.cwd());
   return {
     projectRoot,
     port,
-    host: env.HOST ?? "0.0.0.0",
-    issuer: validateIssuer(env.GATEHOUSE_ISSUER ?? `http://localhost:${port}`),
-    dataDir: path.resolve(projectRoot, env.GATEHOUSE_DATA_DIR ?? "data"),
-    databaseUrl: env.DATABASE_URL || undefined,
-    accessTokenLifetime: positiveInteger("GATEHOUSE_ACCESS_TOKEN_LIFETIME", env.GATEHOUSE_ACCESS_TOKEN_LIFETIME, 3600),
-    accessTokenSigningAlg: alg,
-    adminPassword: env.GATEHOUSE_ADMIN_PASSWORD || undefined,
-    poolSize: positiveInteger("GATEHOUSE_DB_POOL_SIZE", env.GATEHOUSE_DB_POOL_SIZE, 10),
-    keyRefreshSeconds: positiveInteger("GATEHOUSE_KEY_REFRESH_SECONDS", env.GATEHOUSE_KEY_REFRESH_SECONDS, 60),
-    trustedProxies: trustedProxies(env.GATEHOUSE_TRUST_PROXY),
+    host: config.HOST,
+    issuer: config.GATEHOUSE_ISSUER ?? validateIssuer(`http://localhost:${port}`),
+    dataDir: path.resolve(projectRoot, config.GATEHOUSE_DATA_DIR),
+    databaseUrl: config.DATABASE_URL,
+    secret: config.GATEHOUSE_SECRET,
+    accessTokenLifetime: config.GATEHOUSE_ACCESS_TOKEN_LIFETIME,
+    accessTokenSigningAlg: config.GATEHOUSE_ACCESS_TOKEN_ALG,
+    adminPassword: config.GATEHOUSE_ADMIN_PASSWORD,
+    poolSize: config.GATEHOUSE_DB_POOL_SIZE,
+    keyRefreshSeconds: config.GATEHOUSE_KEY_REFRESH_SECONDS,
+    trustedProxies: config.GATEHOUSE_TRUST_PROXY,
     clientLimits: {
-      requests: requestRate("GATEHOUSE_CLIENT_RATE_LIMIT", env.GATEHOUSE_CLIENT_RATE_LIMIT, { points: 10_000, seconds: 1 }),
-      failuresPerAddress: nonNegativeInteger("GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT", env.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT, 10),
-      failuresPerClient: nonNegativeInteger(
-        "GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT",
-        env.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT,
-        100,
-      ),
+      requests: config.GATEHOUSE_CLIENT_RATE_LIMIT,
+      failuresPerAddress: config.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT,
+      failuresPerClient: config.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT,
     },
-    demo: flag("GATEHOUSE_DEMO", env.GATEHOUSE_DEMO),
-    auditRetentionDays: auditRetentionDays(env.GATEHOUSE_AUDIT_RETENTION_DAYS),
-    purgeIntervalSeconds: positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", env.GATEHOUSE_PURGE_INTERVAL_SECONDS, 3600),
-    http: readHttpLimits(env),
-    workers: serverWorkers(env.GATEHOUSE_WORKERS, env.DATABASE_URL || undefined),
+    demo: config.GATEHOUSE_DEMO,
+    debug: config.GATEHOUSE_DEBUG,
+    auditRetentionDays: config.GATEHOUSE_AUDIT_RETENTION_DAYS,
+    purgeIntervalSeconds: config.GATEHOUSE_PURGE_INTERVAL_SECONDS,
+    http: {
+      headerTimeoutSeconds: config.GATEHOUSE_HEADER_TIMEOUT_SECONDS,
+      requestTimeoutSeconds: config.GATEHOUSE_REQUEST_TIMEOUT_SECONDS,
+      maxConnections: config.GATEHOUSE_MAX_CONNECTIONS,
+    },
+    workers: serverWorkers(config.GATEHOUSE_WORKERS === undefined ? undefined : String(config.GATEHOUSE_WORKERS), config.DATABASE_URL),
+    shutdown: {
+      delaySeconds: config.GATEHOUSE_SHUTDOWN_DELAY_SECONDS,
+      timeoutSeconds: config.GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS,
+    },
   };
+}
+
+/** DATABASE_URL with its password replaced, for printing. */
+function maskedDatabaseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "****";
+    return url.toString();
+  } catch {
+    return "****";
+  }
+}
+
+/** What one variable is in effect as --check-config prints it (secrets masked). */
+function effectiveValue(name: ConfigurationVariable, raw: string | undefined, settings: Settings): string {
+  const info = variableInfo(name);
+  if (raw !== undefined) {
+    if (name === "DATABASE_URL") return maskedDatabaseUrl(raw);
+    return info.secret ? "**** (set)" : raw;
+  }
+  switch (name) {
+    case "GATEHOUSE_ISSUER":
+      return settings.issuer;
+    case "GATEHOUSE_ROOT":
+      return settings.projectRoot;
+    case "GATEHOUSE_DATA_DIR":
+      return settings.dataDir;
+    case "GATEHOUSE_WORKERS":
+      return String(settings.workers);
+    case "GATEHOUSE_SECRET":
+      return settings.databaseUrl ? "(unset)" : `(unset: generated into ${path.join(settings.dataDir, "secret.key")})`;
+    default:
+      return info.default ?? "(unset)";
+  }
+}
+
+/**
+ * `npm start -- --check-config`: every variable with the value in effect (secrets masked) and whether it was
+ * set or defaulted, or every problem. The start's own rule that needs more than the environment (the
+ * secret with DATABASE_URL, enforced when the keys are opened) is checked here too.
+ */
+export function checkConfiguration(env: Environment = process.env): { valid: boolean; report: string } {
+  let settings: Settings;
+  try {
+    settings = readSettings(env);
+    if (settings.databaseUrl && !settings.secret) {
+      throw new ConfigurationError([
+        { variable: "GATEHOUSE_SECRET", message: "GATEHOUSE_SECRET is required with DATABASE_URL: every instance needs the same secret to decrypt the signing keys." },
+      ]);
+    }
+  } catch (error) {
+    return { valid: false, report: `Gatehouse configuration is invalid:\n${(error as Error).message}` };
+  }
+  const width = Math.max(...CONFIGURATION_VARIABLES.map((name) => name.length));
+  const lines = CONFIGURATION_VARIABLES.map((name) => {
+    const raw = env[name] === "" ? undefined : env[name];
+    return `  ${name.padEnd(width)}  ${raw === undefined ? "default" : "set    "}  ${effectiveValue(name, raw, settings)}`;
+  });
+  return { valid: true, report: [`Gatehouse configuration is valid (${CONFIGURATION_VARIABLES.length} variables):`, ...lines].join("\n") };
 }
 
 /**
@@ -177,8 +376,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
  * generates one into the data directory on first start. With DATABASE_URL it
  * is required, because every instance must share it.
  */
-export function resolveSecret(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GATEHOUSE_SECRET) return env.GATEHOUSE_SECRET;
+export function resolveSecret(settings: Pick<Settings, "secret" | "databaseUrl" | "dataDir">): string {
+  if (settings.secret) return settings.secret;
   if (settings.databaseUrl) {
     throw new Error(
       "GATEHOUSE_SECRET is required with DATABASE_URL: every instance needs the same secret to decrypt the signing keys. " +

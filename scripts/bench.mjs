@@ -315,6 +315,8 @@ export async function startServer({ label, dataDir, env: extraEnv, serverRoot = 
     GATEHOUSE_DATA_DIR: dataDir,
     // One process unless asked (decision 0016), so figures stay comparable with those before workers.
     GATEHOUSE_WORKERS: process.env.GATEHOUSE_WORKERS || "1",
+    // Nothing balances between benchmark servers: stop without the shutdown delay (decision 0017).
+    GATEHOUSE_SHUTDOWN_DELAY_SECONDS: "0",
     ...extraEnv,
   };
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL;

@@ -69,9 +69,10 @@ export async function insertAuditEvents(sql: SqlExecutor, events: readonly Audit
   );
 }
 
-export function createAuditLog(sql: SqlExecutor): AuditLog {
+export function createAuditLog(sql: SqlExecutor): AuditLog & { flush(): Promise<void> } {
   const writer = new GroupCommit<AuditEventInput>((events) => insertAuditEvents(sql, events), MAX_BATCH);
   return {
     record: (event) => writer.add([event]),
+    flush: () => writer.flush(),
   };
 }

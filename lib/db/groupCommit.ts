@@ -12,6 +12,8 @@ interface Pending<Row> {
 export class GroupCommit<Row> {
   #queue: Pending<Row>[] = [];
   #writing = false;
+  /** The write loop under way, if any: it runs until the queue is empty. */
+  #draining: Promise<void> | null = null;
 
   /**
    * @param write stores one batch in one statement
@@ -26,8 +28,13 @@ export class GroupCommit<Row> {
   add(rows: readonly Row[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ rows, done: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (!this.#writing) void this.#drain();
+      if (!this.#writing) this.#draining = this.#drain();
     });
+  }
+
+  /** Resolves once every row handed in so far is written or its batch failed (the shutdown waits for it). */
+  flush(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
   }
 
   async #drain(): Promise<void> {
@@ -42,6 +49,7 @@ export class GroupCommit<Row> {
       }
     }
     this.#writing = false;
+    this.#draining = null;
   }
 
   #takeBatch(): Pending<Row>[] {

@@ -217,13 +217,14 @@ const MAX_ISSUED_TOKENS_PER_STATEMENT = 64;
  * concurrent token responses share one INSERT. A response's rows are still
  * written together, and the response leaves only after they are stored.
  */
-export function createTokenStore(db: Database): TokenStore {
+export function createTokenStore(db: Database): TokenStore & { flush(): Promise<void> } {
   const writer = new GroupCommit<IssuedTokenRecord>(async (tokens) => {
     const ofGrant = tokens.some((token) => token.grantId != null);
     await db.sql.query(insertIssuedTokensSql(tokens.length, ofGrant), tokens.flatMap(issuedTokenParameters));
   }, MAX_ISSUED_TOKENS_PER_STATEMENT);
   return {
     recordIssuedTokens: (tokens) => writer.add(tokens),
+    flush: () => writer.flush(),
   };
 }
 
@@ -520,7 +521,7 @@ const MAX_CODES_PER_STATEMENT = 64;
  * Codes are written by group commit (./groupCommit.ts), like token rows: the codes of concurrent
  * authorization responses share one INSERT, and each response leaves only once its code is stored.
  */
-export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore {
+export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore & { flush(): Promise<void> } {
   const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload", "created_at"`;
   const writer = new GroupCommit<NewAuthorizationCode>(async (codes) => {
     await db.sql.query(insertAuthorizationCodesSql(codes.length), codes.flatMap(authorizationCodeParameters));
@@ -543,6 +544,7 @@ export function createAuthorizationCodeStore(db: Database): AuthorizationCodeSto
   }, MAX_CODES_PER_STATEMENT, (ask) => ask.id);
   return {
     recordAuthorizationCode: (code) => writer.add([code]),
+    flush: () => writer.flush(),
     async redeemAuthorizationCode(valueHash, applicationId, now): Promise<CodeRedemption> {
       const redeemed = await redemptions.get({ id: `${++redemptionCount}`, valueHash, applicationId, now });
       if (redeemed) return { status: "redeemed", code: toStoredCode(redeemed) };

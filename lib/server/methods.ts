@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Gatehouse } from "../gatehouse";
 import { ENDPOINT_PATHS } from "../oauth/config";
+import { HEALTH_PATHS } from "./health";
 
 /**
  * Each protocol path, the handler behind it and the methods it serves. server.ts's
@@ -27,6 +28,9 @@ export const PROTOCOL_ENDPOINTS: readonly { path: string; endpoint: keyof Gateho
   { path: ENDPOINT_PATHS.jwks, endpoint: "jwks", methods: ["GET", "HEAD"] },
   { path: ENDPOINT_PATHS.openidConfiguration, endpoint: "discovery", methods: ["GET", "HEAD"] },
   { path: ENDPOINT_PATHS.oauthAuthorizationServer, endpoint: "discovery", methods: ["GET", "HEAD"] },
+  // Operations (lib/server/health.ts): not OAuth, but the same lane, so a probe never waits behind Next.js.
+  { path: HEALTH_PATHS.health, endpoint: "health", methods: ["GET", "HEAD"] },
+  { path: HEALTH_PATHS.readiness, endpoint: "readiness", methods: ["GET", "HEAD"] },
 ];
 
 /** Pages, server actions and /api/auth/*: what Next.js serves for us. */

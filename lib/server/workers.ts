@@ -19,6 +19,9 @@ function isSiblingMessage(message: unknown): message is SiblingMessage {
   return typeof message === "object" && message !== null && (message as SiblingMessage).channel === CHANNEL && typeof (message as SiblingMessage).type === "string";
 }
 
+/** The primary's word to a worker to stop; its data is the signal the primary got ("SIGTERM" waits for balancers). */
+export const STOP_MESSAGE = "stop";
+
 /** In a worker: tells every other worker (through the primary); a no-op in a single process. */
 export function tellSiblings(type: string, data?: unknown): void {
   if (cluster.isWorker && process.send) process.send({ channel: CHANNEL, type, data } satisfies SiblingMessage);
@@ -54,10 +57,12 @@ export interface WorkerSupervisor {
   /** Process ids of the live workers. */
   pids(): number[];
   /**
-   * Asks every worker to stop (SIGTERM: each finishes its in-flight requests and closes its database),
-   * waits for them, SIGKILLs any still there after `graceMs`. True when all ended with exit code 0.
+   * Asks every worker to stop as if it had got `signal` (a STOP_MESSAGE, or SIGTERM when its channel is
+   * gone: each answers /readyz with 503 for the shutdown delay on SIGTERM, finishes its in-flight requests
+   * and closes its database), waits for them, SIGKILLs any still there after `graceMs`. True when all
+   * ended with exit code 0.
    */
-  stop(graceMs: number): Promise<boolean>;
+  stop(graceMs: number, signal?: string): Promise<boolean>;
 }
 
 export interface SupervisorOptions {
@@ -77,6 +82,10 @@ function describeExit(code: number | null, signal: string | null): string {
 export function superviseWorkers({ count, exec, policy = DEFAULT_RESTART_POLICY, onGiveUp }: SupervisorOptions): WorkerSupervisor {
   cluster.setupPrimary({ exec });
   const live = new Map<number, Worker>();
+  /** Workers that listen, and so have their stop handlers in place (before that, SIGTERM just ends one). */
+  const serving = new Set<number>();
+  /** Workers the stop ended with SIGTERM before they listened: nothing to drain, so that end is clean. */
+  const terminatedWhileStarting = new Set<number>();
   const deaths: number[] = [];
   let stopping = false;
   let started = false;
@@ -96,6 +105,7 @@ export function superviseWorkers({ count, exec, policy = DEFAULT_RESTART_POLICY,
     const worker = cluster.fork();
     live.set(worker.id, worker);
     worker.once("listening", () => {
+      serving.add(worker.id);
       if (!started && ++listening === count) {
         started = true;
         markReady();
@@ -106,8 +116,11 @@ export function superviseWorkers({ count, exec, policy = DEFAULT_RESTART_POLICY,
 
   const onExit = (worker: Worker, code: number | null, signal: string | null) => {
     live.delete(worker.id);
+    serving.delete(worker.id);
     if (stopping) {
-      if (code !== 0) exitCodesClean = false; // its stop failed (took too long, or its database would not close)
+      // Its stop failed (took too long, or its database would not close); one still starting ends by the signal itself.
+      const stoppedWhileStarting = signal === "SIGTERM" && terminatedWhileStarting.has(worker.id);
+      if (code !== 0 && !stoppedWhileStarting) exitCodesClean = false;
       if (live.size === 0) allGone?.();
       return;
     }
@@ -139,11 +152,17 @@ export function superviseWorkers({ count, exec, policy = DEFAULT_RESTART_POLICY,
   return {
     ready,
     pids: () => [...live.values()].map((worker) => worker.process.pid!).filter(Boolean),
-    async stop(graceMs) {
+    async stop(graceMs, signal = "SIGTERM") {
       stopping = true;
       if (live.size === 0) return exitCodesClean;
       const gone = new Promise<void>((resolve) => (allGone = resolve));
-      for (const worker of live.values()) worker.process.kill("SIGTERM");
+      for (const worker of live.values()) {
+        if (serving.has(worker.id) && worker.isConnected()) worker.send({ channel: CHANNEL, type: STOP_MESSAGE, data: signal } satisfies SiblingMessage);
+        else {
+          terminatedWhileStarting.add(worker.id);
+          worker.process.kill("SIGTERM");
+        }
+      }
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([gone.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
       clearTimeout(timer);

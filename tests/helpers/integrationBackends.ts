@@ -13,8 +13,10 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
   "tests/integration/auditLog.test.ts",
+  "tests/integration/health.test.ts",
   "tests/integration/idToken.test.ts",
   "tests/integration/passwordRevocation.test.ts",
+  "tests/integration/shutdown.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
   "tests/integration/userDisable.test.ts",
   // Several workers need PostgreSQL (PGlite's refusal of them is checked there too).

@@ -154,6 +154,8 @@ async function startServerOnce(store: TestStore, extraEnv: Record<string, string
       GATEHOUSE_ISSUER: url,
       // One process per server (no cluster primary) unless a test asks for workers (decision 0016).
       GATEHOUSE_WORKERS: "1",
+      // No load balancer to wait for: a stop drains at once unless a test asks for the delay (decision 0017).
+      GATEHOUSE_SHUTDOWN_DELAY_SECONDS: "0",
       ...store.env,
       ...extraEnv,
     },

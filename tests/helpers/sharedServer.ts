@@ -137,7 +137,14 @@ async function startOnce(store: TestStore, log: string): Promise<Record_> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const fd = fs.openSync(log, "a");
-  const env: Record<string, string> = { NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", GATEHOUSE_ISSUER: url, ...store.env };
+  const env: Record<string, string> = {
+    NODE_ENV: "production",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    GATEHOUSE_ISSUER: url,
+    GATEHOUSE_SHUTDOWN_DELAY_SECONDS: "0", // the teardown's stop need not wait for a load balancer (decision 0017)
+    ...store.env,
+  };
   // Detached, in its own process group, so that it outlives the worker process that started it.
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/server.js")], {
     cwd: PROJECT_ROOT,

@@ -74,4 +74,23 @@ describe("GroupCommit", () => {
     releases[2]!();
     await expect(fourth).resolves.toBeUndefined();
   });
+
+  it("flush resolves at once when idle, and after every batch handed in so far (failed ones included) otherwise", async () => {
+    const { releases, write } = heldWriter();
+    const group = new GroupCommit<number>(write, 1);
+    await group.flush();
+    const first = group.add([1]);
+    const second = group.add([2]).catch(() => "failed");
+    let flushed = false;
+    const flushing = group.flush().then(() => (flushed = true));
+    await settled();
+    releases[0]!();
+    await first;
+    await settled();
+    expect(flushed).toBe(false); // the second batch is still being written
+    releases[1]!(new Error("database gone"));
+    await flushing;
+    expect(await second).toBe("failed");
+    expect(flushed).toBe(true);
+  });
 });

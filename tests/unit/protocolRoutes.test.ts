@@ -9,17 +9,21 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENDPOINT_PATHS } from "@/lib/oauth/config";
+import { HEALTH_PATHS } from "@/lib/server/health";
 import { PROTOCOL_ENDPOINTS } from "@/lib/server/methods";
 import { protocolRouteHandlers, ROUTE_METHODS } from "@/lib/server/protocolRoutes";
 
 const root = path.resolve(__dirname, "../..");
 const table = PROTOCOL_ENDPOINTS.map((entry) => [entry.path, entry] as const);
 
-/** The names a route file exports and the ENDPOINT_PATHS key it builds them from. */
+/** The path tables route files build their handlers from (the protocol's and the health endpoints'). */
+const PATH_TABLES: Record<string, Record<string, string>> = { ENDPOINT_PATHS, HEALTH_PATHS };
+
+/** The names a route file exports and the path table entry ("ENDPOINT_PATHS.token") it builds them from. */
 function routeExports(urlPath: string): { names: string[]; pathKey: string | null } {
   const source = fs.readFileSync(path.join(root, "app", urlPath, "route.ts"), "utf8");
   const names = [...source.matchAll(/^export\s+(?:const|async\s+function|function)\s+(\w+)/gm)].map((match) => match[1]!);
-  const destructured = /^export\s+const\s*\{([^}]*)\}\s*=\s*protocolRouteHandlers\(ENDPOINT_PATHS\.(\w+)\)/m.exec(source);
+  const destructured = /^export\s+const\s*\{([^}]*)\}\s*=\s*protocolRouteHandlers\((\w+\.\w+)\)/m.exec(source);
   if (destructured) names.push(...destructured[1]!.split(",").map((name) => name.trim()).filter(Boolean));
   return { names, pathKey: destructured?.[2] ?? null };
 }
@@ -28,15 +32,16 @@ describe("protocol route files (app/) against the fast lane's table (lib/server/
   it.each(table)("%s exports every method, built from its own path's entry", (urlPath) => {
     const { names, pathKey } = routeExports(urlPath);
     expect(names.filter((name) => (ROUTE_METHODS as readonly string[]).includes(name)).sort()).toEqual([...ROUTE_METHODS].sort());
-    expect(ENDPOINT_PATHS[pathKey as keyof typeof ENDPOINT_PATHS]).toBe(urlPath);
+    const [tableName, key] = (pathKey ?? ".").split(".");
+    expect(PATH_TABLES[tableName!]?.[key!]).toBe(urlPath);
   });
 
-  it("every route under app/connect and app/.well-known is in the table, and every method of the table can be exported", () => {
-    const routes = ["connect", ".well-known"].flatMap((dir) =>
+  it("every route under app/connect, app/.well-known, app/healthz and app/readyz is in the table, and every method of the table can be exported", () => {
+    const routes = ["connect", ".well-known", "healthz", "readyz"].flatMap((dir) =>
       fs
         .readdirSync(path.join(root, "app", dir), { recursive: true, encoding: "utf8" })
         .filter((file) => path.basename(file) === "route.ts")
-        .map((file) => `/${dir}/${path.dirname(file)}`),
+        .map((file) => path.posix.join("/", dir, path.dirname(file))),
     );
     expect(routes.sort()).toEqual(PROTOCOL_ENDPOINTS.map((entry) => entry.path).sort());
     for (const entry of PROTOCOL_ENDPOINTS) for (const method of entry.methods) expect(ROUTE_METHODS).toContain(method);

@@ -1,9 +1,12 @@
-// The README's two variable tables against the code (issue #11): every
-// environment variable the server reads is in "Configuration", every one only
-// tests and tools read is in "Tests", and every documented one is still read.
+// The README's two variable tables against the code (issue #11) and the
+// configuration schema (issue #13 item 5, lib/settings.ts): "Configuration"
+// lists exactly the variables CONFIGURATION_SCHEMA parses, with its defaults;
+// the server and the CLI read no variable the schema does not parse; every one
+// only tests and tools read is in "Tests", and every documented one is still read.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CONFIGURATION_VARIABLES, variableInfo } from "@/lib/settings";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -69,26 +72,31 @@ function variablesReadBy(sources: string[], options: { settingLiterals: boolean 
   return names;
 }
 
-/** Backticked names in the first column of the tables under a "## heading", up to the next "## ". */
-function documentedVariables(readme: string, heading: string): Set<string> {
+/** Backticked names in the first column of the tables under a "## heading", up to the next "## ", with their row's second cell. */
+function documentedRows(readme: string, heading: string): Map<string, string> {
   const start = readme.indexOf(`\n## ${heading}\n`);
   if (start < 0) throw new Error(`README has no "## ${heading}" section`);
   const end = readme.indexOf("\n## ", start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
-  const names = new Set<string>();
+  const rows = new Map<string, string>();
   for (const line of section.split("\n")) {
-    const firstCell = /^\|([^|]*)\|/.exec(line)?.[1] ?? "";
-    for (const match of firstCell.matchAll(new RegExp(`\`(${NAME})\``, "g"))) names.add(match[1]!);
+    const [firstCell = "", secondCell = ""] = /^\|([^|]*)\|([^|]*)\|/.exec(line)?.slice(1) ?? [];
+    for (const match of firstCell.matchAll(new RegExp(`\`(${NAME})\``, "g"))) rows.set(match[1]!, secondCell.trim());
   }
-  return names;
+  return rows;
 }
+
+const documentedVariables = (readme: string, heading: string) => new Set(documentedRows(readme, heading).keys());
 
 const sorted = (names: Iterable<string>) => [...names].sort();
 const missingFrom = (names: Set<string>, documented: Set<string>) => sorted([...names].filter((name) => !documented.has(name)));
 
 const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+const schemaVariables = new Set<string>(CONFIGURATION_VARIABLES);
 const serverVariables = variablesReadBy(SERVER_SOURCES, { settingLiterals: true });
-const testVariables = new Set([...variablesReadBy(TEST_SOURCES, { settingLiterals: false })].filter((name) => !serverVariables.has(name)));
+const testVariables = new Set(
+  [...variablesReadBy(TEST_SOURCES, { settingLiterals: false })].filter((name) => !serverVariables.has(name) && !schemaVariables.has(name)),
+);
 const configurationTable = documentedVariables(readme, "Configuration");
 const testTable = documentedVariables(readme, "Tests");
 
@@ -101,16 +109,29 @@ describe("README configuration tables", () => {
     expect(testVariables).toContain("GATEHOUSE_FUZZ_SEED");
   });
 
-  it("documents every variable the server and the CLI read under Configuration", () => {
-    expect(missingFrom(serverVariables, configurationTable)).toEqual([]);
+  it("lists under Configuration exactly the variables the configuration schema parses", () => {
+    expect(missingFrom(schemaVariables, configurationTable)).toEqual([]);
+    expect(missingFrom(configurationTable, schemaVariables)).toEqual([]);
+  });
+
+  it("the server and the CLI read no variable the schema does not parse (nothing escapes validation)", () => {
+    expect(missingFrom(serverVariables, schemaVariables)).toEqual([]);
+  });
+
+  it("shows the schema's default of each variable that has one plain default", () => {
+    const rows = documentedRows(readme, "Configuration");
+    const wrong = CONFIGURATION_VARIABLES.flatMap((name) => {
+      const expected = variableInfo(name).default;
+      return expected === undefined || rows.get(name)?.includes(`\`${expected}\``) ? [] : [`${name}: schema ${expected}, README "${rows.get(name)}"`];
+    });
+    expect(wrong).toEqual([]);
   });
 
   it("documents every variable only tests and tools read under Tests", () => {
     expect(missingFrom(testVariables, testTable)).toEqual([]);
   });
 
-  it("documents no variable the code does not read", () => {
-    expect(missingFrom(configurationTable, serverVariables)).toEqual([]);
+  it("documents no test variable the code does not read", () => {
     expect(missingFrom(testTable, testVariables)).toEqual([]);
   });
 });
