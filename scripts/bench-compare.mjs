@@ -1,12 +1,16 @@
 // `node scripts/bench-compare.mjs --baseline DIR`: this tree against another
 // build (DIR: a checkout with its own `npm run build`), side by side on
-// PostgreSQL. Both servers run at once, each on its own throwaway database; the
+// PostgreSQL (or, with --pglite, each on a fresh embedded PGlite directory).
+// Both servers run at once, each on its own throwaway database; the
 // scenarios alternate between them in short windows (the order flips every
 // round) so that the slow drifts of a shared machine hit both alike. Reports
 // each round and the median of the paired ratios (this tree / baseline).
 //
 //   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
-//                                  [--only tokenRS256,tokenES256,flow] [--postgres-url URL]
+//                                  [--only tokenRS256,tokenES256,flow,introspection,userinfo]
+//                                  [--postgres-url URL | --pglite]
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
@@ -21,14 +25,15 @@ import {
   runFlowLoop,
   signInAlice,
   startServer,
+  userAccessToken,
   verifyTokenEndpoint,
 } from "./bench.mjs";
 
-const SCENARIOS = ["tokenRS256", "tokenES256", "flow"];
+const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "introspection", "userinfo"];
 const CONNECTIONS = 16;
 
 function parseArgs(argv) {
-  const options = { baseline: null, rounds: 8, window: 5, only: SCENARIOS, postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" };
+  const options = { baseline: null, rounds: 8, window: 5, only: ["tokenRS256", "tokenES256", "flow"], pglite: false, postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
     switch (argv[i]) {
@@ -46,6 +51,9 @@ function parseArgs(argv) {
         break;
       case "--postgres-url":
         options.postgresUrl = value();
+        break;
+      case "--pglite":
+        options.pglite = true;
         break;
       default:
         throw new Error(`Unknown option "${argv[i]}"`);
@@ -66,6 +74,28 @@ async function tokenRate(server, seconds) {
   return result.requests.total / result.duration;
 }
 
+/** Requests/s of one GET or POST that needs a token the server issued (server.clientToken, server.userToken). */
+function tokenUseRate(request) {
+  return async (server, seconds) => {
+    const { result } = await runAutocannon({ url: `${server.origin}${request.path}`, connections: CONNECTIONS, duration: seconds, ...request.options(server) });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return result.requests.total / result.duration;
+  };
+}
+
+const introspectionRate = tokenUseRate({
+  path: "/connect/introspect",
+  options: (server) => ({ method: "POST", headers: TOKEN_HEADERS, body: `token=${server.clientToken}` }),
+});
+const userinfoRate = tokenUseRate({ path: "/connect/userinfo", options: (server) => ({ headers: { authorization: `Bearer ${server.userToken}` } }) });
+
+/** A fresh embedded-database directory (the server creates and seeds it on start). */
+function freshPgliteDirectory() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-compare-"));
+  onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  return { env: {}, dataDir };
+}
+
 async function flowRate(server, seconds) {
   const failures = [];
   const started = performance.now();
@@ -75,16 +105,21 @@ async function flowRate(server, seconds) {
 }
 
 /** Starts this tree's server and the baseline's, each on its own seeded database (alice signed in for the flow). */
-async function startPair(options, databases, extraEnv, alg, { flow }) {
+async function startPair(options, databases, extraEnv, alg, { flow, tokenUse }) {
   const pair = [];
   for (const [name, serverRoot] of [["baseline", options.baseline], ["this tree", root]]) {
     const { env, dataDir } = databases[name];
     const server = await startServer({ label: `${name} ${alg}`, dataDir, env: { ...env, ...extraEnv }, serverRoot });
     await verifyTokenEndpoint(server, alg);
     server.name = name;
-    if (flow) {
+    if (flow || tokenUse) {
       server.cookie = await signInAlice(server.origin);
       await rememberConsent(server.origin, server.cookie);
+    }
+    if (tokenUse) {
+      server.userToken = await userAccessToken(server.origin, server.cookie, "openid profile email api");
+      const response = await fetch(`${server.origin}/connect/token`, { method: "POST", headers: TOKEN_HEADERS, body: TOKEN_BODY });
+      server.clientToken = (await response.json()).access_token;
     }
     pair.push(server);
   }
@@ -102,22 +137,27 @@ async function main() {
   ensureBuilt();
   const summary = [];
   try {
-    const databases = {
-      baseline: await createSeededPostgres(options.postgresUrl, options.baseline),
-      "this tree": await createSeededPostgres(options.postgresUrl, root),
-    };
+    const databases = options.pglite
+      ? { baseline: freshPgliteDirectory(), "this tree": freshPgliteDirectory() }
+      : {
+          baseline: await createSeededPostgres(options.postgresUrl, options.baseline),
+          "this tree": await createSeededPostgres(options.postgresUrl, root),
+        };
     const rs256 = options.only.filter((name) => name !== "tokenES256");
     if (rs256.length) {
-      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow") });
+      const tokenUse = rs256.includes("introspection") || rs256.includes("userinfo");
+      const pair = await startPair(options, databases, {}, "RS256", { flow: rs256.includes("flow"), tokenUse });
       try {
         if (rs256.includes("tokenRS256")) summary.push(await compare(options, pair, "client_credentials RS256", tokenRate));
         if (rs256.includes("flow")) summary.push(await compare(options, pair, "code flow (flows/s)", flowRate));
+        if (rs256.includes("introspection")) summary.push(await compare(options, pair, "introspection", introspectionRate));
+        if (rs256.includes("userinfo")) summary.push(await compare(options, pair, "userinfo", userinfoRate));
       } finally {
         for (const server of pair) await server.stop();
       }
     }
     if (options.only.includes("tokenES256")) {
-      const pair = await startPair(options, databases, { GATEHOUSE_ACCESS_TOKEN_ALG: "ES256" }, "ES256", { flow: false });
+      const pair = await startPair(options, databases, { GATEHOUSE_ACCESS_TOKEN_ALG: "ES256" }, "ES256", { flow: false, tokenUse: false });
       onCleanup(async () => Promise.all(pair.map((server) => server.stop())));
       summary.push(await compare(options, pair, "client_credentials ES256", tokenRate));
     }

@@ -319,7 +319,9 @@ export async function startServer({ label, dataDir, env: extraEnv, serverRoot = 
   };
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL;
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(serverRoot, "dist/server.js")], {
+  // BENCH_SERVER_NODE_ARGS: node options for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS || "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(serverRoot, "dist/server.js")], {
     cwd: serverRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -695,7 +697,7 @@ async function spaTokensFor(origin, cookie, label, scope) {
 }
 
 /** A user access token with openid (for userinfo), after consenting once to `scope`. */
-async function userAccessToken(origin, cookie, scope) {
+export async function userAccessToken(origin, cookie, scope) {
   await rememberConsent(origin, cookie, scope);
   const json = await spaTokensFor(origin, cookie, "userinfo", scope);
   if (!json.access_token) throw new Error(`no user token: ${JSON.stringify(json)}`);
