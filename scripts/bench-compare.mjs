@@ -1,13 +1,16 @@
 // `node scripts/bench-compare.mjs --baseline DIR`: this tree against another
 // build (DIR: a checkout with its own `npm run build`), side by side on
-// PostgreSQL. Both servers run at once, each on its own throwaway database; the
+// PostgreSQL (or, with --pglite, each on a fresh embedded PGlite directory).
+// Both servers run at once, each on its own throwaway database; the
 // scenarios alternate between them in short windows (the order flips every
 // round) so that the slow drifts of a shared machine hit both alike. Reports
 // each round and the median of the paired ratios (this tree / baseline).
 //
 //   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
 //                                  [--only tokenRS256,tokenES256,flow,refresh,introspection,userinfo,discovery,jwks]
-//                                  [--postgres-url URL]
+//                                  [--postgres-url URL | --pglite]
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
@@ -32,7 +35,7 @@ const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "refresh", "introspection
 const CONNECTIONS = 16;
 
 function parseArgs(argv) {
-  const options = { baseline: null, rounds: 8, window: 5, only: SCENARIOS, postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" };
+  const options = { baseline: null, rounds: 8, window: 5, only: ["tokenRS256", "tokenES256", "flow"], pglite: false, postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
     switch (argv[i]) {
@@ -50,6 +53,9 @@ function parseArgs(argv) {
         break;
       case "--postgres-url":
         options.postgresUrl = value();
+        break;
+      case "--pglite":
+        options.pglite = true;
         break;
       default:
         throw new Error(`Unknown option "${argv[i]}"`);
@@ -96,6 +102,13 @@ async function refreshRate(server, seconds) {
   return completed / ((performance.now() - started) / 1000);
 }
 
+/** A fresh embedded-database directory (the server creates and seeds it on start). */
+function freshPgliteDirectory() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-compare-"));
+  onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  return { env: {}, dataDir };
+}
+
 async function flowRate(server, seconds) {
   const failures = [];
   const started = performance.now();
@@ -140,10 +153,12 @@ async function main() {
   ensureBuilt();
   const summary = [];
   try {
-    const databases = {
-      baseline: await createSeededPostgres(options.postgresUrl, options.baseline),
-      "this tree": await createSeededPostgres(options.postgresUrl, root),
-    };
+    const databases = options.pglite
+      ? { baseline: freshPgliteDirectory(), "this tree": freshPgliteDirectory() }
+      : {
+          baseline: await createSeededPostgres(options.postgresUrl, options.baseline),
+          "this tree": await createSeededPostgres(options.postgresUrl, root),
+        };
     const rs256 = options.only.filter((name) => name !== "tokenES256");
     if (rs256.length) {
       const tokenUse = rs256.includes("introspection") || rs256.includes("userinfo");
@@ -161,7 +176,7 @@ async function main() {
       }
     }
     if (options.only.includes("tokenES256")) {
-      const pair = await startPair(options, databases, { GATEHOUSE_ACCESS_TOKEN_ALG: "ES256" }, "ES256", { flow: false });
+      const pair = await startPair(options, databases, { GATEHOUSE_ACCESS_TOKEN_ALG: "ES256" }, "ES256", { flow: false, tokenUse: false });
       onCleanup(async () => Promise.all(pair.map((server) => server.stop())));
       summary.push(await compare(options, pair, "client_credentials ES256", tokenRate));
     }

@@ -321,8 +321,8 @@ export async function startServer({ label, dataDir, env: extraEnv, serverRoot = 
   };
   if (!extraEnv.DATABASE_URL) delete env.DATABASE_URL;
   const started = Date.now();
-  // BENCH_NODE_ARGS: flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/profiles" to profile a scenario.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  // BENCH_SERVER_NODE_ARGS: node options for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS || "").split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(serverRoot, "dist/server.js")], {
     cwd: serverRoot,
     env,

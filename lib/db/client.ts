@@ -7,6 +7,7 @@ import { PrismaClient } from "./generated/client";
 import { makeDataDirectoryPrivate, ownerOnlyFileSystem, PGLITE_SUBDIRECTORY, PRIVATE_DIRECTORY_MODE } from "./dataDirectory";
 import { acquireDirectoryLock, type DirectoryLock } from "./lock";
 import { createDatabaseInChildProcess, isNewDatabaseDirectory, pgliteStartParams } from "./pgliteMemory";
+import { createPgliteStatementRunner } from "./pgliteStatements";
 import type { SqlSession } from "./migrate";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -274,15 +275,13 @@ async function openPglite(dataDir: string): Promise<Database> {
     const { PrismaPGlite } = await import("pglite-prisma-adapter");
     const pglite = await PGlite.create({ fs: ownerOnlyFileSystem(NodeFS, databaseDirectory), startParams: pgliteStartParams(PGlite.defaultStartParams) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    // The raw hot-path SQL as prepared statements, one call into PostgreSQL each (lib/db/pgliteStatements.ts).
+    const statements = await createPgliteStatementRunner(pglite);
     const subscriptions = new Set<ChannelSubscription>();
     return {
       kind: "pglite",
       prisma,
-      sql: {
-        async query<Row>(sql: string, params?: unknown[]) {
-          return (await pglite.query<Row>(sql, params)).rows;
-        },
-      },
+      sql: statements,
       // PGlite is a single connection: the session is the instance itself.
       withSqlSession: (work) =>
         work({

@@ -13,6 +13,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { listenOnPglite, type Database, type SqlExecutor } from "@/lib/db/client";
 import { PrismaClient } from "@/lib/db/generated/client";
 import { applyMigrations, loadMigrations, type SqlSession } from "@/lib/db/migrate";
+import { createPgliteStatementRunner } from "@/lib/db/pgliteStatements";
 import { PROJECT_ROOT } from "./server";
 
 /** Where the run's migrated data directory (a tar from PGlite's dumpDataDir) is, if the global setup made one. */
@@ -44,13 +45,13 @@ function newMemoryPglite(): PGlite {
   return new PGlite({ loadDataDir: new Blob([fs.readFileSync(template)]) });
 }
 
-/** An in-memory PGlite with the project's migrations applied, and a SqlExecutor on it (no Prisma). */
+/** An in-memory PGlite with the project's migrations applied, and a SqlExecutor on it (no Prisma): the prepared-statement runner production uses. */
 export async function openMemoryPglite(): Promise<{ pg: PGlite; sql: SqlExecutor; session: SqlSession }> {
   const pg = newMemoryPglite();
   await pg.waitReady;
   const session = sessionOf(pg);
   await applyMigrations(session, loadMigrations(path.join(PROJECT_ROOT, "prisma/migrations")));
-  const sql: SqlExecutor = { query: async <Row>(text: string, params?: unknown[]) => (await pg.query<Row>(text, params)).rows };
+  const sql: SqlExecutor = await createPgliteStatementRunner(pg);
   return { pg, sql, session };
 }
 
