@@ -309,7 +309,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
       async close() {
         // Rows handed to a group commit are written before the pool goes: normally their requests waited
         // for them already, but a request cut at the shutdown timeout may still have some on the way.
-        await Promise.all([tokens.flush(), codes.flush(), audit.flush()]);
+        await Promise.all([tokens.flush(), audit.flush()]);
         await purge.stop();
         await db.close();
       },

@@ -477,77 +477,34 @@ function toStoredCode(row: CodeRow): StoredAuthorizationCode {
   };
 }
 
-type NewAuthorizationCode = Parameters<AuthorizationCodeStore["recordAuthorizationCode"]>[0];
-
-/** One redemption: `id` names it in its batch (unique per process). */
-interface CodeRedemptionAsk {
-  id: string;
-  valueHash: string;
-  applicationId: string;
-  now: Date;
-}
-
-/** The parameters of one code row, in the order of authorizationCodesSql's placeholders. */
-const CODE_PARAMETERS_PER_ROW = 10;
-
-const authorizationCodesSql = new Map<number, string>();
-
 /**
- * INSERT of `count` authorization codes. The code is the root of its grant: everything issued from it
- * carries grant_id = its id, so the row's own id is bound twice.
+ * Codes are written one INSERT each and redeemed one UPDATE each. Sharing statements between concurrent
+ * requests, as token rows do, was measured and dropped: the code flow waits on both steps in turn, and
+ * batching them cost it 17 % of its throughput (docs/benchmarks.md, issue #12 second round).
  */
-function insertAuthorizationCodesSql(count: number): string {
-  const cached = authorizationCodesSql.get(count);
-  if (cached) return cached;
-  const rows = Array.from({ length: count }, (_, index) => {
-    const p = (n: number) => `$${index * CODE_PARAMETERS_PER_ROW + n}`;
-    return `(${p(1)}::uuid, 'authorization_code', ${p(2)}, ${p(3)}, ${p(4)}::uuid, ${p(5)}::uuid, ${p(1)}::uuid, ${p(6)}::text[], ${p(7)}::text[], 'valid', ${p(8)}::jsonb, ${p(9)}, ${p(10)})`;
-  });
-  const sql = `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
-           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
-         VALUES ${rows.join(", ")}`;
-  authorizationCodesSql.set(count, sql);
-  return sql;
-}
-
-function authorizationCodeParameters(code: NewAuthorizationCode): unknown[] {
-  return [randomUUID(), code.valueHash, code.subject, code.applicationId, code.authorizationId, code.scopes, code.audiences, JSON.stringify(code.binding), code.createdAt, code.expiresAt];
-}
-
-/** The most codes one INSERT takes (each row binds 10 parameters). */
-const MAX_CODES_PER_STATEMENT = 64;
-
-/**
- * Codes are written by group commit (./groupCommit.ts), like token rows: the codes of concurrent
- * authorization responses share one INSERT, and each response leaves only once its code is stored.
- */
-export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore & { flush(): Promise<void> } {
+export function createAuthorizationCodeStore(db: Database): AuthorizationCodeStore {
   const columns = `"id", "subject", "application_id", "authorization_id", "scopes", "audiences", "status", "expires_at", "payload", "created_at"`;
-  const writer = new GroupCommit<NewAuthorizationCode>(async (codes) => {
-    await db.sql.query(insertAuthorizationCodesSql(codes.length), codes.flatMap(authorizationCodeParameters));
-  }, MAX_CODES_PER_STATEMENT);
-  // Concurrent redemptions share one UPDATE (./groupRead.ts), each ask its own place in it (no two asks are
-  // merged, even for the same code). One statement still decides: a code asked for twice in one batch is
-  // updated once, and RETURNING names the ask whose row of the FROM list did it (PostgreSQL uses one join
-  // row per target row); the other ask finds the code redeemed, exactly as two racing statements would.
-  let redemptionCount = 0;
-  const redemptions = new GroupRead<CodeRedemptionAsk, CodeRow>(async (asks) => {
-    const rows = await db.sql.query<CodeRow & { ask: string }>(
-      `UPDATE "tokens" t SET "status" = 'redeemed', "redeemed_at" = q."now"
-         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[]) AS q("ask", "value_hash", "application_id", "now")
-        WHERE t."value_hash" = q."value_hash" AND t."kind" = 'authorization_code' AND t."status" = 'valid'
-          AND t."application_id" = q."application_id" AND t."expires_at" > q."now"
-        RETURNING q."ask", ${columns.replace(/"(\w+)"/g, 't."$1"')}`,
-      [asks.map((ask) => ask.id), asks.map((ask) => ask.valueHash), asks.map((ask) => ask.applicationId), asks.map((ask) => ask.now.toISOString())],
-    );
-    return new Map(rows.map((row) => [row.ask, row]));
-  }, MAX_CODES_PER_STATEMENT, (ask) => ask.id);
   return {
-    recordAuthorizationCode: (code) => writer.add([code]),
-    flush: () => writer.flush(),
+    async recordAuthorizationCode(code) {
+      const id = randomUUID();
+      // The code is the root of its grant: everything issued from it carries grant_id = its id.
+      await db.sql.query(
+        `INSERT INTO "tokens" ("id", "kind", "value_hash", "subject", "application_id", "authorization_id", "grant_id",
+           "scopes", "audiences", "status", "payload", "created_at", "expires_at")
+         VALUES ($1::uuid, 'authorization_code', $2, $3, $4::uuid, $5::uuid, $1::uuid, $6::text[], $7::text[], 'valid', $8::jsonb, $9, $10)`,
+        [id, code.valueHash, code.subject, code.applicationId, code.authorizationId, code.scopes, code.audiences, JSON.stringify(code.binding), code.createdAt, code.expiresAt],
+      );
+    },
     async redeemAuthorizationCode(valueHash, applicationId, now): Promise<CodeRedemption> {
-      const redeemed = await redemptions.get({ id: `${++redemptionCount}`, valueHash, applicationId, now });
-      if (redeemed) return { status: "redeemed", code: toStoredCode(redeemed) };
+      // One statement decides: of concurrent redemptions exactly one sees its row updated.
+      const redeemed = await db.sql.query<CodeRow>(
+        `UPDATE "tokens" SET "status" = 'redeemed', "redeemed_at" = $3
+          WHERE "value_hash" = $1 AND "kind" = 'authorization_code' AND "status" = 'valid'
+            AND "application_id" = $2::uuid AND "expires_at" > $3
+          RETURNING ${columns}`,
+        [valueHash, applicationId, now],
+      );
+      if (redeemed[0]) return { status: "redeemed", code: toStoredCode(redeemed[0]) };
       const rows = await db.sql.query<CodeRow>(
         `SELECT ${columns} FROM "tokens" WHERE "value_hash" = $1 AND "kind" = 'authorization_code'`,
         [valueHash],

@@ -271,7 +271,7 @@ export type CodeRedemption =
   | { status: "expired" | "wrong_client" | "unknown" };
 
 export interface AuthorizationCodeStore {
-  /** Resolves once the code is stored (concurrent codes may share one statement); it is the root of its grant. */
+  /** Resolves once the code is stored; it is the root of its grant. */
   recordAuthorizationCode(code: Omit<StoredAuthorizationCode, "id"> & { valueHash: string; createdAt: Date }): Promise<void>;
   /**
    * Marks the code redeemed in one atomic statement, only if it is valid,
