@@ -5,7 +5,7 @@ import { decodeJwt } from "jose";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestStore, startSeededServer, startServer, testBackend, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
+import { createMigratedStore, createTestStore, startSeededServer, startServer, testBackend, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
 import { queryStore, runCliProcess, runFailingServer, shippedMigrations } from "../helpers/processes";
 import { API_SCOPE, fetchJwks, fetchKids, postmanToken, verifyAccessToken, JWKS_PATH } from "../helpers/oauth";
 
@@ -129,7 +129,7 @@ describe.runIf(backend === "pglite")("PGlite only (skipped on PostgreSQL, which 
   test("a lock left behind by a killed server (dead pid) does not block the next start", async () => {
     const resources = tracker();
     try {
-      const store = resources.store(await createTestStore());
+      const store = resources.store(await createMigratedStore());
       const first = await startServer(store);
       const kids = await fetchKids(first.url);
       const exited = new Promise((resolve) => first.process.once("exit", resolve));

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestStore, startServer, startSeededServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
+import { createMigratedStore, createTestStore, startServer, startSeededServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
 import { OPENID_CONFIGURATION_PATH, TOKEN_PATH, postForm, postmanToken } from "../helpers/oauth";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
 import { signInOverHttp } from "../helpers/portal";
@@ -32,7 +32,7 @@ describe("HSTS (RFC 6797)", () => {
   let store: TestStore;
   let server: RunningServer;
   beforeAll(async () => {
-    store = await createTestStore();
+    store = await createMigratedStore();
     server = await startServer(store, { GATEHOUSE_ISSUER: "https://id.example.test" });
   });
   afterAll(async () => {
