@@ -134,6 +134,16 @@ export async function runCli(store: TestStore, args: string[], extraEnv: Record<
   });
 }
 
+/**
+ * The servers this process started that have not exited: killed when the process ends. A start
+ * still under way when its test timed out (a loaded machine) would otherwise outlive the test run,
+ * an orphan taking CPU from the runs after it.
+ */
+const unstopped = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of unstopped) child.kill("SIGKILL");
+});
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -172,6 +182,8 @@ async function startServerOnce(store: TestStore, extraEnv: Record<string, string
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  unstopped.add(child);
+  child.once("exit", () => unstopped.delete(child));
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
