@@ -62,7 +62,7 @@ describe("migrations (node dist/cli.js migrate)", () => {
 
     const rows = await queryStore<{ name: string }>(store, `SELECT "name" FROM "gatehouse_migrations" ORDER BY "name"`);
     expect(rows.map((row) => row.name)).toEqual(MIGRATIONS);
-  });
+  }, 120_000); // two CLI processes on a database made from nothing: an initdb and every migration
 
   test.runIf(backend === "postgres")(
     "PostgreSQL: two migrate processes started at the same time both succeed, and each migration is recorded once",
@@ -171,7 +171,7 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
     kidsBefore = await fetchKids(first.url);
     tokenBefore = (await postmanToken(first.url)).access_token;
     await first.stop();
-  });
+  }, 120_000); // a first start from nothing
   afterAll(() => resources.cleanup());
 
   test("the first start created the keys (and, embedded, seeded the demo data once)", () => {

@@ -163,7 +163,7 @@ describe.skipIf(testBackend() === "postgres")("the embedded data directory is pr
     server = undefined;
     expect(fs.readdirSync(path.join(dataDir, "pglite")).length).toBeGreaterThan(0);
     expect(exposedEntries()).toEqual([]);
-  });
+  }, 120_000); // a first start in a new data directory: an initdb and every migration
 
   test("an existing install with loose permissions is tightened at start, and says so", async () => {
     fs.chmodSync(dataDir, 0o755);
@@ -178,5 +178,5 @@ describe.skipIf(testBackend() === "postgres")("the embedded data directory is pr
     expect(server.output()).toMatch(/removed group and other access from \d+ files and directories/);
     await postmanToken(server.url);
     expect(exposedEntries()).toEqual([]);
-  });
+  }, 60_000);
 });
