@@ -12,8 +12,48 @@
 import { relative } from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-/** Seconds each long file took (`npm test`, 2-core machine, 2026-12-07); files not listed take DEFAULT_SECONDS. */
-const EXPECTED_SECONDS: Record<string, number> = {};
+/**
+ * Seconds each long file took in `npm test` on the 2-core machine (2026-12-07, under a load average near
+ * 17: only their order matters); files not listed take DEFAULT_SECONDS.
+ */
+const EXPECTED_SECONDS: Record<string, number> = {
+  "integration:tests/integration/database.test.ts": 137,
+  "integration:tests/integration/securityHeaders.test.ts": 87,
+  "integration-postgres:tests/integration/database.test.ts": 83,
+  "integration:tests/integration/proxiesAndClientLimits.test.ts": 77,
+  "integration:tests/integration/demoData.test.ts": 72,
+  "integration:tests/integration/firstAdministrator.test.ts": 70,
+  "integration-postgres:tests/integration/signinThrottle.test.ts": 63,
+  "integration:tests/integration/signinThrottle.test.ts": 61,
+  "integration:tests/integration/signin.test.ts": 60,
+  "integration:tests/integration/keyRotation.test.ts": 49,
+  "integration-postgres:tests/integration/keyRotation.test.ts": 46,
+  "integration-postgres:tests/integration/demoData.test.ts": 39,
+  "integration:tests/integration/anonymousStorage.test.ts": 39,
+  "interop:tests/interop/openidClient.test.ts": 34,
+  "integration:tests/integration/authorize.test.ts": 33,
+  "integration-postgres:tests/integration/idToken.test.ts": 33,
+  "integration:tests/integration/slowClients.test.ts": 32,
+  "integration:tests/integration/purgeSchedule.test.ts": 31,
+  "interop:tests/interop/authCoreRelyingParty.test.ts": 28,
+  "integration-postgres:tests/integration/firstAdministrator.test.ts": 28,
+  "integration-postgres:tests/integration/anonymousStorage.test.ts": 28,
+  "integration-postgres:tests/integration/workers.test.ts": 27,
+  "integration:tests/integration/catalogAcrossInstances.test.ts": 24,
+  "integration-postgres:tests/integration/passwordRevocation.test.ts": 23,
+  "integration-postgres:tests/integration/userDisable.test.ts": 23,
+  "integration:tests/integration/httpFuzz.test.ts": 22,
+  "integration-postgres:tests/integration/catalogAcrossInstances.test.ts": 21,
+  "integration-postgres:tests/integration/tokenLifecycle.test.ts": 21,
+  "integration-postgres:tests/integration/codeGrant.test.ts": 20,
+  "integration-postgres:tests/integration/accountGrants.test.ts": 20,
+  "integration-postgres:tests/integration/purgeSchedule.test.ts": 18,
+  "integration:tests/integration/nextRoutes.test.ts": 18,
+  "integration:tests/integration/purge.test.ts": 17,
+  "integration-postgres:tests/integration/auditLog.test.ts": 17,
+  "integration-postgres:tests/integration/refreshToken.test.ts": 16,
+  "integration:tests/integration/token.test.ts": 15,
+};
 
 const DEFAULT_SECONDS = 5;
 
