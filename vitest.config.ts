@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { BOTH_BACKENDS_FILES, POSTGRES_ONLY_FILES } from "./tests/helpers/integrationBackends";
+import LongestFirstSequencer from "./tests/helpers/longestFirstSequencer";
 
 const alias = { "@": path.resolve(import.meta.dirname) };
 /** One worker per core: each integration file's server and its tests share the core, mostly waiting on each other. */
@@ -10,6 +11,8 @@ const workers = Math.max(1, os.availableParallelism());
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Longest files first across projects (npm test runs the server suites in one run on two workers).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         resolve: { alias },

@@ -8,11 +8,16 @@
 //   (tests/helpers/sharedServer.ts), their own server for the rest
 //   browser (Chromium)        (page flows)
 // and ends with one line "N passed, N failed[, N skipped]".
+// The server suites' template stores (scripts/test-templates.mjs) are made once,
+// in the background while lint and the unit tests run when the tree is built
+// already, and handed to vitest and Playwright through the environment.
 // A suite that cannot run here says why; under CI (CI=true) that is a failure.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { ensureBuilt, root } from "./ensure-build.mjs";
+import { isBuildCurrent } from "./fingerprint.mjs";
+import { removeTemplates } from "./test-templates.mjs";
 
 const isCI = process.env.CI === "true" || process.env.CI === "1";
 const pgAdminUrl = process.env.GATEHOUSE_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -150,15 +155,49 @@ function postgresAnswers() {
   return probe.status === 0;
 }
 
+/**
+ * Makes the template stores of the server suites in a child process (scripts/test-templates.mjs), so
+ * that they are made while this process waits on lint and the unit tests; `ready()` waits for it and
+ * puts their names in the environment that vitest and Playwright inherit.
+ */
+function startTemplates(backends) {
+  const outFile = path.join(resultsDir, "templates.json");
+  fs.rmSync(outFile, { force: true });
+  const child = spawn(process.execPath, [path.join(root, "scripts/test-templates.mjs"), outFile, ...backends], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: process.env,
+  });
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    async ready() {
+      const code = await exited;
+      if (code !== 0) {
+        console.log(`\n(the template stores could not be made ahead: each runner makes its own)`);
+        return {};
+      }
+      const { env } = JSON.parse(fs.readFileSync(outFile, "utf8"));
+      Object.assign(process.env, env);
+      return env;
+    },
+  };
+}
+
 const started = Date.now();
+process.env.GATEHOUSE_TEST_PG_URL = pgAdminUrl;
+// Never starts or configures a PostgreSQL here: npm test leaves the machine as it found it (.ci/run sets one up).
+const postgresUp = postgresAnswers();
+const templateBackends = postgresUp ? ["pglite", "postgres"] : ["pglite"];
+let templates = isBuildCurrent(root) ? startTemplates(templateBackends) : null;
 lint();
 // The unit suite needs no build: it runs first, so a broken rule shows before the build is waited for.
 vitest("unit", "unit");
 ensureBuilt();
+templates ??= startTemplates(templateBackends);
+const templateEnv = await templates.ready();
 
-// Never starts or configures a PostgreSQL here: npm test leaves the machine as it found it (.ci/run sets one up).
 const serverSuites = [{ label: "integration (PGlite)", project: "integration" }];
-if (postgresAnswers()) {
+if (postgresUp) {
   // Only the files whose behaviour depends on the store (tests/helpers/integrationBackends.ts).
   serverSuites.push({ label: "integration (PostgreSQL)", project: "integration-postgres" });
 } else {
@@ -169,7 +208,6 @@ if (postgresAnswers()) {
   );
 }
 serverSuites.push({ label: "interop (openid-client, @auth/core)", project: "interop" });
-process.env.GATEHOUSE_TEST_PG_URL = pgAdminUrl;
 vitestTogether("integration and interop", serverSuites);
 
 if (fs.existsSync(chromiumPath)) {
@@ -177,6 +215,8 @@ if (fs.existsSync(chromiumPath)) {
 } else {
   notRun("browser (Chromium)", `no Chromium at ${chromiumPath}; install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH); .ci/run does this`);
 }
+
+await removeTemplates(templateEnv).catch((error) => console.log(`(could not remove the template stores: ${error.message})`));
 
 console.log(`\n=== Summary (${((Date.now() - started) / 1000).toFixed(0)} s) ===`);
 for (const line of summary) console.log(`  ${line}`);

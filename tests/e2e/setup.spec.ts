@@ -4,7 +4,7 @@
 // it cannot run in a page with JavaScript disabled, which renders the same markup.
 import type { Page } from "@playwright/test";
 import { expectAccessible, expect, test } from "../helpers/browser";
-import { createTestStore, startServer, type RunningServer, type TestStore } from "../helpers/server";
+import { createMigratedStore, startServer, type RunningServer, type TestStore } from "../helpers/server";
 
 const PASSPHRASE = "a long browser passphrase";
 
@@ -13,7 +13,7 @@ test.describe.configure({ mode: "parallel" });
 
 /** A fresh production-like install (non-loopback issuer, no demo data): its server and the printed setup link. */
 async function freshInstall(): Promise<{ store: TestStore; server: RunningServer; link: string; stop(): Promise<void> }> {
-  const store = await createTestStore();
+  const store = await createMigratedStore();
   const server = await startServer(store, { GATEHOUSE_ISSUER: "https://id.example.com", GATEHOUSE_ADMIN_PASSWORD: "" });
   const token = /\/setup\?token=([A-Za-z0-9_-]{43})/.exec(server.output())?.[1];
   if (!token) throw new Error(`no setup link printed:\n${server.output()}`);

@@ -1,11 +1,14 @@
 // Fresh stores and servers for the first-start tests (tests/integration/demoData.test.ts,
 // firstAdministrator.test.ts): no preset administrator password, cleaned up after each test.
+// A fresh store is a copy of the session's migrated template (tables, nothing in them): what a
+// first start decides (seed demo data or not, open a setup link) depends on what the database
+// holds; the migrations of a first start from nothing are tests/integration/database.test.ts's.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterEach } from "vitest";
 import { basicAuthorization } from "./oauth";
 import { findForm } from "./portal";
-import { PROJECT_ROOT, createSeededStore, createTestStore, runCli, startServer, type RunningServer, type TestStore } from "./server";
+import { PROJECT_ROOT, createMigratedStore, createSeededStore, runCli, startServer, type RunningServer, type TestStore } from "./server";
 
 export const PUBLIC_ISSUER = "https://id.example.com";
 
@@ -15,7 +18,7 @@ afterEach(async () => {
 });
 
 export async function freshStore(): Promise<TestStore> {
-  const store = await createTestStore();
+  const store = await createMigratedStore();
   // The helper's stores preset the seeded admin's password; a production install has none.
   delete store.env.GATEHOUSE_ADMIN_PASSWORD;
   cleanups.push(() => store.cleanup());

@@ -8,9 +8,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { postgresAvailable } from "./postgres";
-import { PROJECT_ROOT, TEST_ADMIN_PASSWORD, type Backend } from "./server";
+import { PROJECT_ROOT, type Backend } from "./server";
 import { SHARED_DIR_VARIABLE, stopSharedServers } from "./sharedServer";
-import { makePgliteTemplate, makePostgresTemplate, type Template } from "./template";
+import { sessionTemplate, type Template } from "./template";
 
 /** The session's directory for shared servers: one per vitest process, whichever backend's setup comes first. */
 const sharedDir = path.join(PROJECT_ROOT, "tests", ".tmp", `shared-${process.pid}`);
@@ -53,7 +53,6 @@ export function globalSetupFor(backend: Backend) {
 async function makeTemplate(backend: Backend): Promise<Template | undefined> {
   if (backend === "postgres") {
     if (!(await postgresAvailable())) return undefined;
-    return makePostgresTemplate(PROJECT_ROOT, TEST_ADMIN_PASSWORD);
   }
-  return makePgliteTemplate(PROJECT_ROOT, TEST_ADMIN_PASSWORD);
+  return sessionTemplate(backend, PROJECT_ROOT);
 }

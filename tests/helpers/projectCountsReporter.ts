@@ -17,7 +17,47 @@ export interface ProjectCounts {
   fileSeconds: number;
 }
 
+/** One file's run: when it was queued, started and ended (ms since the run began), for finding the critical path. */
+export interface FileTiming {
+  project: string;
+  file: string;
+  queued: number;
+  start: number;
+  end: number;
+  /** Each test's title and duration in ms, slowest first. */
+  tests: [string, number][];
+}
+
 export default class ProjectCountsReporter implements Reporter {
+  private readonly began = Date.now();
+  private readonly timings = new Map<string, FileTiming>();
+
+  private timing(module: TestModule): FileTiming {
+    const key = `${module.project.name} ${module.moduleId}`;
+    let timing = this.timings.get(key);
+    if (!timing) {
+      timing = { project: module.project.name, file: module.relativeModuleId, queued: -1, start: -1, end: -1, tests: [] };
+      this.timings.set(key, timing);
+    }
+    return timing;
+  }
+
+  onTestModuleQueued(module: TestModule): void {
+    this.timing(module).queued = Date.now() - this.began;
+  }
+
+  onTestModuleStart(module: TestModule): void {
+    this.timing(module).start = Date.now() - this.began;
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    const timing = this.timing(module);
+    timing.end = Date.now() - this.began;
+    timing.tests = [...module.children.allTests()]
+      .map((test): [string, number] => [test.fullName, Math.round(test.diagnostic()?.duration ?? 0)])
+      .sort((a, b) => b[1] - a[1]);
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
     const outputFile = process.env.GATEHOUSE_PROJECT_COUNTS;
     if (!outputFile) return;
@@ -37,6 +77,6 @@ export default class ProjectCountsReporter implements Reporter {
       if (module.state() === "failed" && failedTests === 0) counts.failedFiles++;
       counts.fileSeconds += module.diagnostic().duration / 1000;
     }
-    fs.writeFileSync(outputFile, JSON.stringify({ projects, unhandledErrors: unhandledErrors.length }, null, 2));
+    fs.writeFileSync(outputFile, JSON.stringify({ projects, unhandledErrors: unhandledErrors.length, files: [...this.timings.values()] }, null, 2));
   }
 }

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createTestDatabase, type TestDatabase } from "./postgres";
-import { copyPgliteTemplate, postgresTemplateName, TEMPLATE_SECRET } from "./template";
+import { copyPgliteTemplate, postgresTemplateName, TEMPLATE_SECRET, type TemplateKind } from "./template";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_ADMIN_PASSWORD = "admin-test-password";
@@ -67,8 +67,19 @@ export interface TestStore {
   cleanup(): Promise<void>;
 }
 
+/** An empty store: the first start (or CLI command) runs every migration on it. */
 export async function createTestStore(backend: Backend = testBackend()): Promise<TestStore> {
-  return makeStore(backend, false);
+  return makeStore(backend, null);
+}
+
+/**
+ * A store whose tables exist and hold nothing (no signing keys, users or clients): a copy of the
+ * session's migrated template when there is one, else an empty store, which the first start
+ * migrates. For the tests of what a first start does with an empty database (setup link, demo
+ * data policy, create-admin), not of the migrations themselves.
+ */
+export async function createMigratedStore(backend: Backend = testBackend()): Promise<TestStore> {
+  return makeStore(backend, "migrated");
 }
 
 /**
@@ -77,26 +88,28 @@ export async function createTestStore(backend: Backend = testBackend()): Promise
  * there is one, else a fresh store seeded here. `seeded` says which.
  */
 export async function createSeededStore(backend: Backend = testBackend()): Promise<TestStore & { seeded: boolean }> {
-  return makeStore(backend, true);
+  return makeStore(backend, "seeded");
 }
 
-async function makeStore(backend: Backend, fromTemplate: boolean): Promise<TestStore & { seeded: boolean }> {
+async function makeStore(backend: Backend, fromTemplate: TemplateKind | null): Promise<TestStore & { seeded: boolean }> {
   const dataDir = makeTempDir();
   const env: Record<string, string> = {
     GATEHOUSE_DATA_DIR: dataDir,
     GATEHOUSE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     GATEHOUSE_SECRET: `test-secret-${randomBytes(24).toString("hex")}`,
   };
-  let seeded = false;
+  let copied = false;
   let database: TestDatabase | null = null;
   if (backend === "postgres") {
-    const template = fromTemplate ? postgresTemplateName() : undefined;
+    const template = fromTemplate ? postgresTemplateName(fromTemplate) : undefined;
     database = await createTestDatabase("gatehouse_test", template);
     env.DATABASE_URL = database.url;
-    seeded = template !== undefined;
+    copied = template !== undefined;
   } else if (fromTemplate) {
-    seeded = copyPgliteTemplate(dataDir);
+    copied = copyPgliteTemplate(dataDir, fromTemplate);
   }
+  const seeded = copied && fromTemplate === "seeded";
+  // The seeded template's signing keys are encrypted with the template's secret; the migrated one has no keys yet.
   if (seeded) env.GATEHOUSE_SECRET = TEMPLATE_SECRET;
   return {
     backend,
@@ -120,6 +133,16 @@ export async function runCli(store: TestStore, args: string[], extraEnv: Record<
     env: { ...process.env, ...store.env, ...extraEnv },
   });
 }
+
+/**
+ * The servers this process started that have not exited: killed when the process ends. A start
+ * still under way when its test timed out (a loaded machine) would otherwise outlive the test run,
+ * an orphan taking CPU from the runs after it.
+ */
+const unstopped = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of unstopped) child.kill("SIGKILL");
+});
 
 export interface RunningServer {
   url: string;
@@ -161,6 +184,8 @@ async function startServerOnce(store: TestStore, extraEnv: Record<string, string
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  unstopped.add(child);
+  child.once("exit", () => unstopped.delete(child));
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -1,71 +1,51 @@
-// A migrated, keyed and seeded store made once per test run and copied for
-// each suite that wants the demo data: a PGlite data directory copied with
-// cpSync, or a PostgreSQL database created with `CREATE DATABASE … TEMPLATE`.
-// A fresh store costs a Node.js start, every migration, two key pairs and two
-// Argon2 hashes; a copy costs milliseconds. The test runners' global setups
-// (tests/helpers/globalSetup.ts, Playwright's) make it and name it in the
-// environment; a process started without them gets fresh stores instead.
-import { execFile } from "node:child_process";
+// Two stores made once per test run and copied for each suite that wants one:
+// a migrated, keyed and seeded store for the suites that want the demo data,
+// and a migrated store holding nothing else (no keys, no users, no clients)
+// for the first-start suites (setup link, demo data policy, create-admin),
+// whose rules look at what the database holds, not at whether its tables were
+// just made. A PGlite data directory is copied with cpSync, a PostgreSQL
+// database created with `CREATE DATABASE … TEMPLATE`. A fresh PGlite store
+// costs an initdb and every migration (six CPU seconds), a seeded one also two
+// key pairs and two Argon2 hashes; a copy costs milliseconds. The suites that
+// test the start from nothing (tests/integration/database.test.ts) still get
+// empty stores. scripts/test-templates.mjs makes them: `npm test` once for all
+// its runners, else each runner's global setup (tests/helpers/globalSetup.ts,
+// Playwright's); a process started without either gets fresh stores instead.
 import fs from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
-import { createTestDatabase, type TestDatabase } from "./postgres";
+import {
+  MIGRATED_TEMPLATE_DATABASE_VARIABLE,
+  MIGRATED_TEMPLATE_DIR_VARIABLE,
+  TEMPLATE_DATABASE_VARIABLE,
+  TEMPLATE_DIR_VARIABLE,
+  makePgliteTemplate,
+  makePostgresTemplate,
+  templatesNamed,
+  type Template,
+} from "../../scripts/test-templates.mjs";
 
-const execFileAsync = promisify(execFile);
+export { TEMPLATE_SECRET } from "../../scripts/test-templates.mjs";
+export type { Template };
 
-/** The secret every store copied from a template shares (its signing keys are encrypted with it). */
-export const TEMPLATE_SECRET = "test-template-secret-8d0c5f7e9b2a4c6d1e3f5a7b9c0d2e4f";
+export type TemplateKind = "seeded" | "migrated";
 
-/** Where the running test session's templates are, if its global setup made them. */
-export const TEMPLATE_DIR_VARIABLE = "GATEHOUSE_TEST_TEMPLATE_DIR";
-export const TEMPLATE_DATABASE_VARIABLE = "GATEHOUSE_TEST_TEMPLATE_DATABASE";
-
-export interface Template {
-  /** Variables to hand to the test processes (the runner's workers inherit them). */
-  env: Record<string, string>;
-  remove(): Promise<void>;
+/**
+ * The session's templates for `backend`: the ones `npm test` made and named in the environment
+ * (left for it to remove), or new ones this runner removes at the end.
+ */
+export async function sessionTemplate(backend: "pglite" | "postgres", projectRoot: string): Promise<Template> {
+  if (templatesNamed(backend)) return { env: {}, remove: async () => undefined };
+  return backend === "postgres" ? makePostgresTemplate(projectRoot) : makePgliteTemplate(projectRoot);
 }
 
-/** Runs `dist/cli.js seed-demo` on a new store: migrations, signing keys, demo clients, alice and admin. */
-async function seed(projectRoot: string, env: Record<string, string>): Promise<void> {
-  await execFileAsync(process.execPath, [path.join(projectRoot, "dist/cli.js"), "seed-demo"], {
-    cwd: projectRoot,
-    env: { ...process.env, GATEHOUSE_SECRET: TEMPLATE_SECRET, ...env },
-  });
-}
-
-export async function makePgliteTemplate(projectRoot: string, adminPassword: string): Promise<Template> {
-  const dir = path.join(projectRoot, "tests", ".tmp", `template-${process.pid}-${Date.now().toString(36)}`);
-  fs.mkdirSync(dir, { recursive: true });
-  await seed(projectRoot, { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_ADMIN_PASSWORD: adminPassword });
-  return {
-    env: { [TEMPLATE_DIR_VARIABLE]: dir },
-    async remove() {
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function makePostgresTemplate(projectRoot: string, adminPassword: string): Promise<Template> {
-  const database: TestDatabase = await createTestDatabase("gatehouse_template");
-  const dir = path.join(projectRoot, "tests", ".tmp", `template-pg-${process.pid}-${Date.now().toString(36)}`);
-  await seed(projectRoot, { DATABASE_URL: database.url, GATEHOUSE_ADMIN_PASSWORD: adminPassword, GATEHOUSE_DATA_DIR: dir });
-  fs.rmSync(dir, { recursive: true, force: true });
-  return {
-    env: { [TEMPLATE_DATABASE_VARIABLE]: database.name },
-    remove: () => database.drop(),
-  };
-}
-
-/** Copies the session's PGlite template into `dataDir`, if there is one. */
-export function copyPgliteTemplate(dataDir: string): boolean {
-  const template = process.env[TEMPLATE_DIR_VARIABLE];
+/** Copies the session's PGlite template of that kind into `dataDir`, if there is one. */
+export function copyPgliteTemplate(dataDir: string, kind: TemplateKind = "seeded"): boolean {
+  const template = process.env[kind === "seeded" ? TEMPLATE_DIR_VARIABLE : MIGRATED_TEMPLATE_DIR_VARIABLE];
   if (!template || !fs.existsSync(template)) return false;
   fs.cpSync(template, dataDir, { recursive: true });
   return true;
 }
 
-/** The session's PostgreSQL template database, if there is one. */
-export function postgresTemplateName(): string | undefined {
-  return process.env[TEMPLATE_DATABASE_VARIABLE] || undefined;
+/** The session's PostgreSQL template database of that kind, if there is one. */
+export function postgresTemplateName(kind: TemplateKind = "seeded"): string | undefined {
+  return process.env[kind === "seeded" ? TEMPLATE_DATABASE_VARIABLE : MIGRATED_TEMPLATE_DATABASE_VARIABLE] || undefined;
 }

@@ -5,7 +5,7 @@ import { decodeJwt } from "jose";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestStore, startSeededServer, startServer, testBackend, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
+import { createMigratedStore, createTestStore, startSeededServer, startServer, testBackend, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
 import { queryStore, runCliProcess, runFailingServer, shippedMigrations } from "../helpers/processes";
 import { API_SCOPE, fetchJwks, fetchKids, postmanToken, verifyAccessToken, JWKS_PATH } from "../helpers/oauth";
 
@@ -62,7 +62,7 @@ describe("migrations (node dist/cli.js migrate)", () => {
 
     const rows = await queryStore<{ name: string }>(store, `SELECT "name" FROM "gatehouse_migrations" ORDER BY "name"`);
     expect(rows.map((row) => row.name)).toEqual(MIGRATIONS);
-  });
+  }, 120_000); // two CLI processes on a database made from nothing: an initdb and every migration
 
   test.runIf(backend === "postgres")(
     "PostgreSQL: two migrate processes started at the same time both succeed, and each migration is recorded once",
@@ -129,7 +129,7 @@ describe.runIf(backend === "pglite")("PGlite only (skipped on PostgreSQL, which 
   test("a lock left behind by a killed server (dead pid) does not block the next start", async () => {
     const resources = tracker();
     try {
-      const store = resources.store(await createTestStore());
+      const store = resources.store(await createMigratedStore());
       const first = await startServer(store);
       const kids = await fetchKids(first.url);
       const exited = new Promise((resolve) => first.process.once("exit", resolve));
@@ -171,7 +171,7 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
     kidsBefore = await fetchKids(first.url);
     tokenBefore = (await postmanToken(first.url)).access_token;
     await first.stop();
-  });
+  }, 120_000); // a first start from nothing
   afterAll(() => resources.cleanup());
 
   test("the first start created the keys (and, embedded, seeded the demo data once)", () => {

@@ -5,7 +5,7 @@
 // 60 s); the embedded database needs the server stopped (one opener).
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestStore, startSeededServer, startServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
+import { createSeededStore, createTestStore, startSeededServer, startServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
 import { queryStore, runCliProcess } from "../helpers/processes";
 import { API_SCOPE, fetchKids, JWKS_PATH, postForm, postmanBasic, postmanToken, verifyAccessToken } from "../helpers/oauth";
 
@@ -147,7 +147,8 @@ describe.runIf(backend === "pglite")("PGlite: stop the server, keys:rotate, star
   let store: TestStore;
   let server: RunningServer | undefined;
   beforeAll(async () => {
-    store = await createTestStore();
+    // A copy of the session's seeded template (its keys included); without one the first start seeds it.
+    store = await createSeededStore();
   });
   afterAll(async () => {
     await server?.stop();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeGatehouse } from "@/lib/gatehouse";
 import { PROTOCOL_ENDPOINTS } from "@/lib/server/methods";
 import { DEMO_SPA } from "../helpers/codeFlow";
-import { createTestStore, PROJECT_ROOT, runCli, type TestStore } from "../helpers/server";
+import { createSeededStore, PROJECT_ROOT, runCli, type TestStore } from "../helpers/server";
 import { sharedSeededServer } from "../helpers/sharedServer";
 
 /** The methods an App Router route handler can export. */
@@ -77,8 +77,10 @@ async function askRoute(method: string, urlPath: string, headers: Record<string,
 beforeAll(async () => {
   server = await sharedSeededServer();
   // The route modules' Gatehouse runs in this process on its own store, seeded like the server's.
-  routeStore = await createTestStore();
-  if (routeStore.backend === "postgres") await runCli(routeStore, ["seed-demo"]);
+  const seeded = await createSeededStore();
+  // Without the session's template: the embedded database seeds itself on first use, PostgreSQL never.
+  if (!seeded.seeded && seeded.backend === "postgres") await runCli(seeded, ["seed-demo"]);
+  routeStore = seeded;
   // DATABASE_URL empty means the embedded database (lib/settings.ts), whatever the shell set.
   const routeEnv = { DATABASE_URL: "", ...routeStore.env, GATEHOUSE_ISSUER: server.server.url, GATEHOUSE_ROOT: PROJECT_ROOT };
   for (const name of Object.keys(routeEnv)) savedEnv[name] = process.env[name];

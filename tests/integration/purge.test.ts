@@ -9,7 +9,7 @@ import { openDatabase, type Database } from "@/lib/db/client";
 import { PURGE_LOCK_KEY, purgeExpired, startPurgeSchedule } from "@/lib/db/purge";
 import { createGrantStore, createInteractionStore, createRefreshTokenStore } from "@/lib/db/repositories";
 import type { ValidatedAuthorizationRequest } from "@/lib/oauth/ports";
-import { createTestStore, PROJECT_ROOT, testBackend, type TestStore } from "../helpers/server";
+import { createMigratedStore, PROJECT_ROOT, testBackend, type TestStore } from "../helpers/server";
 
 let store: TestStore;
 let db: Database;
@@ -21,7 +21,7 @@ const ahead = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 const DAY = 24 * 3600;
 
 beforeAll(async () => {
-  store = await createTestStore();
+  store = await createMigratedStore();
   db = await openDatabase({ databaseUrl: store.env.DATABASE_URL, dataDir: store.dataDir });
   await migrateDatabase(db, PROJECT_ROOT);
   await db.sql.query(`INSERT INTO "applications" ("id", "client_id", "display_name", "client_type", "updated_at") VALUES ($1, 'purge-app', 'Purge App', 'confidential', now())`, [APP]);

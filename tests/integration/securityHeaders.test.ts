@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTestStore, startServer, startSeededServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
+import { createMigratedStore, createTestStore, startServer, startSeededServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
 import { OPENID_CONFIGURATION_PATH, TOKEN_PATH, postForm, postmanToken } from "../helpers/oauth";
 import { DEMO_POSTMAN, DEMO_SPA, DEMO_USER, authorizeUrl, newPkce } from "../helpers/codeFlow";
 import { signInOverHttp } from "../helpers/portal";
@@ -32,7 +32,7 @@ describe("HSTS (RFC 6797)", () => {
   let store: TestStore;
   let server: RunningServer;
   beforeAll(async () => {
-    store = await createTestStore();
+    store = await createMigratedStore();
     server = await startServer(store, { GATEHOUSE_ISSUER: "https://id.example.test" });
   });
   afterAll(async () => {
@@ -163,7 +163,7 @@ describe.skipIf(testBackend() === "postgres")("the embedded data directory is pr
     server = undefined;
     expect(fs.readdirSync(path.join(dataDir, "pglite")).length).toBeGreaterThan(0);
     expect(exposedEntries()).toEqual([]);
-  });
+  }, 120_000); // a first start in a new data directory: an initdb and every migration
 
   test("an existing install with loose permissions is tightened at start, and says so", async () => {
     fs.chmodSync(dataDir, 0o755);
@@ -178,5 +178,5 @@ describe.skipIf(testBackend() === "postgres")("the embedded data directory is pr
     expect(server.output()).toMatch(/removed group and other access from \d+ files and directories/);
     await postmanToken(server.url);
     expect(exposedEntries()).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -1,0 +1,78 @@
+// The order in which `npm test`'s one vitest run of the server suites hands its
+// files to the two workers: longest first, whatever their project. Vitest's own
+// sequencer runs the projects one after the other (every PGlite file, then every
+// PostgreSQL file, then interop), so a long PostgreSQL file could start in the
+// last minute and leave the other worker idle while it ends. With the longest
+// files first, the short ones fill the gaps at the end.
+//
+// A file's length is its duration in vitest's results cache (the last run in
+// this tree); a file without one (a clean clone, a new file) takes its
+// expected duration from EXPECTED_SECONDS, measured on the 2-core machine, or a
+// few seconds. Failed files still run first, as with vitest's sequencer.
+import { relative } from "node:path";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/**
+ * Seconds each long file took in `npm test` on the 2-core machine (2026-12-07, under a load average near
+ * 17: only their order matters); files not listed take DEFAULT_SECONDS.
+ */
+const EXPECTED_SECONDS: Record<string, number> = {
+  "integration:tests/integration/database.test.ts": 137,
+  "integration:tests/integration/securityHeaders.test.ts": 87,
+  "integration-postgres:tests/integration/database.test.ts": 83,
+  "integration:tests/integration/proxiesAndClientLimits.test.ts": 77,
+  "integration:tests/integration/demoData.test.ts": 72,
+  "integration:tests/integration/firstAdministrator.test.ts": 70,
+  "integration-postgres:tests/integration/signinThrottle.test.ts": 63,
+  "integration:tests/integration/signinThrottle.test.ts": 61,
+  "integration:tests/integration/signin.test.ts": 60,
+  "integration:tests/integration/keyRotation.test.ts": 49,
+  "integration-postgres:tests/integration/keyRotation.test.ts": 46,
+  "integration-postgres:tests/integration/demoData.test.ts": 39,
+  "integration:tests/integration/anonymousStorage.test.ts": 39,
+  "interop:tests/interop/openidClient.test.ts": 34,
+  "integration:tests/integration/authorize.test.ts": 33,
+  "integration-postgres:tests/integration/idToken.test.ts": 33,
+  "integration:tests/integration/slowClients.test.ts": 32,
+  "integration:tests/integration/purgeSchedule.test.ts": 31,
+  "interop:tests/interop/authCoreRelyingParty.test.ts": 28,
+  "integration-postgres:tests/integration/firstAdministrator.test.ts": 28,
+  "integration-postgres:tests/integration/anonymousStorage.test.ts": 28,
+  "integration-postgres:tests/integration/workers.test.ts": 27,
+  "integration:tests/integration/catalogAcrossInstances.test.ts": 24,
+  "integration-postgres:tests/integration/passwordRevocation.test.ts": 23,
+  "integration-postgres:tests/integration/userDisable.test.ts": 23,
+  "integration:tests/integration/httpFuzz.test.ts": 22,
+  "integration-postgres:tests/integration/catalogAcrossInstances.test.ts": 21,
+  "integration-postgres:tests/integration/tokenLifecycle.test.ts": 21,
+  "integration-postgres:tests/integration/codeGrant.test.ts": 20,
+  "integration-postgres:tests/integration/accountGrants.test.ts": 20,
+  "integration-postgres:tests/integration/purgeSchedule.test.ts": 18,
+  "integration:tests/integration/nextRoutes.test.ts": 18,
+  "integration:tests/integration/purge.test.ts": 17,
+  "integration-postgres:tests/integration/auditLog.test.ts": 17,
+  "integration-postgres:tests/integration/refreshToken.test.ts": 16,
+  "integration:tests/integration/token.test.ts": 15,
+};
+
+const DEFAULT_SECONDS = 5;
+
+export default class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const cache = this.ctx.cache;
+    const known = (spec: TestSpecification) => {
+      const key = `${spec.project.name}:${relative(this.ctx.config.root, spec.moduleId)}`;
+      const cached = cache.getFileTestResults(key);
+      return { failed: cached?.failed === true, ms: cached?.duration ?? (EXPECTED_SECONDS[key] ?? DEFAULT_SECONDS) * 1000 };
+    };
+    const order = new Map(files.map((spec) => [spec, known(spec)]));
+    return [...files].sort((a, b) => {
+      const groupOrder = a.project.config.sequence.groupOrder - b.project.config.sequence.groupOrder;
+      if (groupOrder !== 0) return groupOrder;
+      const x = order.get(a)!;
+      const y = order.get(b)!;
+      if (x.failed !== y.failed) return x.failed ? -1 : 1;
+      return y.ms - x.ms;
+    });
+  }
+}
