@@ -1,9 +1,11 @@
-// Group read: the keys asked for while a statement is in flight go together
-// in the next one (`WHERE key = ANY($1)`, or an UPDATE over `unnest`), the way
-// ./groupCommit.ts shares inserts. Under load, concurrent requests share one round trip and one
+// Group read: the keys asked for while a read is in flight go together in the
+// next statement (`WHERE key = ANY($1)`), the way ./groupCommit.ts shares
+// inserts. Under load, concurrent requests share one round trip and one
 // statement; an idle server reads a key at once, as before. Each statement is
 // sent after every key in it was asked for, so each answer is at least as
-// fresh as a read of its own would have been.
+// fresh as a read of its own would have been. Batching the steps a request
+// waits on in turn (a code's insert, then its redemption) lost more to the
+// wait than it saved, so only such single lookups use it (docs/benchmarks.md).
 
 interface Asked<Ask, Row> {
   ask: Ask;
