@@ -7,35 +7,31 @@
 // waits on in turn (a code's insert, then its redemption) lost more to the
 // wait than it saved, so only such single lookups use it (docs/benchmarks.md).
 
-interface Asked<Ask, Row> {
-  ask: Ask;
-  waiting: { resolve: (row: Row | undefined) => void; reject: (error: unknown) => void }[];
+interface Waiting<Row> {
+  resolve: (row: Row | undefined) => void;
+  reject: (error: unknown) => void;
 }
 
-/** What is asked (`Ask`: a key, or a key with what the statement needs beside it) and the row it gets. */
-export class GroupRead<Ask, Row> {
-  #queue = new Map<string, Asked<Ask, Row>>();
+export class GroupRead<Row> {
+  #queue = new Map<string, Waiting<Row>[]>();
   #reading = false;
 
   /**
-   * @param read the rows of `asks` in one statement, by keyOf(ask) (an ask without a row is left out)
-   * @param maxKeys the most asks one statement takes
-   * @param keyOf names an ask: asks with the same name share one place in the statement and its answer
+   * @param read the rows of `keys` in one statement, by key (a key without a row is left out)
+   * @param maxKeys the most keys one statement takes
    */
   constructor(
-    private readonly read: (asks: Ask[]) => Promise<Map<string, Row>>,
+    private readonly read: (keys: string[]) => Promise<Map<string, Row>>,
     private readonly maxKeys: number,
-    private readonly keyOf: (ask: Ask) => string = String,
   ) {}
 
-  /** The row of `ask`, or undefined when there is none; rejects with the read's error when its statement failed. */
-  get(ask: Ask): Promise<Row | undefined> {
+  /** The row of `key`, or undefined when there is none; rejects with the read's error when its statement failed. */
+  get(key: string): Promise<Row | undefined> {
     return new Promise((resolve, reject) => {
-      const key = this.keyOf(ask);
-      const asked = this.#queue.get(key);
+      const waiting = this.#queue.get(key);
       // The same key asked twice before its read: one place in the statement, two answers.
-      if (asked) asked.waiting.push({ resolve, reject });
-      else this.#queue.set(key, { ask, waiting: [{ resolve, reject }] });
+      if (waiting) waiting.push({ resolve, reject });
+      else this.#queue.set(key, [{ resolve, reject }]);
       if (!this.#reading) void this.#drain();
     });
   }
@@ -45,21 +41,21 @@ export class GroupRead<Ask, Row> {
     while (this.#queue.size > 0) {
       const batch = this.#takeBatch();
       try {
-        const rows = await this.read([...batch.values()].map((asked) => asked.ask));
-        for (const [key, asked] of batch) for (const entry of asked.waiting) entry.resolve(rows.get(key));
+        const rows = await this.read([...batch.keys()]);
+        for (const [key, waiting] of batch) for (const entry of waiting) entry.resolve(rows.get(key));
       } catch (error) {
-        for (const asked of batch.values()) for (const entry of asked.waiting) entry.reject(error);
+        for (const waiting of batch.values()) for (const entry of waiting) entry.reject(error);
       }
     }
     this.#reading = false;
   }
 
-  /** The first `maxKeys` asks in the order they came (a Map keeps insertion order). */
-  #takeBatch(): Map<string, Asked<Ask, Row>> {
-    const batch = new Map<string, Asked<Ask, Row>>();
-    for (const [key, asked] of this.#queue) {
+  /** The first `maxKeys` keys in the order they were asked for (a Map keeps insertion order). */
+  #takeBatch(): Map<string, Waiting<Row>[]> {
+    const batch = new Map<string, Waiting<Row>[]>();
+    for (const [key, waiting] of this.#queue) {
       if (batch.size >= this.maxKeys) break;
-      batch.set(key, asked);
+      batch.set(key, waiting);
     }
     for (const key of batch.keys()) this.#queue.delete(key);
     return batch;

@@ -95,11 +95,11 @@ const MAX_TOKENS_PER_READ = 64;
  * many tokens at once, and one `= ANY($1)` statement answers all of them.
  */
 export function createTokenStateStore(db: Database): TokenStateStore {
-  const byJti = new GroupRead<string, StoredTokenState>(async (jtis) => {
+  const byJti = new GroupRead<StoredTokenState>(async (jtis) => {
     const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."jti" = ANY($1::text[]) AND t."kind" = 'access_token'`, [jtis]);
     return new Map(rows.map((row) => [row.jti!, toTokenState(row)]));
   }, MAX_TOKENS_PER_READ);
-  const byValueHash = new GroupRead<string, StoredTokenState>(async (hashes) => {
+  const byValueHash = new GroupRead<StoredTokenState>(async (hashes) => {
     const rows = await db.sql.query<TokenStateRow>(`${SELECT_WITH_GRANT} WHERE t."value_hash" = ANY($1::text[])`, [hashes]);
     return new Map(rows.map((row) => [row.value_hash!, toTokenState(row)]));
   }, MAX_TOKENS_PER_READ);

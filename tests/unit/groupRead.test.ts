@@ -63,7 +63,7 @@ describe("GroupRead", () => {
 
   it("a failed statement rejects the callers of that batch only; the next batch is read", async () => {
     let calls = 0;
-    const reader = new GroupRead<string, number>(async (keys) => {
+    const reader = new GroupRead<number>(async (keys) => {
       calls += 1;
       if (calls === 2) throw new Error("connection lost");
       return new Map(keys.map((key) => [key, key.length]));
