@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs as parseCommandLine } from "node:util";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
   TOKEN_BODY,
@@ -34,33 +35,27 @@ import {
 const SCENARIOS = ["tokenRS256", "tokenES256", "flow", "refresh", "introspection", "userinfo", "discovery", "jwks"];
 const CONNECTIONS = 16;
 
+/** The command line, read by node:util's parseArgs (unknown options and missing values are refused there). */
 function parseArgs(argv) {
-  const options = { baseline: null, rounds: 8, window: 5, only: ["tokenRS256", "tokenES256", "flow"], pglite: false, postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => argv[++i];
-    switch (argv[i]) {
-      case "--baseline":
-        options.baseline = path.resolve(value());
-        break;
-      case "--rounds":
-        options.rounds = Number(value());
-        break;
-      case "--window":
-        options.window = Number(value());
-        break;
-      case "--only":
-        options.only = value().split(",");
-        break;
-      case "--postgres-url":
-        options.postgresUrl = value();
-        break;
-      case "--pglite":
-        options.pglite = true;
-        break;
-      default:
-        throw new Error(`Unknown option "${argv[i]}"`);
-    }
-  }
+  const { values } = parseCommandLine({
+    args: argv,
+    options: {
+      baseline: { type: "string" },
+      rounds: { type: "string", default: "8" },
+      window: { type: "string", default: "5" },
+      only: { type: "string", default: "tokenRS256,tokenES256,flow" },
+      "postgres-url": { type: "string", default: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
+      pglite: { type: "boolean", default: false },
+    },
+  });
+  const options = {
+    baseline: values.baseline ? path.resolve(values.baseline) : null,
+    rounds: Number(values.rounds),
+    window: Number(values.window),
+    only: values.only.split(","),
+    pglite: values.pglite,
+    postgresUrl: values["postgres-url"],
+  };
   if (!options.baseline) throw new Error("--baseline DIR is required (a built checkout to compare with)");
   if (!Number.isInteger(options.rounds) || options.rounds < 2 || !Number.isInteger(options.window) || options.window < 1) {
     throw new Error("--rounds must be an integer ≥ 2 and --window an integer ≥ 1");
