@@ -27,7 +27,7 @@ import { startCatalogCache } from "./db/catalogCache";
 import { createSignInStore } from "./db/signInStore";
 import { createSignInThrottleStore } from "./db/signInThrottleStore";
 import { createRedirectUriSource } from "./db/redirectOrigins";
-import { rotateKeys } from "./db/keyRotation";
+import { rotateKeys, startKeyRotationSchedule } from "./db/keyRotation";
 import { startPurgeSchedule } from "./db/purge";
 import { createTokenRevocationStore, createTokenStateStore } from "./db/tokenRepositories";
 import { createAuthorizeEndpoint } from "./oauth/authorize";
@@ -219,6 +219,18 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
       intervalSeconds: settings.purgeIntervalSeconds,
       auditRetentionDays: settings.auditRetentionDays,
     });
+    // Keys past GATEHOUSE_KEY_ROTATION_DAYS are replaced; the startup lock makes it one instance's rotation.
+    const keyRotation = settings.keyRotationDays
+      ? startKeyRotationSchedule(db, {
+          encryption,
+          accessTokenLifetime: settings.accessTokenLifetime,
+          keyRefreshSeconds: settings.keyRefreshSeconds,
+          rotationDays: settings.keyRotationDays,
+          checkSeconds: settings.keyRotationCheckSeconds,
+          audit,
+          onRotated: () => keys.invalidate(),
+        })
+      : null;
     // The migrations this build ships, read once: /readyz compares them with the database's list.
     const shippedMigrations = loadMigrations(path.join(settings.projectRoot, "prisma", "migrations")).map((migration) => migration.name);
     const readiness = new Readiness({
@@ -311,6 +323,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
         // for them already, but a request cut at the shutdown timeout may still have some on the way.
         await Promise.all([tokens.flush(), audit.flush()]);
         await purge.stop();
+        await keyRotation?.stop();
         await db.close();
       },
     };

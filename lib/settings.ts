@@ -41,6 +41,10 @@ export interface Settings {
   demo: boolean;
   /** Days the audit log keeps an event (GATEHOUSE_AUDIT_RETENTION_DAYS, default 90); null: forever. */
   auditRetentionDays: number | null;
+  /** Age in days at which a signing key is replaced automatically (GATEHOUSE_KEY_ROTATION_DAYS, default 90); null: only by hand. */
+  keyRotationDays: number | null;
+  /** How often each instance checks whether a key is due (GATEHOUSE_KEY_ROTATION_CHECK_SECONDS, default 3600). */
+  keyRotationCheckSeconds: number;
   /** How often expired rows are purged (GATEHOUSE_PURGE_INTERVAL_SECONDS, default 3600). */
   purgeIntervalSeconds: number;
   /** Slow-client limits for the HTTP server (docs/decisions/0011-http-edges-and-slow-clients.md). */
@@ -214,6 +218,11 @@ export const CONFIGURATION_SCHEMA = z
       default: "100",
     }),
     GATEHOUSE_AUDIT_RETENTION_DAYS: variable(auditRetentionDays, { example: "365", default: "90" }),
+    GATEHOUSE_KEY_ROTATION_DAYS: variable((value) => nonNegativeInteger("GATEHOUSE_KEY_ROTATION_DAYS", value, 90), { example: "30", default: "90" }),
+    GATEHOUSE_KEY_ROTATION_CHECK_SECONDS: variable((value) => positiveInteger("GATEHOUSE_KEY_ROTATION_CHECK_SECONDS", value, 3600), {
+      example: "600",
+      default: "3600",
+    }),
     GATEHOUSE_PURGE_INTERVAL_SECONDS: variable((value) => positiveInteger("GATEHOUSE_PURGE_INTERVAL_SECONDS", value, 3600), { example: "600", default: "3600" }),
     GATEHOUSE_HEADER_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_HEADER_TIMEOUT_SECONDS", value, 10), { example: "5", default: "10" }),
     GATEHOUSE_REQUEST_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_REQUEST_TIMEOUT_SECONDS", value, 30), { example: "60", default: "30" }),
@@ -298,6 +307,8 @@ export function readSettings(env: Environment = process.env): Settings {
     demo: config.GATEHOUSE_DEMO,
     debug: config.GATEHOUSE_DEBUG,
     auditRetentionDays: config.GATEHOUSE_AUDIT_RETENTION_DAYS,
+    keyRotationDays: config.GATEHOUSE_KEY_ROTATION_DAYS === 0 ? null : config.GATEHOUSE_KEY_ROTATION_DAYS,
+    keyRotationCheckSeconds: config.GATEHOUSE_KEY_ROTATION_CHECK_SECONDS,
     purgeIntervalSeconds: config.GATEHOUSE_PURGE_INTERVAL_SECONDS,
     http: {
       headerTimeoutSeconds: config.GATEHOUSE_HEADER_TIMEOUT_SECONDS,

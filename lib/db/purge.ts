@@ -8,6 +8,7 @@
 import { KNOWN_ADDRESS_DAYS } from "./signInThrottleStore";
 import type { Database } from "./client";
 import type { SqlSession } from "./migrate";
+import { startRepeatingTask, type RepeatingTask } from "./schedule";
 
 /** Key of the advisory lock held while purging (the startup lock is STARTUP_LOCK_KEY in migrate.ts). */
 export const PURGE_LOCK_KEY = 7_301_947_222;
@@ -202,58 +203,25 @@ export async function purgeExpired(db: Database, options: PurgeOptions): Promise
   }
 }
 
-export interface PurgeSchedule {
-  /** Stops the timer and waits for a run in progress. */
-  stop(): Promise<void>;
-}
-
 /**
  * Runs purgeExpired every `intervalSeconds`, the first time `firstDelaySeconds`
- * after start. Runs never overlap (each schedules the next when it ends), the
- * timer never keeps the process alive, and a failure is logged, never thrown.
+ * after start (lib/db/schedule.ts); a failure is logged, never thrown.
  */
 export function startPurgeSchedule(
   db: Database,
   options: PurgeOptions & { intervalSeconds: number; firstDelaySeconds?: number; log?: (message: string) => void },
-): PurgeSchedule {
+): RepeatingTask {
   const log = options.log ?? ((message: string) => console.log(message));
-  let timer: NodeJS.Timeout | null = null;
-  let current: Promise<void> | null = null;
-  let stopped = false;
-  const closing = new AbortController();
-
-  const schedule = (seconds: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = null;
-      current = runOnce().finally(() => {
-        current = null;
-        schedule(options.intervalSeconds);
-      });
-    }, seconds * 1000);
-    timer.unref();
-  };
-
-  async function runOnce(): Promise<void> {
-    try {
-      const report = await purgeExpired(db, { ...options, signal: closing.signal });
+  return startRepeatingTask({
+    intervalSeconds: options.intervalSeconds,
+    firstDelaySeconds: options.firstDelaySeconds ?? Math.min(30, options.intervalSeconds),
+    async run(signal) {
+      const report = await purgeExpired(db, { ...options, signal });
       if (report.status === "purged") {
         const parts = Object.entries(report.deleted).filter(([, count]) => count > 0).map(([table, count]) => `${count} ${table}`);
         if (parts.length > 0) log(`[gatehouse] purge: deleted ${parts.join(", ")}`);
       }
-    } catch (error) {
-      if (!stopped) log(`[gatehouse] purge failed (next run in ${options.intervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  schedule(options.firstDelaySeconds ?? Math.min(30, options.intervalSeconds));
-  return {
-    async stop() {
-      stopped = true;
-      closing.abort();
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await current;
     },
-  };
+    onError: (error) => log(`[gatehouse] purge failed (next run in ${options.intervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`),
+  });
 }

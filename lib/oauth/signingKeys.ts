@@ -61,6 +61,21 @@ export async function ensureSigningKeys(store: SigningKeyStore, encryption: KeyE
   return created;
 }
 
+/**
+ * The algorithms whose active key is `rotationDays` old or older, at `now`: a key's cryptoperiod is
+ * bounded (NIST SP 800-57 Part 1 §5.3), so keys are replaced on a schedule, not only by hand.
+ * An algorithm with no active key is not due: ensureSigningKeys creates it at start.
+ */
+export function keysDueForRotation(keys: readonly Pick<StoredSigningKey, "alg" | "status" | "createdAt">[], now: Date, rotationDays: number): SigningAlgorithm[] {
+  const oldestAllowed = now.getTime() - rotationDays * 86_400_000;
+  return SUPPORTED_SIGNING_ALGORITHMS.filter((alg) => {
+    const active = keys.filter((key) => key.alg === alg && key.status === "active");
+    // Several active keys of one algorithm never coexist after a rotation; if they did, the newest signs.
+    const newest = Math.max(...active.map((key) => key.createdAt.getTime()));
+    return active.length > 0 && newest <= oldestAllowed;
+  });
+}
+
 /** Seconds added to a retiring key's lifetime for clocks that disagree (RPs verifying `exp` leniently). */
 export const KEY_ROTATION_CLOCK_SKEW_SECONDS = 60;
 

@@ -177,10 +177,19 @@ export async function expectAccessible(page: Page, context = "") {
  * still in flight would otherwise interrupt the next test's page.goto ("interrupted by another
  * navigation to chrome-error://chromewebdata/").
  */
+/** How long a redirect to the app may take to be sent: well under the test's own timeout, so a failure names the page. */
+const NAVIGATION_WAIT_MS = 30_000;
+
 export async function appNavigationAfter(page: Page, prefix: string, action: () => Promise<unknown>): Promise<URL> {
-  const request = page.waitForRequest((candidate) => candidate.url().startsWith(prefix) && candidate.isNavigationRequest());
+  const request = page.waitForRequest((candidate) => candidate.url().startsWith(prefix) && candidate.isNavigationRequest(), {
+    timeout: NAVIGATION_WAIT_MS,
+  });
   await action();
-  const sent = await request;
+  const sent = await request.catch(async (error) => {
+    // Say where the browser went instead (an error page, a sign-in or consent page), not just that time ran out.
+    const heading = await page.locator("h1").first().textContent({ timeout: 1_000 }).catch(() => null);
+    throw new Error(`no navigation to ${prefix} within ${NAVIGATION_WAIT_MS / 1000} s; the page is ${page.url()} (heading: ${heading ?? "none"})`, { cause: error });
+  });
   await sent.response(); // null when the connection is refused; it resolves once the request has ended either way
   const settled = (url: URL) => url.protocol === "chrome-error:" || url.href.startsWith(prefix);
   // The wait may first see the navigation's own failure (net::ERR_CONNECTION_REFUSED); the error page still follows.
