@@ -23,6 +23,9 @@ import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
 import { drainOnClose } from "./lib/server/drain";
 import { serveClientLimitsToWorkers } from "./lib/server/clientRateLimiter";
 import { onSiblingMessage, STOP_MESSAGE, superviseWorkers, type WorkerSupervisor } from "./lib/server/workers";
+import { createLogger, installLogger, log } from "./lib/server/log";
+import { createRouteNamer, startRequest } from "./lib/server/requestLog";
+import { withRequestContext } from "./lib/requestContext";
 
 async function main() {
   if (process.argv.includes("--check-config")) {
@@ -31,6 +34,7 @@ async function main() {
     process.exit(valid ? 0 : 1);
   }
   const settings = readSettings();
+  installLogger(await createLogger(settings.logLevel));
   if (cluster.isWorker) await serveRequests(settings, "worker");
   else if (settings.workers > 1) await superviseInstallation(settings);
   else await serveRequests(settings, "whole");
@@ -46,7 +50,7 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
 
   // Protocol paths go straight to their handlers, each with the methods it serves.
   // Public documents (discovery, JWKS) are written from their bytes (lib/oauth/publicDocument.ts).
-  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[]; document?: DocumentSource }>(
+  const fastLane = new Map<string, FastLaneRoute>(
     PROTOCOL_ENDPOINTS.map(({ path, endpoint, methods }) => {
       const handler = gatehouse.endpoints[endpoint];
       return [path, { handler, methods, document: isDocumentEndpoint(handler) ? handler.document : undefined }];
@@ -56,11 +60,21 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
   const hsts = strictTransportSecurity(settings.issuer);
   const applyPageSecurity = createPageSecurity({ formRedirectTargets: interactionRedirectTargets(gatehouse.consent.interactions, gatehouse.interactionSealer) });
 
+  const logger = log();
+  const pageRoute = createRouteNamer(settings.projectRoot);
+
   const server = http.createServer(slowClientServerOptions(settings.http), (req, res) => {
     if (hsts) res.setHeader(HSTS_HEADER, hsts); // every response, both lanes
     const url = req.url ?? "/";
     const query = url.indexOf("?");
-    const route = fastLane.get(query < 0 ? url : url.slice(0, query));
+    const path = query < 0 ? url : url.slice(0, query);
+    const route = fastLane.get(path);
+    // X-Request-Id on the response, one log line when it is done, and the id on the audit events it records.
+    const context = startRequest(req, res, route ? path : pageRoute(url), logger);
+    withRequestContext(context, () => serve(req, res, route));
+  });
+
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, route: FastLaneRoute | undefined) {
     if (route) {
       if (!route.methods.includes(req.method ?? "")) refuseProtocolMethod(res, route.methods);
       else if (isNextRouterFetch(req)) answerNextRouterFetch(res);
@@ -76,11 +90,11 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
         .then(() => prepareForNext(req, res))
         .then((request) => request && handleWithNext(request, res))
         .catch((error) => {
-          console.error("[gatehouse] page request failure:", error);
+          logger.error({ err: error }, "page request failure");
           res.destroy();
         });
     }
-  });
+  }
   server.keepAliveTimeout = 65_000;
   capConnections(server, settings.http);
   server.on("connect", refuseConnect);
@@ -132,6 +146,12 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
   // reaches the whole process group, and the primary decides.
   process.on("SIGINT", role === "whole" ? () => void stop("SIGINT") : () => undefined);
   if (role === "worker") onSiblingMessage(STOP_MESSAGE, (signal) => void stop(String(signal)));
+}
+
+interface FastLaneRoute {
+  handler: WebHandler;
+  methods: readonly string[];
+  document?: DocumentSource;
 }
 
 type StartReport = Pick<Gatehouse, "bootstrap" | "databaseDescription">;
@@ -214,6 +234,7 @@ function workerStopMs({ shutdown }: Settings, signal: string): number {
 
 main().catch((error) => {
   console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  if (/^(1|true)$/.test(process.env.GATEHOUSE_DEBUG ?? "")) console.error(error); // the settings may be what failed
+  // In full at debug level; the raw variable, since the settings may be what failed (an invalid value is not debug).
+  if (/^(trace|debug)$/i.test(process.env.GATEHOUSE_LOG_LEVEL?.trim() ?? "")) console.error(error);
   process.exit(1);
 });

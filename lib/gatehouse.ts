@@ -34,7 +34,7 @@ import { createAuthorizeEndpoint } from "./oauth/authorize";
 import { InteractionSealer } from "./oauth/sealedInteraction";
 import type { OAuthServerConfig } from "./oauth/config";
 import type { ClientAddressReader } from "./oauth/audit";
-import type { AuditLog, SigningAlgorithm } from "./oauth/ports";
+import type { AuditLog, SignedInReader, SigningAlgorithm } from "./oauth/ports";
 import type { ConsentDeps } from "./oauth/consent";
 import { RegisteredOriginCache } from "./oauth/cors";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
@@ -53,6 +53,8 @@ import { createHealthEndpoint, createReadinessEndpoint, Readiness, type CheckRes
 import { checkDatabaseAnswers, checkMigrationsApplied } from "./db/readiness";
 import { loadMigrations } from "./db/migrate";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
+import { noteRequestParties } from "./requestContext";
+import type { ClientRateLimiter } from "./oauth/clientRateLimit";
 
 export type WebHandler = (request: Request) => Promise<Response>;
 
@@ -113,6 +115,30 @@ function serializeCookie({ name, value, options }: SessionCookie): string {
 
 /** server.ts stamps the client's address on every request (fast lane and Next.js alike). */
 const readClientAddress: ClientAddressReader = (request) => normalizeClientAddress(request.headers.get(CLIENT_ADDRESS_HEADER));
+
+/**
+ * The limiter, also telling the request's log line which client it was made by: the limiter hears of every
+ * client that authenticated (a registered client_id, never a presented one) at token, introspection and revocation.
+ */
+function notingAuthenticatedClients(limiter: ClientRateLimiter): ClientRateLimiter {
+  return {
+    checkAuthentication: (clientId, address) => limiter.checkAuthentication(clientId, address),
+    recordAuthenticationFailure: (clientId, address) => limiter.recordAuthenticationFailure(clientId, address),
+    admitAuthenticatedRequest(clientId, address) {
+      noteRequestParties({ clientId });
+      return limiter.admitAuthenticatedRequest(clientId, address);
+    },
+  };
+}
+
+/** The authorization endpoint's session reader, also telling the request's log line whose request it is. */
+function notingSignedInUsers(read: SignedInReader): SignedInReader {
+  return async (request, applicationId) => {
+    const signedIn = await read(request, applicationId);
+    if (signedIn) noteRequestParties({ userId: signedIn.user.id });
+    return signedIn;
+  };
+}
 
 /** /readyz: the ring loads, and signs with an active key for every algorithm a client may ask for. */
 async function checkSigningKeys(keys: KeyRing): Promise<CheckResult> {
@@ -198,7 +224,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
     const verifiedSignatures = new VerifiedSignatureCache();
     const audit = createAuditLog(db.sql);
     // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
-    const limiter = createClientRateLimiter(settings.clientLimits);
+    const limiter = notingAuthenticatedClients(createClientRateLimiter(settings.clientLimits));
     const origins = new RegisteredOriginCache(createRedirectUriSource(db));
     catalog.cache.watch((table) => {
       // The ring's periodic reload (GATEHOUSE_KEY_REFRESH_SECONDS) stays as the fallback while not listening.
@@ -259,7 +285,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
           interactions,
           interactionSealer,
           codes,
-          readSignedIn: auth.readSignedIn,
+          readSignedIn: notingSignedInUsers(auth.readSignedIn),
           keys,
           audit,
           clientAddress: readClientAddress,
