@@ -26,6 +26,8 @@ import { onSiblingMessage, STOP_MESSAGE, superviseWorkers, type WorkerSupervisor
 import { createLogger, installLogger, log } from "./lib/server/log";
 import { createRouteNamer, startRequest } from "./lib/server/requestLog";
 import { withRequestContext } from "./lib/requestContext";
+import { createMetricsEndpoint, GatehouseMetrics, METRICS_PATH, metricsGatherer, serveMetricsToWorkers } from "./lib/server/metrics";
+import { activeSigningKeyAges, countActiveSessions } from "./lib/db/operationalQueries";
 
 async function main() {
   if (process.argv.includes("--check-config")) {
@@ -43,7 +45,23 @@ async function main() {
 /** This process serves HTTP: the whole server, or one cluster worker (which prints nothing at start). */
 async function serveRequests(settings: Settings, role: ProcessRole) {
   const started = Date.now();
-  const gatehouse = await getGatehouse(settings, role);
+  // Metrics (GATEHOUSE_METRICS, default on): made first, since the database and the audit log report to them.
+  let database: Gatehouse["db"] | null = null;
+  const metrics = settings.metrics.enabled
+    ? new GatehouseMetrics({
+        activeSessions: async () => (database ? countActiveSessions(database.sql) : 0),
+        signingKeyAges: async () => (database ? activeSigningKeyAges(database.sql) : []),
+        poolUsage: () => database?.poolUsage?.() ?? null,
+      })
+    : null;
+  const gatehouse = await getGatehouse(
+    settings,
+    role,
+    metrics ? { auditEvent: (event) => metrics.observeAuditEvent(event), query: (seconds) => metrics.observeQuery(seconds) } : {},
+  );
+  database = gatehouse.db;
+  const serveMetrics = metrics ? createMetricsEndpoint(metricsGatherer(metrics), settings.metrics.token) : null;
+  const observeRequest = metrics ? (route: string, status: number, seconds: number) => metrics.observeRequest(route, status, seconds) : null;
   const app = next({ dev: false, dir: settings.projectRoot, hostname: settings.host, port: settings.port });
   await app.prepare();
   const handleWithNext = app.getRequestHandler();
@@ -69,8 +87,17 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
     const query = url.indexOf("?");
     const path = query < 0 ? url : url.slice(0, query);
     const route = fastLane.get(path);
+    if (serveMetrics && path === METRICS_PATH) {
+      // On the fast lane, never through Next.js; counted and logged like any request.
+      startRequest(req, res, METRICS_PATH, logger, observeRequest);
+      void serveMetrics(req, res).catch((error) => {
+        logger.error({ err: error }, "metrics failure");
+        res.destroy();
+      });
+      return;
+    }
     // X-Request-Id on the response, one log line when it is done, and the id on the audit events it records.
-    const context = startRequest(req, res, route ? path : pageRoute(url), logger);
+    const context = startRequest(req, res, route ? path : pageRoute(url), logger, observeRequest);
     withRequestContext(context, () => serve(req, res, route));
   });
 
@@ -197,6 +224,7 @@ async function superviseInstallation(settings: Settings) {
   const started = Date.now();
   const installation = await bootstrapInstallation(settings);
   serveClientLimitsToWorkers(); // before the first fork: the workers' limiters register with it
+  if (settings.metrics.enabled) serveMetricsToWorkers(); // a worker's /metrics answers with every worker's sum
   const workers = superviseWorkers({
     count: settings.workers,
     exec: fileURLToPath(import.meta.url),

@@ -53,6 +53,15 @@ export interface Settings {
   workers: number;
   /** How a stop on SIGTERM goes (docs/decisions/0017-operations-health-shutdown-config.md). */
   shutdown: ShutdownTimes;
+  /** Prometheus metrics at GET /metrics (docs/decisions/0019-logs-and-metrics.md). */
+  metrics: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** GATEHOUSE_METRICS (default on): counted and served at all. */
+  enabled: boolean;
+  /** GATEHOUSE_METRICS_TOKEN: the Bearer token a scraper must send; unset: served to this machine only. */
+  token: string | undefined;
 }
 
 export interface ShutdownTimes {
@@ -233,6 +242,16 @@ export const CONFIGURATION_SCHEMA = z
     GATEHOUSE_SHUTDOWN_DELAY_SECONDS: variable((value) => nonNegativeInteger("GATEHOUSE_SHUTDOWN_DELAY_SECONDS", value, 5), { example: "10", default: "5" }),
     GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS", value, 30), { example: "60", default: "30" }),
     GATEHOUSE_LOG_LEVEL: variable(logLevel, { example: "debug", default: "info" }),
+    GATEHOUSE_METRICS: variable((value) => value === undefined || flag("GATEHOUSE_METRICS", value), { example: "0", default: "1" }),
+    GATEHOUSE_METRICS_TOKEN: variable(
+      (value) => {
+        if (value !== undefined && !/^[\x21-\x7E]{16,}$/.test(value)) {
+          throw new Error("GATEHOUSE_METRICS_TOKEN must be at least 16 printable characters without spaces (it is sent as a Bearer token).");
+        }
+        return value;
+      },
+      { example: "d6f1c0a4e9b24f7a8c3e5b1a7f0d2c96", secret: true },
+    ),
   })
   .superRefine((config, context) => {
     // The request timeout counts from the first byte, headers included.
@@ -320,6 +339,7 @@ export function readSettings(env: Environment = process.env): Settings {
       delaySeconds: config.GATEHOUSE_SHUTDOWN_DELAY_SECONDS,
       timeoutSeconds: config.GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS,
     },
+    metrics: { enabled: config.GATEHOUSE_METRICS, token: config.GATEHOUSE_METRICS_TOKEN },
   };
 }
 

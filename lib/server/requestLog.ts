@@ -102,18 +102,25 @@ export function requestLine(context: RequestContext, method: string, route: stri
  * Starts a request: its id on the response (every response, both lanes) and its line written when the
  * response is done (5xx at error level, the rest at info). Returns the context to serve it in.
  */
-export function startRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger): RequestContext {
+export function startRequest(req: IncomingMessage, res: ServerResponse, route: string, logger: Logger, observe: RequestObserver | null = null): RequestContext {
   const context: RequestContext = { requestId: requestIdOf(req), clientId: null, userId: null };
   res.setHeader(REQUEST_ID_HEADER, context.requestId);
-  if (logger.isLevelEnabled("error")) {
+  const logs = logger.isLevelEnabled("error");
+  if (logs || observe) {
     const started = performance.now();
     res.once("close", () => {
       // 0: no status line was sent at all (the client left first).
       const status = res.headersSent ? res.statusCode : 0;
-      const line = requestLine(context, req.method ?? "GET", route, status, performance.now() - started, res.writableFinished);
+      const durationMs = performance.now() - started;
+      observe?.(route, status, durationMs / 1000);
+      if (!logs) return;
+      const line = requestLine(context, req.method ?? "GET", route, status, durationMs, res.writableFinished);
       if (line.status >= 500) logger.error(line, "request");
       else logger.info(line, "request"); // a no-op below info
     });
   }
   return context;
 }
+
+/** Told each request's route, status and duration in seconds when it is done (the metrics). */
+export type RequestObserver = (route: string, status: number, seconds: number) => void;

@@ -39,6 +39,7 @@ describe("CONFIGURATION_SCHEMA", () => {
       http: { headerTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 1000 },
       workers: 1,
       shutdown: { delaySeconds: 5, timeoutSeconds: 30 },
+      metrics: { enabled: true, token: undefined },
       clientLimits: { requests: { points: 10_000, seconds: 1 }, failuresPerAddress: 10, failuresPerClient: 100 },
     });
   });
