@@ -31,8 +31,16 @@ export async function createLogger(level: LogLevel, destination?: DestinationStr
     return pino(loggerOptions(level), pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid", sync: true }));
   }
   const stdout = pino.destination({ fd: 1, sync: false });
+  // A reader that went away (EPIPE) must not take the server down with an unhandled 'error'.
+  stdout.on("error", () => undefined);
   // process.exit() does not wait for an asynchronous write: flush what is buffered on the way out.
-  process.once("exit", () => stdout.flushSync());
+  process.once("exit", () => {
+    try {
+      stdout.flushSync();
+    } catch {
+      // stdout is gone (the reader closed the pipe): nothing can be written anyway.
+    }
+  });
   return pino(loggerOptions(level), stdout);
 }
 
