@@ -28,7 +28,7 @@ export async function createLogger(level: LogLevel, destination?: DestinationStr
   if (destination) return pino(loggerOptions(level), destination);
   if (process.stdout.isTTY) {
     const { default: pretty } = await import("pino-pretty");
-    return pino(loggerOptions(level), pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid", sync: true }));
+    return pino(loggerOptions(level), pretty({ colorize: true, singleLine: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid", sync: true }));
   }
   const stdout = pino.destination({ fd: 1, sync: false });
   // A reader that went away (EPIPE) must not take the server down with an unhandled 'error'.
