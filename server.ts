@@ -23,6 +23,11 @@ import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
 import { drainOnClose } from "./lib/server/drain";
 import { serveClientLimitsToWorkers } from "./lib/server/clientRateLimiter";
 import { onSiblingMessage, STOP_MESSAGE, superviseWorkers, type WorkerSupervisor } from "./lib/server/workers";
+import { createLogger, installLogger, log } from "./lib/server/log";
+import { createRouteNamer, startRequest } from "./lib/server/requestLog";
+import { withRequestContext } from "./lib/requestContext";
+import { createMetricsEndpoint, GatehouseMetrics, METRICS_PATH, metricsGatherer, serveMetricsToWorkers } from "./lib/server/metrics";
+import { activeSigningKeyAges, countActiveSessions } from "./lib/db/operationalQueries";
 
 async function main() {
   if (process.argv.includes("--check-config")) {
@@ -31,6 +36,7 @@ async function main() {
     process.exit(valid ? 0 : 1);
   }
   const settings = readSettings();
+  installLogger(await createLogger(settings.logLevel));
   if (cluster.isWorker) await serveRequests(settings, "worker");
   else if (settings.workers > 1) await superviseInstallation(settings);
   else await serveRequests(settings, "whole");
@@ -39,14 +45,30 @@ async function main() {
 /** This process serves HTTP: the whole server, or one cluster worker (which prints nothing at start). */
 async function serveRequests(settings: Settings, role: ProcessRole) {
   const started = Date.now();
-  const gatehouse = await getGatehouse(settings, role);
+  // Metrics (GATEHOUSE_METRICS, default on): made first, since the database and the audit log report to them.
+  let database: Gatehouse["db"] | null = null;
+  const metrics = settings.metrics.enabled
+    ? new GatehouseMetrics({
+        activeSessions: async () => (database ? countActiveSessions(database.sql) : 0),
+        signingKeyAges: async () => (database ? activeSigningKeyAges(database.sql) : []),
+        poolUsage: () => database?.poolUsage?.() ?? null,
+      })
+    : null;
+  const gatehouse = await getGatehouse(
+    settings,
+    role,
+    metrics ? { auditEvent: (event) => metrics.observeAuditEvent(event), query: (seconds) => metrics.observeQuery(seconds) } : {},
+  );
+  database = gatehouse.db;
+  const serveMetrics = metrics ? createMetricsEndpoint(metricsGatherer(metrics), settings.metrics.token) : null;
+  const observeRequest = metrics ? (route: string, status: number, seconds: number) => metrics.observeRequest(route, status, seconds) : null;
   const app = next({ dev: false, dir: settings.projectRoot, hostname: settings.host, port: settings.port });
   await app.prepare();
   const handleWithNext = app.getRequestHandler();
 
   // Protocol paths go straight to their handlers, each with the methods it serves.
   // Public documents (discovery, JWKS) are written from their bytes (lib/oauth/publicDocument.ts).
-  const fastLane = new Map<string, { handler: WebHandler; methods: readonly string[]; document?: DocumentSource }>(
+  const fastLane = new Map<string, FastLaneRoute>(
     PROTOCOL_ENDPOINTS.map(({ path, endpoint, methods }) => {
       const handler = gatehouse.endpoints[endpoint];
       return [path, { handler, methods, document: isDocumentEndpoint(handler) ? handler.document : undefined }];
@@ -56,11 +78,30 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
   const hsts = strictTransportSecurity(settings.issuer);
   const applyPageSecurity = createPageSecurity({ formRedirectTargets: interactionRedirectTargets(gatehouse.consent.interactions, gatehouse.interactionSealer) });
 
+  const logger = log();
+  const pageRoute = createRouteNamer(settings.projectRoot);
+
   const server = http.createServer(slowClientServerOptions(settings.http), (req, res) => {
     if (hsts) res.setHeader(HSTS_HEADER, hsts); // every response, both lanes
     const url = req.url ?? "/";
     const query = url.indexOf("?");
-    const route = fastLane.get(query < 0 ? url : url.slice(0, query));
+    const path = query < 0 ? url : url.slice(0, query);
+    const route = fastLane.get(path);
+    if (serveMetrics && path === METRICS_PATH) {
+      // On the fast lane, never through Next.js; counted and logged like any request.
+      startRequest(req, res, METRICS_PATH, logger, observeRequest);
+      void serveMetrics(req, res).catch((error) => {
+        logger.error({ err: error }, "metrics failure");
+        res.destroy();
+      });
+      return;
+    }
+    // X-Request-Id on the response, one log line when it is done, and the id on the audit events it records.
+    const context = startRequest(req, res, route ? path : pageRoute(url), logger, observeRequest);
+    withRequestContext(context, () => serve(req, res, route));
+  });
+
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, route: FastLaneRoute | undefined) {
     if (route) {
       if (!route.methods.includes(req.method ?? "")) refuseProtocolMethod(res, route.methods);
       else if (isNextRouterFetch(req)) answerNextRouterFetch(res);
@@ -76,11 +117,11 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
         .then(() => prepareForNext(req, res))
         .then((request) => request && handleWithNext(request, res))
         .catch((error) => {
-          console.error("[gatehouse] page request failure:", error);
+          logger.error({ err: error }, "page request failure");
           res.destroy();
         });
     }
-  });
+  }
   server.keepAliveTimeout = 65_000;
   capConnections(server, settings.http);
   server.on("connect", refuseConnect);
@@ -134,6 +175,12 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
   if (role === "worker") onSiblingMessage(STOP_MESSAGE, (signal) => void stop(String(signal)));
 }
 
+interface FastLaneRoute {
+  handler: WebHandler;
+  methods: readonly string[];
+  document?: DocumentSource;
+}
+
 type StartReport = Pick<Gatehouse, "bootstrap" | "databaseDescription">;
 
 /** Where to sign in and what the start did: printed once per installation start (by the primary when there are workers). */
@@ -177,6 +224,7 @@ async function superviseInstallation(settings: Settings) {
   const started = Date.now();
   const installation = await bootstrapInstallation(settings);
   serveClientLimitsToWorkers(); // before the first fork: the workers' limiters register with it
+  if (settings.metrics.enabled) serveMetricsToWorkers(); // a worker's /metrics answers with every worker's sum
   const workers = superviseWorkers({
     count: settings.workers,
     exec: fileURLToPath(import.meta.url),
@@ -214,6 +262,7 @@ function workerStopMs({ shutdown }: Settings, signal: string): number {
 
 main().catch((error) => {
   console.error(`Gatehouse failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  if (/^(1|true)$/.test(process.env.GATEHOUSE_DEBUG ?? "")) console.error(error); // the settings may be what failed
+  // In full at debug level; the raw variable, since the settings may be what failed (an invalid value is not debug).
+  if (/^(trace|debug)$/i.test(process.env.GATEHOUSE_LOG_LEVEL?.trim() ?? "")) console.error(error);
   process.exit(1);
 });

@@ -34,7 +34,7 @@ import { createAuthorizeEndpoint } from "./oauth/authorize";
 import { InteractionSealer } from "./oauth/sealedInteraction";
 import type { OAuthServerConfig } from "./oauth/config";
 import type { ClientAddressReader } from "./oauth/audit";
-import type { AuditLog, SigningAlgorithm } from "./oauth/ports";
+import type { AuditEventInput, AuditLog, SignedInReader, SigningAlgorithm } from "./oauth/ports";
 import type { ConsentDeps } from "./oauth/consent";
 import { RegisteredOriginCache } from "./oauth/cors";
 import { createDiscoveryEndpoint } from "./oauth/discovery";
@@ -53,8 +53,18 @@ import { createHealthEndpoint, createReadinessEndpoint, Readiness, type CheckRes
 import { checkDatabaseAnswers, checkMigrationsApplied } from "./db/readiness";
 import { loadMigrations } from "./db/migrate";
 import { deriveSecret, readSettings, resolveSecret, type Settings } from "./settings";
+import { noteRequestParties } from "./requestContext";
+import type { ClientRateLimiter } from "./oauth/clientRateLimit";
 
 export type WebHandler = (request: Request) => Promise<Response>;
+
+/** What the process measures (server.ts's metrics; docs/decisions/0019-logs-and-metrics.md); each part optional. */
+export interface Instrumentation {
+  /** Each audit event as it is recorded, sign-ins included. */
+  auditEvent?(event: AuditEventInput): void;
+  /** The duration (seconds) of each raw SQL statement. */
+  query?(seconds: number): void;
+}
 
 export interface Gatehouse {
   settings: Settings;
@@ -114,6 +124,30 @@ function serializeCookie({ name, value, options }: SessionCookie): string {
 /** server.ts stamps the client's address on every request (fast lane and Next.js alike). */
 const readClientAddress: ClientAddressReader = (request) => normalizeClientAddress(request.headers.get(CLIENT_ADDRESS_HEADER));
 
+/**
+ * The limiter, also telling the request's log line which client it was made by: the limiter hears of every
+ * client that authenticated (a registered client_id, never a presented one) at token, introspection and revocation.
+ */
+function notingAuthenticatedClients(limiter: ClientRateLimiter): ClientRateLimiter {
+  return {
+    checkAuthentication: (clientId, address) => limiter.checkAuthentication(clientId, address),
+    recordAuthenticationFailure: (clientId, address) => limiter.recordAuthenticationFailure(clientId, address),
+    admitAuthenticatedRequest(clientId, address) {
+      noteRequestParties({ clientId });
+      return limiter.admitAuthenticatedRequest(clientId, address);
+    },
+  };
+}
+
+/** The authorization endpoint's session reader, also telling the request's log line whose request it is. */
+function notingSignedInUsers(read: SignedInReader): SignedInReader {
+  return async (request, applicationId) => {
+    const signedIn = await read(request, applicationId);
+    if (signedIn) noteRequestParties({ userId: signedIn.user.id });
+    return signedIn;
+  };
+}
+
 /** /readyz: the ring loads, and signs with an active key for every algorithm a client may ask for. */
 async function checkSigningKeys(keys: KeyRing): Promise<CheckResult> {
   try {
@@ -172,10 +206,22 @@ export async function bootstrapInstallation(settings: Settings): Promise<{ boots
   }
 }
 
-async function createGatehouse(settings: Settings, role: ProcessRole): Promise<Gatehouse> {
+/** The audit log, also showing each event to `observe`. */
+function observedAuditLog(audit: AuditLog & { flush(): Promise<void> }, observe: ((event: AuditEventInput) => void) | undefined) {
+  if (!observe) return audit;
+  return {
+    record(event: AuditEventInput) {
+      observe(event);
+      return audit.record(event);
+    },
+    flush: () => audit.flush(),
+  };
+}
+
+async function createGatehouse(settings: Settings, role: ProcessRole, instrumentation: Instrumentation): Promise<Gatehouse> {
   const secret = resolveSecret(settings);
   const encryption = new KeyEncryption(secret);
-  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: settings.poolSize });
+  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: settings.poolSize, onQuery: instrumentation.query });
   try {
     const bootstrap = role === "worker" ? DONE_BY_PRIMARY : await bootstrapInstallationDatabase(db, settings, encryption);
     const config: OAuthServerConfig = {
@@ -196,9 +242,9 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
     const interactions = createInteractionStore(db);
     const tokenStates = createTokenStateStore(db);
     const verifiedSignatures = new VerifiedSignatureCache();
-    const audit = createAuditLog(db.sql);
+    const audit = observedAuditLog(createAuditLog(db.sql), instrumentation.auditEvent);
     // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
-    const limiter = createClientRateLimiter(settings.clientLimits);
+    const limiter = notingAuthenticatedClients(createClientRateLimiter(settings.clientLimits));
     const origins = new RegisteredOriginCache(createRedirectUriSource(db));
     catalog.cache.watch((table) => {
       // The ring's periodic reload (GATEHOUSE_KEY_REFRESH_SECONDS) stays as the fallback while not listening.
@@ -212,7 +258,16 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const interactionSealer = new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1"));
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
-    const auth = createPortalAuth({ store: createSignInStore(db.sql), issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
+    const signInStore = createSignInStore(db.sql);
+    const observeSignIn = instrumentation.auditEvent;
+    if (observeSignIn) {
+      const record = signInStore.recordSignInEvent;
+      signInStore.recordSignInEvent = (event) => {
+        observeSignIn(event);
+        return record(event);
+      };
+    }
+    const auth = createPortalAuth({ store: signInStore, issuer: settings.issuer, secret: sessionSecret, throttle: signInThrottle });
     await keys.publicKeys(); // load and decrypt now: a wrong secret fails the start, not a request
     // Expired rows go on a schedule; the advisory lock inside lets one instance at a time do it (decision 0010).
     const purge = startPurgeSchedule(db, {
@@ -271,7 +326,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
           interactions,
           interactionSealer,
           codes,
-          readSignedIn: auth.readSignedIn,
+          readSignedIn: notingSignedInUsers(auth.readSignedIn),
           keys,
           audit,
           clientAddress: readClientAddress,
@@ -339,10 +394,10 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
  * or GATEHOUSE_DEMO=1); DATABASE_URL never seeds automatically. Demo data on a
  * non-loopback issuer without GATEHOUSE_DEMO=1 fails the start.
  */
-export function getGatehouse(settings: Settings = readSettings(), role: ProcessRole = "whole"): Promise<Gatehouse> {
+export function getGatehouse(settings: Settings = readSettings(), role: ProcessRole = "whole", instrumentation: Instrumentation = {}): Promise<Gatehouse> {
   const holder = globalThis as GlobalWithGatehouse;
   if (!holder[GLOBAL_KEY]) {
-    const starting = createGatehouse(settings, role);
+    const starting = createGatehouse(settings, role, instrumentation);
     holder[GLOBAL_KEY] = starting;
     // A failed start must not leave the process broken for good.
     starting.catch(() => {

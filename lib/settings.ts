@@ -22,8 +22,8 @@ export interface Settings {
   accessTokenSigningAlg: SigningAlgorithm;
   /** The key-encryption secret (GATEHOUSE_SECRET); see resolveSecret for the embedded default. */
   secret: string | undefined;
-  /** GATEHOUSE_DEBUG=1: log what clients did to themselves, and start-up errors in full. */
-  debug: boolean;
+  /** The least severe log line written (GATEHOUSE_LOG_LEVEL, default info); debug adds what clients did to themselves. */
+  logLevel: LogLevel;
   /** Explicit admin password for the demo seed (otherwise one is generated and printed once). */
   adminPassword: string | undefined;
   poolSize: number;
@@ -57,6 +57,15 @@ export interface Settings {
   workers: number;
   /** How a stop on SIGTERM goes (docs/decisions/0017-operations-health-shutdown-config.md). */
   shutdown: ShutdownTimes;
+  /** Prometheus metrics at GET /metrics (docs/decisions/0019-logs-and-metrics.md). */
+  metrics: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** GATEHOUSE_METRICS (default on): counted and served at all. */
+  enabled: boolean;
+  /** GATEHOUSE_METRICS_TOKEN: the Bearer token a scraper must send; unset: served to this machine only. */
+  token: string | undefined;
 }
 
 export interface ShutdownTimes {
@@ -73,6 +82,17 @@ export interface HttpLimits {
   requestTimeoutSeconds: number;
   /** Open connections per process; more are closed at once (GATEHOUSE_MAX_CONNECTIONS, default 1000). */
   maxConnections: number;
+}
+
+/** pino's levels, most verbose first; "silent" writes nothing. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(value: string | undefined): LogLevel {
+  if (value === undefined) return "info";
+  const level = value.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`GATEHOUSE_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}; got "${value}".`);
+  return level as LogLevel;
 }
 
 function flag(name: string, value: string | undefined): boolean {
@@ -230,7 +250,17 @@ export const CONFIGURATION_SCHEMA = z
     GATEHOUSE_WORKERS: variable((value) => (value === undefined ? undefined : positiveInteger("GATEHOUSE_WORKERS", value, 1)), { example: "2" }),
     GATEHOUSE_SHUTDOWN_DELAY_SECONDS: variable((value) => nonNegativeInteger("GATEHOUSE_SHUTDOWN_DELAY_SECONDS", value, 5), { example: "10", default: "5" }),
     GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS: variable((value) => positiveInteger("GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS", value, 30), { example: "60", default: "30" }),
-    GATEHOUSE_DEBUG: variable((value) => flag("GATEHOUSE_DEBUG", value), { example: "1" }),
+    GATEHOUSE_LOG_LEVEL: variable(logLevel, { example: "debug", default: "info" }),
+    GATEHOUSE_METRICS: variable((value) => value === undefined || flag("GATEHOUSE_METRICS", value), { example: "0", default: "1" }),
+    GATEHOUSE_METRICS_TOKEN: variable(
+      (value) => {
+        if (value !== undefined && !/^[\x21-\x7E]{16,}$/.test(value)) {
+          throw new Error("GATEHOUSE_METRICS_TOKEN must be at least 16 printable characters without spaces (it is sent as a Bearer token).");
+        }
+        return value;
+      },
+      { example: "d6f1c0a4e9b24f7a8c3e5b1a7f0d2c96", secret: true },
+    ),
   })
   .superRefine((config, context) => {
     // The request timeout counts from the first byte, headers included.
@@ -305,7 +335,7 @@ export function readSettings(env: Environment = process.env): Settings {
       failuresPerClient: config.GATEHOUSE_CLIENT_AUTH_FAILURE_LIMIT_PER_CLIENT,
     },
     demo: config.GATEHOUSE_DEMO,
-    debug: config.GATEHOUSE_DEBUG,
+    logLevel: config.GATEHOUSE_LOG_LEVEL,
     auditRetentionDays: config.GATEHOUSE_AUDIT_RETENTION_DAYS,
     keyRotationDays: config.GATEHOUSE_KEY_ROTATION_DAYS === 0 ? null : config.GATEHOUSE_KEY_ROTATION_DAYS,
     keyRotationCheckSeconds: config.GATEHOUSE_KEY_ROTATION_CHECK_SECONDS,
@@ -320,6 +350,7 @@ export function readSettings(env: Environment = process.env): Settings {
       delaySeconds: config.GATEHOUSE_SHUTDOWN_DELAY_SECONDS,
       timeoutSeconds: config.GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS,
     },
+    metrics: { enabled: config.GATEHOUSE_METRICS, token: config.GATEHOUSE_METRICS_TOKEN },
   };
 }
 

@@ -9,6 +9,11 @@
 //   node scripts/bench-compare.mjs --baseline DIR [--rounds N] [--window N]
 //                                  [--only tokenRS256,tokenES256,flow,refresh,introspection,userinfo,discovery,jwks]
 //                                  [--postgres-url URL | --pglite]
+//                                  [--env NAME=VALUE ...] [--baseline-env NAME=VALUE ...]
+//
+// --env and --baseline-env add environment variables to one side's server (repeatable): with --baseline
+// naming this tree itself, the same build against itself with one setting changed (e.g. metrics on vs off:
+// --baseline . --baseline-env GATEHOUSE_METRICS=0).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -46,6 +51,8 @@ function parseArgs(argv) {
       only: { type: "string", default: "tokenRS256,tokenES256,flow" },
       "postgres-url": { type: "string", default: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
       pglite: { type: "boolean", default: false },
+      env: { type: "string", multiple: true, default: [] },
+      "baseline-env": { type: "string", multiple: true, default: [] },
     },
   });
   const options = {
@@ -55,6 +62,7 @@ function parseArgs(argv) {
     only: values.only.split(","),
     pglite: values.pglite,
     postgresUrl: values["postgres-url"],
+    env: { baseline: environmentPairs(values["baseline-env"]), "this tree": environmentPairs(values.env) },
   };
   if (!options.baseline) throw new Error("--baseline DIR is required (a built checkout to compare with)");
   if (!Number.isInteger(options.rounds) || options.rounds < 2 || !Number.isInteger(options.window) || options.window < 1) {
@@ -63,6 +71,17 @@ function parseArgs(argv) {
   const unknown = options.only.filter((name) => !SCENARIOS.includes(name));
   if (unknown.length) throw new Error(`--only takes ${SCENARIOS.join(", ")}; unknown: ${unknown.join(", ")}`);
   return options;
+}
+
+/** NAME=VALUE arguments as an environment. */
+function environmentPairs(list) {
+  return Object.fromEntries(
+    list.map((pair) => {
+      const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+      if (!match) throw new Error(`--env and --baseline-env take NAME=VALUE; got "${pair}"`);
+      return [match[1], match[2]];
+    }),
+  );
 }
 
 async function tokenRate(server, seconds) {
@@ -117,7 +136,7 @@ async function startPair(options, databases, extraEnv, alg, { flow, tokenUse = f
   const pair = [];
   for (const [name, serverRoot] of [["baseline", options.baseline], ["this tree", root]]) {
     const { env, dataDir } = databases[name];
-    const server = await startServer({ label: `${name} ${alg}`, dataDir, env: { ...env, ...extraEnv }, serverRoot });
+    const server = await startServer({ label: `${name} ${alg}`, dataDir, env: { ...env, ...extraEnv, ...options.env[name] }, serverRoot });
     await verifyTokenEndpoint(server, alg);
     server.name = name;
     if (flow || tokenUse || refresh) {

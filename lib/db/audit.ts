@@ -4,6 +4,7 @@
 // waits until its own event is stored, so nothing acknowledged is lost.
 import { randomUUID } from "node:crypto";
 import type { AuditEventInput, AuditLog } from "../oauth/ports";
+import { noteRequestParties } from "../requestContext";
 import type { SqlExecutor } from "./client";
 import { GroupCommit } from "./groupCommit";
 
@@ -45,7 +46,7 @@ function eventTime(at: Date | undefined, now: Date): Date {
 export async function insertAuditEvents(sql: SqlExecutor, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   const now = new Date();
-  const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   for (const event of events) {
     const values = [
       randomUUID(),
@@ -57,22 +58,32 @@ export async function insertAuditEvents(sql: SqlExecutor, events: readonly Audit
       clip(event.ip),
       clip(event.reason),
       event.details ? detailsJson(event.details) : null,
+      clip(event.requestId),
     ];
     values.forEach((value, index) => {
       columns[index]!.push(value);
     });
   }
   await sql.query(
-    `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "client_id", "ip", "reason", "details")
-     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])`,
+    `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "client_id", "ip", "reason", "details", "request_id")
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[])`,
     columns,
   );
+}
+
+/**
+ * The event as stored: with the request id of the request recording it (read now, while that request is
+ * current: the grouped INSERT may run in another request's turn), which also learns the event's client and user.
+ */
+export function withRequestId(event: AuditEventInput): AuditEventInput {
+  const requestId = noteRequestParties({ clientId: event.clientId, userId: event.actor ?? event.userId });
+  return event.requestId !== undefined || requestId === null ? event : { ...event, requestId };
 }
 
 export function createAuditLog(sql: SqlExecutor): AuditLog & { flush(): Promise<void> } {
   const writer = new GroupCommit<AuditEventInput>((events) => insertAuditEvents(sql, events), MAX_BATCH);
   return {
-    record: (event) => writer.add([event]),
+    record: (event) => writer.add([withRequestId(event)]),
     flush: () => writer.flush(),
   };
 }

@@ -32,6 +32,8 @@ export interface AuditEventRow {
   ip: string | null;
   reason: string | null;
   details: Record<string, unknown> | null;
+  /** The X-Request-Id of the request that recorded it, to find its log line. */
+  requestId: string | null;
 }
 
 export interface AuditEventPage {
@@ -89,9 +91,10 @@ export async function findAuditEvents(
     ip: string | null;
     reason: string | null;
     details: Record<string, unknown> | string | null;
+    request_id: string | null;
   }>(
     `SELECT e."id", e."at", e."kind", e."actor", a."username" AS "actor_username", e."user_id", u."username",
-            e."client_id", e."ip", e."reason", e."details"
+            e."client_id", e."ip", e."reason", e."details", e."request_id"
        FROM (SELECT * FROM "audit_events" e ${where} ORDER BY e."at" DESC, e."id" DESC LIMIT ${limit} OFFSET ${offset}) e
        LEFT JOIN "users" a ON a."id" = (CASE WHEN e."actor" ~ ${uuid} THEN e."actor"::uuid END)
        LEFT JOIN "users" u ON u."id" = (CASE WHEN e."user_id" ~ ${uuid} THEN e."user_id"::uuid END)
@@ -111,6 +114,7 @@ export async function findAuditEvents(
       ip: row.ip,
       reason: row.reason,
       details: typeof row.details === "string" ? (JSON.parse(row.details) as Record<string, unknown>) : row.details,
+      requestId: row.request_id,
     }),
   );
   return { rows: mapped, hasMore: rows.length > page.limit };

@@ -19,6 +19,15 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PostgreSQL pool size per process. */
   poolSize?: number;
+  /** Told the duration (seconds) of each statement run through `sql`, the hot paths' raw SQL (the metrics). */
+  onQuery?: (seconds: number) => void;
+}
+
+/** The PostgreSQL pool's connections now: open, idle among them, and requests waiting for one. */
+export interface PoolUsage {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /**
@@ -45,7 +54,24 @@ export interface Database {
    * PGlite the instance's own in-process notifications. Ended by close().
    */
   listen(channel: string, listener: ChannelListener): ChannelSubscription;
+  /** The pool's connections (PostgreSQL); null on the embedded PGlite, which is one connection. */
+  poolUsage?(): PoolUsage | null;
   close(): Promise<void>;
+}
+
+/** `sql` timing each statement for `onQuery`; `sql` itself when nobody listens (no cost then). */
+function timedExecutor(sql: SqlExecutor, onQuery: ((seconds: number) => void) | undefined): SqlExecutor {
+  if (!onQuery) return sql;
+  return {
+    async query<Row>(text: string, params?: unknown[]) {
+      const started = performance.now();
+      try {
+        return await sql.query<Row>(text, params);
+      } finally {
+        onQuery((performance.now() - started) / 1000);
+      }
+    },
+  };
 }
 
 /** What a subscriber hears. Notifications sent while it was not listening are lost: `listening` says when to distrust what it kept. */
@@ -85,8 +111,8 @@ export function describeDatabase(options: DatabaseOptions): string {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPglite(options.dataDir);
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl, options.poolSize ?? 10) : await openPglite(options.dataDir);
+  return options.onQuery ? { ...database, sql: timedExecutor(database.sql, options.onQuery) } : database;
 }
 
 /**
@@ -192,6 +218,7 @@ async function openPostgres(databaseUrl: string, poolSize: number): Promise<Data
       subscriptions.add(subscription);
       return subscription;
     },
+    poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));
       await prisma.$disconnect();
@@ -295,6 +322,7 @@ async function openPglite(dataDir: string): Promise<Database> {
         subscriptions.add(subscription);
         return subscription;
       },
+      poolUsage: () => null,
       async close() {
         await Promise.all([...subscriptions].map((subscription) => subscription.close()));
         await prisma.$disconnect();

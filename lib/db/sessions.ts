@@ -4,7 +4,7 @@
 // throttle updates must be atomic across instances. Column names follow the
 // @map attributes in prisma/schema.prisma.
 import { randomUUID } from "node:crypto";
-import { insertAuditEvents } from "./audit";
+import { insertAuditEvents, withRequestId } from "./audit";
 import type { SignedInUser } from "../oauth/ports";
 import type { SqlExecutor } from "./client";
 
@@ -303,5 +303,5 @@ export interface SignInAuditEvent {
 }
 
 export async function recordSignInEvent(sql: SqlExecutor, event: SignInAuditEvent): Promise<void> {
-  await insertAuditEvents(sql, [{ kind: event.kind, actor: event.userId, userId: event.userId, ip: event.ip, reason: event.reason, at: event.at }]);
+  await insertAuditEvents(sql, [withRequestId({ kind: event.kind, actor: event.userId, userId: event.userId, ip: event.ip, reason: event.reason, at: event.at })]);
 }

@@ -4,6 +4,7 @@ import { cookies, headers } from "next/headers";
 import { getGatehouse } from "../gatehouse";
 import { CLIENT_ADDRESS_HEADER, normalizeClientAddress } from "../auth/clientAddress";
 import type { PortalSession } from "../auth/portalAuth";
+import { noteRequestParties } from "../requestContext";
 
 async function cookieRecord(): Promise<Record<string, string>> {
   const store = await cookies();
@@ -13,7 +14,9 @@ async function cookieRecord(): Promise<Record<string, string>> {
 /** The signed-in user of this request, checked against the session row; null when signed out. */
 export async function currentPortalSession(): Promise<PortalSession | null> {
   const { auth } = await getGatehouse();
-  return auth.readSessionFromCookies(await cookieRecord());
+  const session = await auth.readSessionFromCookies(await cookieRecord());
+  if (session) noteRequestParties({ userId: session.userId }); // for this request's log line
+  return session;
 }
 
 /** The client's address as server.ts recorded it (null under `next dev`). */

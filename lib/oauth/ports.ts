@@ -398,6 +398,8 @@ export interface AuditEventInput {
   reason?: string | null;
   details?: Record<string, unknown> | null;
   at?: Date;
+  /** The X-Request-Id of the request that caused it; the audit writer takes the current request's when unset. */
+  requestId?: string | null;
 }
 
 export interface AuditLog {

@@ -14,7 +14,7 @@
 // quietly, and hand Next.js a complete copy of the request.
 import { IncomingMessage, type ServerResponse } from "node:http";
 import { parseAndValidateFlightRouterState } from "next/dist/server/app-render/parse-and-validate-flight-router-state.js";
-import { debugLog } from "./debugLog";
+import { log } from "./log";
 import { isAcceptableFormReply, isAcceptableTextReply } from "./serverActionReply";
 
 /** Next.js's default serverActions.bodySizeLimit ("1mb"): no real form of ours comes near it. */
@@ -165,7 +165,7 @@ export async function prepareForNext(req: IncomingMessage, res: ServerResponse):
   if (!mayCarryBody(req)) return req;
   const read = await readPageBody(req, MAX_PAGE_BODY_BYTES);
   if (read.kind === "aborted") {
-    debugLog(`client left during the body of ${req.method} ${req.url?.split("?")[0]}`);
+    log().debug({ method: req.method, path: (req.url ?? "/").split("?")[0] }, "client left during the body");
     return null;
   }
   if (read.kind === "too-large") {

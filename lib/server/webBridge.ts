@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MAX_BODY_BYTES } from "../oauth/http";
 import { documentAnswer, type DocumentSource } from "../oauth/publicDocument";
-import { debugLog } from "./debugLog";
+import { log } from "./log";
 
 /** Headers the Next.js config adds to pages; the fast lane sets them itself. */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -141,11 +141,11 @@ export async function serveWebHandler(
   } catch (error) {
     if (error instanceof ClientLeftMidBody) {
       // Nobody is left to answer: a debug line, not an error.
-      debugLog(`client left during the body of ${req.method} ${(req.url ?? "/").split("?")[0]}`);
+      log().debug({ method: req.method, path: (req.url ?? "/").split("?")[0] }, "client left during the body");
       res.destroy();
       return;
     }
-    console.error("[gatehouse] fast lane failure:", error);
+    log().error({ err: error }, "fast lane failure");
     if (!res.headersSent) {
       res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
       res.end(JSON.stringify({ error: "server_error", error_description: "The server met an unexpected condition." }));

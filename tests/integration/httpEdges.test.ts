@@ -171,7 +171,11 @@ describe("HTTP edges (issue #10 item 6)", () => {
       });
     }
     await new Promise((r) => setTimeout(r, 500));
-    expect(suite.server.output().slice(before)).toBe("");
+    // Each is its request's line at info level, marked incomplete (docs/decisions/0019-logs-and-metrics.md), and nothing else.
+    const lines = suite.server.output().slice(before).split("\n").filter(Boolean);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual(
+      ["/connect/token", "/login", "/api/auth/[...auth]"].map((route) => expect.objectContaining({ level: "info", msg: "request", method: "POST", route, status: 0, incomplete: true })),
+    );
   });
 
   it("the sign-in form still works without JavaScript (a multipart server action through the same door)", async () => {

@@ -33,12 +33,13 @@ describe("CONFIGURATION_SCHEMA", () => {
       poolSize: 10,
       keyRefreshSeconds: 60,
       demo: false,
-      debug: false,
+      logLevel: "info",
       auditRetentionDays: 90,
       purgeIntervalSeconds: 3600,
       http: { headerTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 1000 },
       workers: 1,
       shutdown: { delaySeconds: 5, timeoutSeconds: 30 },
+      metrics: { enabled: true, token: undefined },
       clientLimits: { requests: { points: 10_000, seconds: 1 }, failuresPerAddress: 10, failuresPerClient: 100 },
     });
   });
@@ -58,7 +59,7 @@ describe("CONFIGURATION_SCHEMA", () => {
     ["GATEHOUSE_ACCESS_TOKEN_ALG", "HS256", /^GATEHOUSE_ACCESS_TOKEN_ALG must be RS256 or ES256; got "HS256"\. Example: GATEHOUSE_ACCESS_TOKEN_ALG=ES256$/],
     ["GATEHOUSE_ISSUER", "http://id.example.com", /https.*Example: GATEHOUSE_ISSUER=https:\/\/id\.example\.com$/],
     ["DATABASE_URL", "mysql://x", /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL\. Example: DATABASE_URL=postgresql:/],
-    ["GATEHOUSE_DEBUG", "yes", /^GATEHOUSE_DEBUG must be 1 or 0; got "yes"\. Example: GATEHOUSE_DEBUG=1$/],
+    ["GATEHOUSE_LOG_LEVEL", "verbose", /^GATEHOUSE_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"\. Example: GATEHOUSE_LOG_LEVEL=debug$/],
   ])("refuses %s=%s naming the variable, the problem and an example", (name, value, message) => {
     const error = refusal({ [name]: value });
     expect(error.problems.map((problem) => problem.variable)).toEqual([name]);

@@ -104,7 +104,7 @@ describe("README configuration tables", () => {
   it("finds what the code reads (the scan itself works)", () => {
     expect(serverVariables).toContain("GATEHOUSE_ISSUER");
     expect(serverVariables).toContain("GATEHOUSE_KEY_REFRESH_SECONDS");
-    expect(serverVariables).toContain("GATEHOUSE_DEBUG");
+    expect(serverVariables).toContain("GATEHOUSE_LOG_LEVEL");
     expect(testVariables).toContain("GATEHOUSE_TEST_PG_URL");
     expect(testVariables).toContain("GATEHOUSE_FUZZ_SEED");
   });

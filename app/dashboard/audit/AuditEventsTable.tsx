@@ -1,7 +1,7 @@
 import { Cell, Table } from "@/components/ui/Table";
 import type { AuditEventRow } from "@/lib/db/auditQueries";
 
-const COLUMNS = ["Time (UTC)", "Kind", "Actor", "User", "Client", "IP", "Reason", "Details"] as const;
+const COLUMNS = ["Time (UTC)", "Kind", "Actor", "User", "Client", "IP", "Reason", "Details", "Request ID"] as const;
 /** Details longer than this are cut in the row; the whole JSON opens below it. */
 const DETAILS_PREVIEW = 160;
 
@@ -55,6 +55,8 @@ export function AuditEventsTable({ rows }: { rows: AuditEventRow[] }) {
             <Cell className="max-w-md">
               <Details details={row.details} />
             </Cell>
+            {/* The X-Request-Id of the request that recorded it: the key to its line in the server's log. */}
+            <Cell className="break-all font-mono text-xs">{row.requestId ?? <Missing />}</Cell>
           </tr>
         );
       })}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "audit_events" ADD COLUMN     "request_id" TEXT;
+
