@@ -48,6 +48,8 @@ import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
 import { VerifiedSignatureCache } from "./oauth/verifiedSignatures";
 import type { DocumentEndpoint } from "./oauth/publicDocument";
+import { createManagementApi } from "./management/api";
+import { MANAGEMENT_ROUTES } from "./management/allRoutes";
 import { createClientRateLimiter } from "./server/clientRateLimiter";
 import { createHealthEndpoint, createReadinessEndpoint, Readiness, type CheckResult } from "./server/health";
 import { checkDatabaseAnswers, checkMigrationsApplied } from "./db/readiness";
@@ -95,6 +97,8 @@ export interface Gatehouse {
     logout: WebHandler;
     health: WebHandler;
     readiness: WebHandler;
+    /** The management API, everything under /api/v1 (lib/management/api.ts). */
+    management: WebHandler;
   };
   close(): Promise<void>;
 }
@@ -226,6 +230,16 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
       migrations: () => checkMigrationsApplied(db.sql, shippedMigrations),
       signing_keys: () => checkSigningKeys(keys),
     });
+    const rotateSigningKeys: Gatehouse["rotateSigningKeys"] = async (algs) => {
+      const report = await rotateKeys(db, {
+        encryption,
+        algs,
+        accessTokenLifetime: settings.accessTokenLifetime,
+        keyRefreshSeconds: settings.keyRefreshSeconds,
+      });
+      keys.invalidate();
+      return report;
+    };
     return {
       settings,
       sessionSecret,
@@ -240,16 +254,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
       consent: { config, clients, scopes, authorizations, interactions, users, audit },
       interactionSealer,
       readiness,
-      async rotateSigningKeys(algs) {
-        const report = await rotateKeys(db, {
-          encryption,
-          algs,
-          accessTokenLifetime: settings.accessTokenLifetime,
-          keyRefreshSeconds: settings.keyRefreshSeconds,
-        });
-        keys.invalidate();
-        return report;
-      },
+      rotateSigningKeys,
       endpoints: {
         authorize: createAuthorizeEndpoint({
           config,
@@ -305,6 +310,18 @@ async function createGatehouse(settings: Settings, role: ProcessRole): Promise<G
         }),
         health: createHealthEndpoint(),
         readiness: createReadinessEndpoint(readiness),
+        management: createManagementApi({
+          config,
+          keys,
+          tokens: tokenStates,
+          verifiedSignatures,
+          clients,
+          db,
+          audit,
+          clientAddress: readClientAddress,
+          rotateSigningKeys,
+          routes: MANAGEMENT_ROUTES,
+        }),
       },
       async close() {
         // Rows handed to a group commit are written before the pool goes: normally their requests waited

@@ -1,0 +1,329 @@
+// Issue #13 item 6 over HTTP against the built server: the management API
+// (/api/v1). Who may call it (a client an admin marked on its dashboard page,
+// with a client_credentials token for gatehouse:admin, audience {issuer}/api/v1),
+// every operation refused to everyone else, and each operation doing what the
+// dashboard does, answering RFC 9457 problems for bad input.
+import { randomUUID } from "node:crypto";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createScope, uniqueName } from "../helpers/adminRecords";
+import { authorizeUrl, DEMO_USER, exchangeCode, newPkce } from "../helpers/codeFlow";
+import { automationClient, callApi, managementToken, MANAGEMENT_SCOPE, requestToken, setManagementApi } from "../helpers/managementApi";
+import { basicAuthorization, postForm, postmanToken } from "../helpers/oauth";
+import { completeAuthorization, signedInCookie, signInOverHttp } from "../helpers/portal";
+import { TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { sharedSeededServer } from "../helpers/sharedServer";
+
+let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
+let base: string;
+let admin: string;
+let caller: Awaited<ReturnType<typeof automationClient>>;
+let token: string;
+
+beforeAll(async () => {
+  suite = await sharedSeededServer();
+  base = suite.server.url;
+  admin = await signedInCookie(base, "admin", TEST_ADMIN_PASSWORD);
+  caller = await automationClient(base, admin);
+  token = await managementToken(base, caller);
+});
+afterAll(async () => {
+  await suite?.stop();
+});
+
+interface Operation {
+  method: string;
+  path: string;
+}
+
+/** Every operation the OpenAPI document lists, with sample path values (refusals come before any lookup). */
+async function everyOperation(): Promise<Operation[]> {
+  const { body } = await callApi<{ paths: Record<string, Record<string, unknown>> }>(base, null, "GET", "/openapi.json");
+  const samples: Record<string, string> = { client_id: "postman", id: randomUUID(), name: "api", kid: "some-kid" };
+  return Object.entries(body.paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((method) => ({
+      method: method.toUpperCase(),
+      path: path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(samples[name] ?? "x")),
+    })),
+  );
+}
+
+function bearerError(challenge: string | null): string | null {
+  return /error="([^"]+)"/.exec(challenge ?? "")?.[1] ?? null;
+}
+
+describe("who may get a management token", () => {
+  test("a marked client gets gatehouse:admin for the API's audience only", async () => {
+    const claims = decodeJwt(token);
+    expect(claims.scope).toBe(MANAGEMENT_SCOPE);
+    expect(claims.aud).toBe(`${base}/api/v1`);
+    expect(claims.client_id).toBe(caller.clientId);
+  });
+
+  test("an unmarked client is refused the scope (invalid_scope)", async () => {
+    const unmarked = await automationClient(base, admin, { marked: false });
+    const response = await requestToken(base, unmarked);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_scope" });
+  });
+
+  test("gatehouse:admin with another scope is refused: the token would be meant for two audiences", async () => {
+    const response = await requestToken(base, caller, `${MANAGEMENT_SCOPE} api`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_scope" });
+  });
+
+  test("the authorization code flow never grants it, not even to a marked client", async () => {
+    const { cookie } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);
+    const response = await fetch(authorizeUrl(base, { clientId: "spa", redirectUri: "http://localhost:5173/callback", scope: `openid ${MANAGEMENT_SCOPE}`, pkce: newPkce(), state: "s" }), {
+      redirect: "manual",
+      headers: { cookie },
+    });
+    const location = new URL(response.headers.get("location") ?? "", base);
+    expect(location.searchParams.get("error")).toBe("invalid_scope");
+    expect(location.searchParams.get("code")).toBeNull();
+  });
+
+  test("no administrator can create a scope named gatehouse:…", async () => {
+    const { callServerAction } = await import("../helpers/serverActions");
+    const call = await callServerAction(base, {
+      page: "/dashboard/scopes/new",
+      filename: "app/dashboard/scopes/actions.ts",
+      exportedName: "createScopeAction",
+      input: { name: "gatehouse:admin", displayName: "Impostor", description: "", resources: "", claims: [], accessTokenClaims: [] },
+      cookie: admin,
+    });
+    expect(call.result).toMatchObject({ ok: false, status: 400, fieldErrors: { name: [expect.stringContaining("reserved")] } });
+  });
+});
+
+describe("every operation refuses every caller but a marked client's gatehouse:admin token", () => {
+  test("no token: 401 with a Bearer challenge and no error code (RFC 6750 §3.1)", async () => {
+    for (const { method, path } of await everyOperation()) {
+      const answer = await callApi(base, null, method, path, method === "GET" || method === "DELETE" ? undefined : {});
+      expect(answer.status, `${method} ${path}`).toBe(401);
+      expect(answer.headers.get("www-authenticate"), `${method} ${path}`).toBe('Bearer realm="gatehouse"');
+      expect(answer.headers.get("content-type")).toBe("application/problem+json");
+      expect(answer.body).toMatchObject({ type: "urn:gatehouse:problem:unauthorized", title: "Unauthorized", status: 401, detail: expect.any(String) });
+    }
+  });
+
+  test("a token for another audience (postman's api scope), a forged one, and a revoked one: 401 invalid_token", async () => {
+    const other = (await postmanToken(base)).access_token;
+    const [header, payload] = token.split(".");
+    const forged = `${header}.${payload}.${Buffer.from("not the signature").toString("base64url")}`;
+    const revokedToken = await managementToken(base, caller);
+    const revoked = await postForm(`${base}/connect/revoke`, {
+      headers: { Authorization: basicAuthorization(caller.clientId, caller.secret) },
+      body: { token: revokedToken },
+    });
+    expect(revoked.status).toBe(200);
+    for (const presented of [other, forged, revokedToken]) {
+      for (const { method, path } of await everyOperation()) {
+        const answer = await callApi(base, presented, method, path, method === "GET" || method === "DELETE" ? undefined : {});
+        expect(answer.status, `${method} ${path}`).toBe(401);
+        expect(bearerError(answer.headers.get("www-authenticate")), `${method} ${path}`).toBe("invalid_token");
+      }
+    }
+  });
+
+  test("a token for the API's audience without gatehouse:admin: 403 insufficient_scope", async () => {
+    // An admin could make a scope whose resource is the API: its tokens reach the API but lack the scope.
+    const lookalike = await createScope(base, admin, "lookalike", { displayName: "Look-alike", resources: [`${base}/api/v1`] });
+    const client = await automationClient(base, admin, { marked: false, scopes: [lookalike.name] });
+    const response = await requestToken(base, client, lookalike.name);
+    const { access_token } = (await response.json()) as { access_token: string };
+    for (const { method, path } of await everyOperation()) {
+      const answer = await callApi(base, access_token, method, path, method === "GET" || method === "DELETE" ? undefined : {});
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(bearerError(answer.headers.get("www-authenticate"))).toBe("insufficient_scope");
+      expect(answer.headers.get("www-authenticate")).toContain(`scope="${MANAGEMENT_SCOPE}"`);
+    }
+  });
+
+  test("a client whose mark was withdrawn, or that was disabled: its live tokens are refused (401 invalid_token)", async () => {
+    const withdrawn = await automationClient(base, admin);
+    const withdrawnToken = await managementToken(base, withdrawn);
+    expect((await callApi(base, withdrawnToken, "GET", "/clients")).status).toBe(200);
+    await setManagementApi(base, admin, withdrawn.id, false);
+    const disabled = await automationClient(base, admin);
+    const disabledToken = await managementToken(base, disabled);
+    const { callServerAction } = await import("../helpers/serverActions");
+    await callServerAction(base, {
+      page: `/dashboard/clients/${disabled.id}`,
+      filename: "app/dashboard/clients/actions.ts",
+      exportedName: "setClientEnabled",
+      input: { id: disabled.id, enabled: false },
+      cookie: admin,
+    });
+    for (const presented of [withdrawnToken, disabledToken]) {
+      for (const { method, path } of await everyOperation()) {
+        const answer = await callApi(base, presented, method, path, method === "GET" || method === "DELETE" ? undefined : {});
+        expect(answer.status, `${method} ${path}`).toBe(401);
+        expect(bearerError(answer.headers.get("www-authenticate"))).toBe("invalid_token");
+      }
+    }
+    expect((await requestToken(base, withdrawn)).status).toBe(400);
+  });
+});
+
+describe("the API's own answers", () => {
+  test("openapi.json is an OpenAPI 3.1 document listing every operation", async () => {
+    const { status, body } = await callApi<{ openapi: string; paths: Record<string, unknown> }>(base, null, "GET", "/openapi.json");
+    expect(status).toBe(200);
+    expect(body.openapi).toBe("3.1.0");
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/clients", "/clients/{client_id}", "/clients/{client_id}/secret"]));
+  });
+
+  test("unknown path: 404; wrong method: 405 with Allow; a method it never serves: 405 before any handler", async () => {
+    expect((await callApi(base, token, "GET", "/nothing-here")).status).toBe(404);
+    const wrong = await callApi(base, token, "PATCH", "/clients");
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET, POST, HEAD");
+    const trace = await fetch(`${base}/api/v1/clients`, { method: "PROPFIND" });
+    expect(trace.status).toBe(405);
+    expect(trace.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  test("not JSON: 415; broken JSON: 400; never a 5xx", async () => {
+    expect((await callApi(base, token, "POST", "/clients", "client_name=x", { "Content-Type": "application/x-www-form-urlencoded" })).status).toBe(415);
+    const broken = await callApi(base, token, "POST", "/clients", "{not json");
+    expect(broken.status).toBe(400);
+    expect(broken.body).toMatchObject({ type: "urn:gatehouse:problem:invalid-input", status: 400 });
+    expect((await callApi(base, token, "GET", "/clients?page=0")).status).toBe(400);
+    expect((await callApi(base, token, "GET", "/clients/%E0%A4%A")).status).toBe(404);
+  });
+});
+
+describe("clients", () => {
+  const redirectUri = "http://localhost:5173/callback";
+
+  test("create (RFC 7591 names), read, list, replace, rotate, delete — each audited with the calling client as actor", async () => {
+    const clientId = uniqueName("api-made");
+    const created = await callApi(base, token, "POST", "/clients", {
+      client_id: clientId,
+      client_name: "Made by the API",
+      token_endpoint_auth_method: "client_secret_basic",
+      grant_types: ["client_credentials"],
+      scope: "api",
+      access_token_lifetime: 600,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      client_id: clientId,
+      client_name: "Made by the API",
+      token_endpoint_auth_method: "client_secret_basic",
+      grant_types: ["client_credentials"],
+      response_types: [],
+      scope: "api",
+      access_token_lifetime: 600,
+      enabled: true,
+      gatehouse_management_api: false,
+      client_secret: expect.any(String),
+      client_secret_expires_at: 0,
+    });
+    const secret = created.body.client_secret as string;
+    expect((await requestToken(base, { clientId, secret }, "api")).status).toBe(200);
+
+    const read = await callApi(base, token, "GET", `/clients/${clientId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).not.toHaveProperty("client_secret");
+    expect(read.body).toMatchObject({ client_id: clientId, id: created.body.id });
+
+    const listed = await callApi<{ clients: { client_id: string }[] }>(base, token, "GET", `/clients?search=${clientId}`);
+    expect(listed.body.clients.map((client) => client.client_id)).toEqual([clientId]);
+
+    const replaced = await callApi(base, token, "PUT", `/clients/${clientId}`, {
+      client_name: "Renamed",
+      token_endpoint_auth_method: "client_secret_post",
+      grant_types: ["client_credentials"],
+      scope: "",
+      enabled: false,
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ client_name: "Renamed", scope: "", enabled: false, access_token_lifetime: null });
+    expect(replaced.body).not.toHaveProperty("client_secret");
+    await callApi(base, token, "PUT", `/clients/${clientId}`, { client_name: "Renamed", grant_types: ["client_credentials"], enabled: true });
+
+    const rotated = await callApi(base, token, "POST", `/clients/${clientId}/secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ client_id: clientId, client_secret: expect.any(String) });
+    expect((await requestToken(base, { clientId, secret }, "")).status).toBe(401);
+    expect((await requestToken(base, { clientId, secret: rotated.body.client_secret as string }, "")).status).toBe(200);
+
+    expect((await callApi(base, token, "DELETE", `/clients/${clientId}`)).status).toBe(204);
+    expect((await callApi(base, token, "GET", `/clients/${clientId}`)).status).toBe(404);
+    expect((await callApi(base, token, "DELETE", `/clients/${clientId}`)).status).toBe(404);
+
+    const audit = await callApi<{ events: { kind: string; actor: string; client_id: string }[] }>(base, token, "GET", `/audit-events?client=${clientId}&prefix=admin.`);
+    expect(audit.status).toBe(200);
+    expect(audit.body.events.map((event) => event.kind).sort()).toEqual(
+      ["admin.client.created", "admin.client.deleted", "admin.client.disabled", "admin.client.enabled", "admin.client.secret_rotated", "admin.client.updated", "admin.client.updated"].sort(),
+    );
+    for (const event of audit.body.events) expect(event.actor).toBe(`client:${caller.clientId}`);
+  });
+
+  test("the dashboard form's rules, under the RFC 7591 names: each invalid field listed", async () => {
+    const answer = await callApi<{ errors: { pointer: string; detail: string }[] }>(base, token, "POST", "/clients", {
+      client_name: "",
+      token_endpoint_auth_method: "none",
+      grant_types: ["client_credentials"],
+      redirect_uris: ["http://example.com/callback"],
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get("content-type")).toBe("application/problem+json");
+    const pointers = answer.body.errors.map((error) => error.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(["#/client_name", "#/grant_types"]));
+    expect(answer.body.errors.find((error) => error.pointer === "#/grant_types")?.detail).toContain("confidential");
+
+    const badUri = await callApi<{ errors: { pointer: string; detail: string }[] }>(base, token, "POST", "/clients", {
+      client_name: "x",
+      token_endpoint_auth_method: "none",
+      redirect_uris: ["http://example.com/callback"],
+    });
+    expect(badUri.body.errors).toEqual([{ pointer: "#/redirect_uris", detail: expect.stringContaining("uses http") }]);
+
+    const unknownField = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/clients", { client_name: "x", client_uri: "https://x" });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.errors.map((error) => error.pointer)).toContain("#/");
+
+    const taken = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/clients", {
+      client_id: "postman",
+      client_name: "Second postman",
+      grant_types: ["client_credentials"],
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.errors.map((error) => error.pointer)).toEqual(["#/client_id"]);
+
+    const mismatch = await callApi(base, token, "POST", "/clients", {
+      client_name: "x",
+      token_endpoint_auth_method: "none",
+      redirect_uris: [redirectUri],
+      response_types: [],
+    });
+    expect(mismatch.status).toBe(400);
+  });
+
+  test("a public client made by the API signs a user in with code + PKCE", async () => {
+    const clientId = uniqueName("api-spa");
+    const created = await callApi(base, token, "POST", "/clients", {
+      client_id: clientId,
+      client_name: "API-made SPA",
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code"],
+      redirect_uris: [redirectUri],
+      scope: "profile",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ response_types: ["code"], scope: "openid profile" });
+    expect(created.body).not.toHaveProperty("client_secret");
+    const { cookie } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);
+    const pkce = newPkce();
+    const callback = await completeAuthorization(base, cookie, authorizeUrl(base, { clientId, redirectUri, scope: "openid profile", pkce, state: "st" }));
+    const code = callback.searchParams.get("code");
+    expect(code).toBeTruthy();
+    const exchanged = await exchangeCode(base, { clientId, code: code!, verifier: pkce.verifier, redirectUri });
+    expect(exchanged.status).toBe(200);
+    expect(await exchanged.json()).toMatchObject({ token_type: "Bearer", id_token: expect.any(String) });
+  });
+});
