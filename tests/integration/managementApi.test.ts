@@ -327,3 +327,178 @@ describe("clients", () => {
     expect(await exchanged.json()).toMatchObject({ token_type: "Bearer", id_token: expect.any(String) });
   });
 });
+
+describe("scopes", () => {
+  test("create, read, list, replace, delete — refused while a client may request it, and for standard scopes", async () => {
+    const name = uniqueName("api-scope");
+    const created = await callApi(base, token, "POST", "/scopes", {
+      name,
+      display_name: "Orders",
+      description: "Read your orders",
+      resources: ["https://orders.example.com"],
+      claims: ["email"],
+      access_token_claims: ["email"],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name, display_name: "Orders", resources: ["https://orders.example.com"], standard: false });
+
+    const replaced = await callApi(base, token, "PUT", `/scopes/${name}`, { display_name: "Orders (read)", resources: ["https://orders.example.com"] });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ display_name: "Orders (read)", description: "", claims: [] });
+    const listed = await callApi<{ scopes: { name: string }[] }>(base, token, "GET", "/scopes");
+    expect(listed.body.scopes.map((scope) => scope.name)).toContain(name);
+
+    const clientId = uniqueName("scope-user");
+    await callApi(base, token, "POST", "/clients", { client_id: clientId, client_name: "Uses it", grant_types: ["client_credentials"], scope: name });
+    const read = await callApi(base, token, "GET", `/scopes/${name}`);
+    expect(read.body).toMatchObject({ name, clients: [{ client_id: clientId, client_name: "Uses it" }] });
+    const inUse = await callApi(base, token, "DELETE", `/scopes/${name}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.detail).toContain(clientId);
+    await callApi(base, token, "DELETE", `/clients/${clientId}`);
+    expect((await callApi(base, token, "DELETE", `/scopes/${name}`)).status).toBe(204);
+    expect((await callApi(base, token, "GET", `/scopes/${name}`)).status).toBe(404);
+
+    expect((await callApi(base, token, "DELETE", "/scopes/openid")).status).toBe(409);
+    const audit = await callApi<{ events: { kind: string; actor: string }[] }>(base, token, "GET", "/audit-events?prefix=admin.scope.");
+    expect(audit.body.events.filter((event) => event.actor === `client:${caller.clientId}`).map((event) => event.kind)).toEqual(
+      expect.arrayContaining(["admin.scope.created", "admin.scope.updated", "admin.scope.deleted"]),
+    );
+  });
+
+  test("the scope form's rules: a reserved name, access-token claims the scope does not release", async () => {
+    const reserved = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/scopes", { name: "gatehouse:admin", display_name: "x" });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.errors.map((error) => error.pointer)).toEqual(["#/name"]);
+    const claims = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/scopes", {
+      name: uniqueName("claims"),
+      display_name: "x",
+      access_token_claims: ["email"],
+    });
+    expect(claims.body.errors.map((error) => error.pointer)).toEqual(["#/access_token_claims"]);
+  });
+});
+
+describe("users", () => {
+  test("create, read, list, replace, disable, enable, reset the password, admin role, delete", async () => {
+    const username = uniqueName("api-user");
+    const created = await callApi(base, token, "POST", "/users", { username, email: `${username}@example.net`, password: "first-password-123" });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ username, email: `${username}@example.net`, email_verified: false, admin: false, enabled: true });
+    expect(created.body).not.toHaveProperty("password");
+    const id = created.body.id as string;
+
+    const listed = await callApi<{ users: { id: string }[] }>(base, token, "GET", `/users?search=${username}`);
+    expect(listed.body.users.map((user) => user.id)).toEqual([id]);
+    expect((await callApi(base, token, "GET", `/users/${id}`)).body).toMatchObject({ id, active_sessions: 0, live_tokens: 0 });
+
+    const disabled = await callApi(base, token, "PUT", `/users/${id}`, { username, email: `${username}@example.net`, name: "Named", enabled: false, admin: true });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body).toMatchObject({ name: "Named", enabled: false, admin: true });
+    expect((await signInOverHttp(base, username, "first-password-123")).cookie).toBe("");
+    await callApi(base, token, "PUT", `/users/${id}`, { username, email: `${username}@example.net`, enabled: true, admin: false });
+
+    expect((await callApi(base, token, "POST", `/users/${id}/password`, { password: "second-password-456" })).status).toBe(204);
+    expect((await signInOverHttp(base, username, "second-password-456")).cookie).toBeTruthy();
+
+    expect((await callApi(base, token, "DELETE", `/users/${id}`)).status).toBe(204);
+    expect((await callApi(base, token, "GET", `/users/${id}`)).status).toBe(404);
+    const audit = await callApi<{ events: { kind: string; actor: string }[] }>(base, token, "GET", `/audit-events?user=${id}&prefix=admin.`);
+    expect(audit.body.events.map((event) => event.kind).sort()).toEqual(
+      [
+        "admin.user.created",
+        "admin.user.updated",
+        "admin.user.role_granted",
+        "admin.user.disabled",
+        "admin.user.updated",
+        "admin.user.role_removed",
+        "admin.user.enabled",
+        "admin.user.password_reset",
+        "admin.user.deleted",
+      ].sort(),
+    );
+    for (const event of audit.body.events) expect(event.actor).toBe(`client:${caller.clientId}`);
+  });
+
+  test("the user forms' rules and conflicts, as problems", async () => {
+    const short = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/users", { username: "x y", password: "short" });
+    expect(short.status).toBe(400);
+    expect(short.body.errors.map((error) => error.pointer).sort()).toEqual(["#/password", "#/username"]);
+    const taken = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/users", { username: DEMO_USER.username, password: "long-enough-password" });
+    expect(taken.status).toBe(409);
+    expect(taken.body.errors.map((error) => error.pointer)).toEqual(["#/username"]);
+    expect((await callApi(base, token, "GET", "/users/not-a-uuid")).status).toBe(400);
+    expect((await callApi(base, token, "GET", `/users/${randomUUID()}`)).status).toBe(404);
+  });
+});
+
+describe("authorizations and tokens", () => {
+  test("a user's and a client's, listed and revoked as on the grants pages", async () => {
+    const clientId = uniqueName("api-grants");
+    const redirectUri = "http://localhost:5173/callback";
+    await callApi(base, token, "POST", "/clients", {
+      client_id: clientId,
+      client_name: "Grants",
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      redirect_uris: [redirectUri],
+      scope: "offline_access",
+      consent_type: "implicit",
+    });
+    const { cookie } = await signInOverHttp(base, DEMO_USER.username, DEMO_USER.password);
+    const pkce = newPkce();
+    const callback = await completeAuthorization(base, cookie, authorizeUrl(base, { clientId, redirectUri, scope: "openid offline_access", pkce }));
+    const exchanged = await exchangeCode(base, { clientId, code: callback.searchParams.get("code")!, verifier: pkce.verifier, redirectUri });
+    expect(exchanged.status).toBe(200);
+
+    const alice = (await callApi<{ users: { id: string }[] }>(base, token, "GET", `/users?search=${DEMO_USER.username}`)).body.users[0]!;
+    const tokens = await callApi<{ tokens: { id: string; kind: string; client_id: string }[] }>(base, token, "GET", `/clients/${clientId}/tokens`);
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.tokens.map((row) => row.kind).sort()).toEqual(["access_token", "refresh_token"]);
+    const userTokens = await callApi<{ tokens: { id: string }[] }>(base, token, "GET", `/users/${alice.id}/tokens`);
+    expect(userTokens.body.tokens.map((row) => row.id)).toEqual(expect.arrayContaining(tokens.body.tokens.map((row) => row.id)));
+
+    const access = tokens.body.tokens.find((row) => row.kind === "access_token")!;
+    const revokedToken = await callApi(base, token, "DELETE", `/users/${alice.id}/tokens/${access.id}`);
+    expect(revokedToken.status).toBe(200);
+    expect(revokedToken.body).toEqual({ extent: "token", revoked_tokens: 1 });
+    expect((await callApi(base, token, "DELETE", `/users/${alice.id}/tokens/${access.id}`)).status).toBe(404);
+
+    const authorizations = await callApi<{ authorizations: { id: string; username: string }[] }>(base, token, "GET", `/clients/${clientId}/authorizations`);
+    expect(authorizations.body.authorizations).toHaveLength(1);
+    expect(authorizations.body.authorizations[0]!.username).toBe(DEMO_USER.username);
+    const revoked = await callApi(base, token, "DELETE", `/clients/${clientId}/authorizations/${authorizations.body.authorizations[0]!.id}`);
+    expect(revoked.status).toBe(200);
+    expect((await callApi<{ tokens: unknown[] }>(base, token, "GET", `/clients/${clientId}/tokens`)).body.tokens).toEqual([]);
+    expect((await callApi(base, token, "DELETE", `/clients/${clientId}/authorizations/not-a-uuid`)).status).toBe(400);
+    expect((await callApi(base, token, "GET", `/clients/no-such-client/tokens`)).status).toBe(404);
+    await callApi(base, token, "DELETE", `/clients/${clientId}`);
+  });
+});
+
+describe("signing keys and the audit log", () => {
+  test("list and rotate the keys; the new key is published", async () => {
+    const before = await callApi<{ keys: { kid: string; alg: string; status: string }[] }>(base, token, "GET", "/signing-keys");
+    expect(before.status).toBe(200);
+    expect(before.body.keys.filter((key) => key.status === "active").map((key) => key.alg).sort()).toEqual(["ES256", "RS256"]);
+    expect(before.body.keys[0]).not.toHaveProperty("privateKey");
+    const rotated = await callApi<{ created: string[] }>(base, token, "POST", "/signing-keys/rotate", { alg: "ES256" });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.created).toHaveLength(1);
+    const after = await callApi<{ keys: { kid: string; alg: string; status: string }[] }>(base, token, "GET", "/signing-keys");
+    expect(after.body.keys.find((key) => key.kid === rotated.body.created[0])).toMatchObject({ alg: "ES256", status: "active" });
+    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((key) => key.kid)).toContain(rotated.body.created[0]);
+    expect((await callApi(base, token, "POST", "/signing-keys/rotate", { alg: "HS256" })).status).toBe(400);
+  });
+
+  test("the audit filters are the page's: invalid values are listed by parameter", async () => {
+    const invalid = await callApi<{ errors: { parameter: string }[] }>(base, token, "GET", "/audit-events?from=yesterday&kind=Not%20A%20Kind");
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors.map((error) => error.parameter).sort()).toEqual(["from", "kind"]);
+    const pinned = await callApi<{ as_of: string; events: { at: string }[] }>(base, token, "GET", "/audit-events?kind=admin.keys.rotated");
+    expect(pinned.status).toBe(200);
+    expect(pinned.body.events.length).toBeGreaterThan(0);
+    expect(pinned.body.events.every((event) => event.at <= pinned.body.as_of)).toBe(true);
+  });
+});

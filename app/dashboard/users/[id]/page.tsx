@@ -11,7 +11,7 @@ import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, findUserForAdmin } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../../flash";
-import { clearSignInThrottleAction, disableUserAction, enableUserAction, grantAdminAction, removeAdminAction } from "../actions";
+import { clearSignInThrottleAction, deleteUserAction, disableUserAction, enableUserAction, grantAdminAction, removeAdminAction } from "../actions";
 import { EditUserForm, ResetPasswordForm } from "../UserForms";
 
 export const dynamic = "force-dynamic";
@@ -125,6 +125,22 @@ export default async function UserPage({
           </>
         )}
       </Section>
+      {isSelf ? null : (
+        <Section id="user-delete" title="Delete">
+          <p className="text-sm text-slate-700">
+            Deleting removes {user.username} with their sessions, authorizations and tokens. The audit log keeps their id. Disabling is
+            reversible; deleting is not.
+          </p>
+          <ActionButton
+            action={deleteUserAction}
+            input={{ id: user.id }}
+            label="Delete user"
+            variant="danger"
+            confirm={`Delete ${user.username}? This cannot be undone.`}
+            navigateTo={() => "/dashboard/users"}
+          />
+        </Section>
+      )}
     </AppShell>
   );
 }
