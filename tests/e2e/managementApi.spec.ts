@@ -8,6 +8,7 @@ import { expect, test, expectAccessible, addAdminSession, appNavigationAfter } f
 import { uniqueName } from "../helpers/adminRecords";
 import { authorizeUrl, exchangeCode, newPkce } from "../helpers/codeFlow";
 import { callApi, managementToken, requestToken } from "../helpers/managementApi";
+import { signInOverHttp } from "../helpers/portal";
 
 let base: string;
 
@@ -80,4 +81,16 @@ test("/dashboard/api renders every operation of the OpenAPI document", async ({ 
   }
   await expect(page.getByRole("cell", { name: "redirect_uris" }).first()).toBeVisible();
   await expectAccessible(page, "/dashboard/api");
+});
+
+test("deleting a user (an operation the API brought to the dashboard too): asked first, then gone with their sign-in", async ({ page, gatehouse }) => {
+  page.on("dialog", (dialog) => void dialog.accept());
+  const user = await gatehouse.createUser("doomed");
+  await addAdminSession(page.context(), gatehouse);
+  await page.goto(`${base}/dashboard/users/${user.id}`);
+  await page.getByRole("button", { name: "Delete user" }).click();
+  await page.waitForURL((url) => url.pathname === "/dashboard/users");
+  const gone = await page.goto(`${base}/dashboard/users/${user.id}`);
+  expect(gone?.status()).toBe(404);
+  expect((await signInOverHttp(base, user.username, user.password)).cookie).toBe("");
 });

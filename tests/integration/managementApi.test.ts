@@ -12,6 +12,7 @@ import { automationClient, callApi, managementToken, MANAGEMENT_SCOPE, requestTo
 import { basicAuthorization, postForm, postmanToken } from "../helpers/oauth";
 import { completeAuthorization, signedInCookie, signInOverHttp } from "../helpers/portal";
 import { TEST_ADMIN_PASSWORD } from "../helpers/server";
+import { callServerAction } from "../helpers/serverActions";
 import { sharedSeededServer } from "../helpers/sharedServer";
 
 let suite: Awaited<ReturnType<typeof sharedSeededServer>>;
@@ -85,7 +86,6 @@ describe("who may get a management token", () => {
   });
 
   test("no administrator can create a scope named gatehouse:…", async () => {
-    const { callServerAction } = await import("../helpers/serverActions");
     const call = await callServerAction(base, {
       page: "/dashboard/scopes/new",
       filename: "app/dashboard/scopes/actions.ts",
@@ -148,7 +148,6 @@ describe("every operation refuses every caller but a marked client's gatehouse:a
     await setManagementApi(base, admin, withdrawn.id, false);
     const disabled = await automationClient(base, admin);
     const disabledToken = await managementToken(base, disabled);
-    const { callServerAction } = await import("../helpers/serverActions");
     await callServerAction(base, {
       page: `/dashboard/clients/${disabled.id}`,
       filename: "app/dashboard/clients/actions.ts",

@@ -6,6 +6,7 @@ import { AppShell } from "@/components/AppShell";
 import { signOut } from "@/app/logout/actions";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
+import { DeleteUserButton } from "@/components/users/DeleteUserButton";
 import { SignInThrottleStatus } from "@/components/users/SignInThrottleStatus";
 import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, findUserForAdmin } from "@/lib/db/userAdmin";
@@ -131,14 +132,7 @@ export default async function UserPage({
             Deleting removes {user.username} with their sessions, authorizations and tokens. The audit log keeps their id. Disabling is
             reversible; deleting is not.
           </p>
-          <ActionButton
-            action={deleteUserAction}
-            input={{ id: user.id }}
-            label="Delete user"
-            variant="danger"
-            confirm={`Delete ${user.username}? This cannot be undone.`}
-            navigateTo={() => "/dashboard/users"}
-          />
+          <DeleteUserButton id={user.id} username={user.username} action={deleteUserAction} />
         </Section>
       )}
     </AppShell>
