@@ -8,7 +8,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createScope, uniqueName } from "../helpers/adminRecords";
 import { authorizeUrl, DEMO_USER, exchangeCode, newPkce } from "../helpers/codeFlow";
-import { automationClient, callApi, managementToken, MANAGEMENT_SCOPE, requestToken, setManagementApi } from "../helpers/managementApi";
+import { automationClient, callApi as callApiOnce, managementToken, MANAGEMENT_SCOPE, requestToken, setManagementApi, type ApiAnswer } from "../helpers/managementApi";
 import { basicAuthorization, postForm, postmanToken } from "../helpers/oauth";
 import { completeAuthorization, signedInCookie, signInOverHttp } from "../helpers/portal";
 import { TEST_ADMIN_PASSWORD } from "../helpers/server";
@@ -31,6 +31,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await suite?.stop();
 });
+
+/** "METHOD /concrete/path" of every call that succeeded (2xx), for the check that every operation was exercised. */
+const succeeded: string[] = [];
+
+async function callApi<T = Record<string, unknown>>(...args: Parameters<typeof callApiOnce>): Promise<ApiAnswer<T>> {
+  const answer = await callApiOnce<T>(...args);
+  if (answer.status < 300) succeeded.push(`${args[2]} ${args[3].split("?")[0]}`);
+  return answer;
+}
 
 interface Operation {
   method: string;
@@ -324,6 +333,14 @@ describe("clients", () => {
     const exchanged = await exchangeCode(base, { clientId, code: code!, verifier: pkce.verifier, redirectUri });
     expect(exchanged.status).toBe(200);
     expect(await exchanged.json()).toMatchObject({ token_type: "Bearer", id_token: expect.any(String) });
+
+    // Alice's consent, withdrawn from the client's side: it and the tokens under it.
+    const consents = await callApi<{ authorizations: { id: string; live_tokens: number }[] }>(base, token, "GET", `/clients/${clientId}/authorizations`);
+    expect(consents.body.authorizations).toHaveLength(1);
+    const revoked = await callApi(base, token, "DELETE", `/clients/${clientId}/authorizations/${consents.body.authorizations[0]!.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked_tokens).toBeGreaterThanOrEqual(1);
+    expect((await callApi<{ tokens: unknown[] }>(base, token, "GET", `/clients/${clientId}/tokens`)).body.tokens).toEqual([]);
   });
 });
 
@@ -458,16 +475,24 @@ describe("authorizations and tokens", () => {
     expect(userTokens.body.tokens.map((row) => row.id)).toEqual(expect.arrayContaining(tokens.body.tokens.map((row) => row.id)));
 
     const access = tokens.body.tokens.find((row) => row.kind === "access_token")!;
+    const refresh = tokens.body.tokens.find((row) => row.kind === "refresh_token")!;
     const revokedToken = await callApi(base, token, "DELETE", `/users/${alice.id}/tokens/${access.id}`);
     expect(revokedToken.status).toBe(200);
     expect(revokedToken.body).toEqual({ extent: "token", revoked_tokens: 1 });
     expect((await callApi(base, token, "DELETE", `/users/${alice.id}/tokens/${access.id}`)).status).toBe(404);
+    const revokedGrant = await callApi(base, token, "DELETE", `/clients/${clientId}/tokens/${refresh.id}`);
+    expect(revokedGrant.status).toBe(200);
+    expect(revokedGrant.body).toMatchObject({ extent: "grant" });
 
-    const authorizations = await callApi<{ authorizations: { id: string; username: string }[] }>(base, token, "GET", `/clients/${clientId}/authorizations`);
-    expect(authorizations.body.authorizations).toHaveLength(1);
-    expect(authorizations.body.authorizations[0]!.username).toBe(DEMO_USER.username);
-    const revoked = await callApi(base, token, "DELETE", `/clients/${clientId}/authorizations/${authorizations.body.authorizations[0]!.id}`);
-    expect(revoked.status).toBe(200);
+    // The remembered consent outlives its tokens; it is revoked from the user's side, then gone from the client's.
+    const byUser = await callApi<{ authorizations: { id: string; client_id: string }[] }>(base, token, "GET", `/users/${alice.id}/authorizations`);
+    const consent = byUser.body.authorizations.find((row) => row.client_id === clientId)!;
+    expect(consent).toBeDefined();
+    const byClient = await callApi<{ authorizations: { id: string; username: string }[] }>(base, token, "GET", `/clients/${clientId}/authorizations`);
+    expect(byClient.body.authorizations).toEqual([expect.objectContaining({ id: consent.id, username: DEMO_USER.username })]);
+    expect((await callApi(base, token, "DELETE", `/users/${alice.id}/authorizations/${consent.id}`)).status).toBe(200);
+    expect((await callApi(base, token, "DELETE", `/clients/${clientId}/authorizations/${consent.id}`)).status).toBe(404);
+    expect((await callApi<{ authorizations: unknown[] }>(base, token, "GET", `/clients/${clientId}/authorizations`)).body.authorizations).toEqual([]);
     expect((await callApi<{ tokens: unknown[] }>(base, token, "GET", `/clients/${clientId}/tokens`)).body.tokens).toEqual([]);
     expect((await callApi(base, token, "DELETE", `/clients/${clientId}/authorizations/not-a-uuid`)).status).toBe(400);
     expect((await callApi(base, token, "GET", `/clients/no-such-client/tokens`)).status).toBe(404);
@@ -500,4 +525,16 @@ describe("signing keys and the audit log", () => {
     expect(pinned.body.events.length).toBeGreaterThan(0);
     expect(pinned.body.events.every((event) => event.at <= pinned.body.as_of)).toBe(true);
   });
+});
+
+test("every operation of the OpenAPI document succeeded at least once above", async () => {
+  const { body } = await callApiOnce<{ paths: Record<string, Record<string, unknown>> }>(base, null, "GET", "/openapi.json");
+  const missing = Object.entries(body.paths).flatMap(([path, methods]) => {
+    const pattern = new RegExp(`^${path.replace(/\{\w+\}/g, "[^/]+")}$`);
+    return Object.keys(methods)
+      .map((method) => method.toUpperCase())
+      .filter((method) => !succeeded.some((call) => call.startsWith(`${method} `) && pattern.test(call.slice(method.length + 1))))
+      .map((method) => `${method} ${path}`);
+  });
+  expect(missing).toEqual([]);
 });
