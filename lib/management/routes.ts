@@ -86,7 +86,16 @@ export function answerOf<T>(result: ActionResult<T>, shape: (data: T) => ApiAnsw
 
 /** zod issues as field problems: `where` says which part of the request they are in. */
 export function fieldProblems(issues: readonly z.core.$ZodIssue[], where: "body" | "query" | "path", names: FieldNames = {}): FieldProblem[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue) => {
+    // A field this API does not know (strict objects): named one by one, so a typo points at itself.
+    if (issue.code === "unrecognized_keys") {
+      const parent = issue.path.map(String);
+      return issue.keys.map((key) =>
+        where === "body"
+          ? { pointer: `#/${[...parent, key].join("/")}`, detail: `Unknown field ${key}.` }
+          : { parameter: key, detail: `Unknown parameter ${key}.` },
+      );
+    }
     const path = issue.path.map((part, index) => (index === 0 && typeof part === "string" ? (names[part] ?? part) : String(part)));
     return where === "body"
       ? { pointer: `#/${path.join("/")}`, detail: issue.message }

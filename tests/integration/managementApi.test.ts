@@ -293,7 +293,10 @@ describe("clients", () => {
 
     const unknownField = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/clients", { client_name: "x", client_uri: "https://x" });
     expect(unknownField.status).toBe(400);
-    expect(unknownField.body.errors.map((error) => error.pointer)).toContain("#/");
+    expect(unknownField.body.errors).toEqual([{ pointer: "#/client_uri", detail: "Unknown field client_uri." }]);
+    const unknownParameter = await callApi<{ errors: { parameter: string }[] }>(base, token, "GET", "/clients?serch=x");
+    expect(unknownParameter.status).toBe(400);
+    expect(unknownParameter.body.errors).toEqual([{ parameter: "serch", detail: "Unknown parameter serch." }]);
 
     const taken = await callApi<{ errors: { pointer: string }[] }>(base, token, "POST", "/clients", {
       client_id: "postman",
