@@ -18,13 +18,13 @@ import {
   clientPermissions,
   clientRequirements,
   clientSettingsFromForm,
+  mergePermissions,
   type ClientSettings,
   type createClientSchema,
   type SavedClient,
   type updateClientSchema,
 } from "../forms/clientForm";
 import type { ClientRecord } from "../oauth/ports";
-import { mergePermissions } from "../forms/clientForm";
 import { generateClientSecret, hashClientSecret, randomTokenValue } from "../oauth/secrets";
 import type { OperationContext } from "./context";
 import type { z } from "zod";

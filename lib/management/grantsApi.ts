@@ -2,8 +2,7 @@
 // live tokens of one user or one client, listed and revoked as on the
 // dashboard's grants pages (lib/forms/grantActions.ts checks the ids).
 import { z } from "zod";
-import { listAuthorizations, listLiveTokens, type AuthorizationListItem, type LiveTokenListItem } from "../db/grants";
-import { findGrantClient, findGrantUser } from "../db/grants";
+import { findGrantClient, findGrantUser, listAuthorizations, listLiveTokens, type AuthorizationListItem, type LiveTokenListItem } from "../db/grants";
 import { createClientStore } from "../db/repositories";
 import { revokeAuthorizationInput, revokeTokenInput, type GrantOwner } from "../forms/grantActions";
 import type { OperationContext } from "./context";
