@@ -24,6 +24,13 @@ export default defineConfig({
           // One migrated in-memory PGlite, dumped once, that the store tests' databases start from.
           globalSetup: ["tests/helpers/globalSetupUnit.ts"],
           maxWorkers: workers,
+          // The files share their worker's process and module graph instead of a new process each:
+          // half the CPU of the unit run (2026-12-07: 85 s against 160 s user+sys). Nothing a file
+          // does to the process outlives it: mocks, stubbed env and globals are undone after each test.
+          isolate: false,
+          restoreMocks: true,
+          unstubEnvs: true,
+          unstubGlobals: true,
         },
       },
       {
