@@ -16,7 +16,8 @@ import { createPageSecurity, HSTS_HEADER, interactionRedirectTargets, strictTran
 import { stampClientAddress } from "./lib/auth/clientAddress";
 import { guardServerActionOrigin } from "./lib/auth/crossOriginGuard";
 import { checkConfiguration, readSettings, type Settings } from "./lib/settings";
-import { answerPageMethod, PROTOCOL_ENDPOINTS, refuseConnect, refuseProtocolMethod } from "./lib/server/methods";
+import { answerPageMethod, PROTOCOL_ENDPOINTS, refuseConnect, refuseManagementMethod, refuseProtocolMethod } from "./lib/server/methods";
+import { isManagementPath, MANAGEMENT_METHODS } from "./lib/management/api";
 import { prepareForNext } from "./lib/server/beforeNext";
 import { capConnections, slowClientServerOptions } from "./lib/server/slowClients";
 import { DEMO, isLoopbackIssuer } from "./lib/db/seed";
@@ -98,10 +99,10 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
     }
     // X-Request-Id on the response, one log line when it is done, and the id on the audit events it records.
     const context = startRequest(req, res, route ? path : pageRoute(url), logger, observeRequest);
-    withRequestContext(context, () => serve(req, res, route));
+    withRequestContext(context, () => serve(req, res, route, path));
   });
 
-  function serve(req: http.IncomingMessage, res: http.ServerResponse, route: FastLaneRoute | undefined) {
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, route: FastLaneRoute | undefined, pathname: string) {
     if (route) {
       if (!route.methods.includes(req.method ?? "")) refuseProtocolMethod(res, route.methods);
       else if (isNextRouterFetch(req)) answerNextRouterFetch(res);
@@ -109,6 +110,14 @@ async function serveRequests(settings: Settings, role: ProcessRole) {
         stampClientAddress(req, settings.trustedProxies); // the protocol endpoints' audit events carry it
         if (route.document) void serveDocument(route.document, route.handler, origin, req, res);
         else void serveWebHandler(route.handler, origin, req, res);
+      }
+    }
+    else if (isManagementPath(pathname)) {
+      // The management API: bearer tokens, JSON, its own methods (docs/decisions/0020-management-api.md).
+      if (!(MANAGEMENT_METHODS as readonly string[]).includes(req.method ?? "")) refuseManagementMethod(res, MANAGEMENT_METHODS);
+      else {
+        stampClientAddress(req, settings.trustedProxies); // its audit events carry the caller's address
+        void serveWebHandler(gatehouse.endpoints.management, origin, req, res);
       }
     }
     else if (!answerPageMethod(req, res) && !guardServerActionOrigin(req, res)) {

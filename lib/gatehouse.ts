@@ -48,6 +48,8 @@ import { createTokenEndpoint } from "./oauth/token";
 import { createUserinfoEndpoint } from "./oauth/userinfo";
 import { VerifiedSignatureCache } from "./oauth/verifiedSignatures";
 import type { DocumentEndpoint } from "./oauth/publicDocument";
+import { createManagementApi } from "./management/api";
+import { MANAGEMENT_ROUTES } from "./management/allRoutes";
 import { createClientRateLimiter } from "./server/clientRateLimiter";
 import { createHealthEndpoint, createReadinessEndpoint, Readiness, type CheckResult } from "./server/health";
 import { checkDatabaseAnswers, checkMigrationsApplied } from "./db/readiness";
@@ -105,6 +107,8 @@ export interface Gatehouse {
     logout: WebHandler;
     health: WebHandler;
     readiness: WebHandler;
+    /** The management API, everything under /api/v1 (lib/management/api.ts). */
+    management: WebHandler;
   };
   close(): Promise<void>;
 }
@@ -293,6 +297,16 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
       migrations: () => checkMigrationsApplied(db.sql, shippedMigrations),
       signing_keys: () => checkSigningKeys(keys),
     });
+    const rotateSigningKeys: Gatehouse["rotateSigningKeys"] = async (algs) => {
+      const report = await rotateKeys(db, {
+        encryption,
+        algs,
+        accessTokenLifetime: settings.accessTokenLifetime,
+        keyRefreshSeconds: settings.keyRefreshSeconds,
+      });
+      keys.invalidate();
+      return report;
+    };
     return {
       settings,
       sessionSecret,
@@ -307,16 +321,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
       consent: { config, clients, scopes, authorizations, interactions, users, audit },
       interactionSealer,
       readiness,
-      async rotateSigningKeys(algs) {
-        const report = await rotateKeys(db, {
-          encryption,
-          algs,
-          accessTokenLifetime: settings.accessTokenLifetime,
-          keyRefreshSeconds: settings.keyRefreshSeconds,
-        });
-        keys.invalidate();
-        return report;
-      },
+      rotateSigningKeys,
       endpoints: {
         authorize: createAuthorizeEndpoint({
           config,
@@ -372,6 +377,18 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
         }),
         health: createHealthEndpoint(),
         readiness: createReadinessEndpoint(readiness),
+        management: createManagementApi({
+          config,
+          keys,
+          tokens: tokenStates,
+          verifiedSignatures,
+          clients,
+          db,
+          audit,
+          clientAddress: readClientAddress,
+          rotateSigningKeys,
+          routes: MANAGEMENT_ROUTES,
+        }),
       },
       async close() {
         // Rows handed to a group commit are written before the pool goes: normally their requests waited

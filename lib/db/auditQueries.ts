@@ -122,6 +122,8 @@ export async function findAuditEvents(
 
 /** The id of the user with this username (exact match), or null. */
 export async function findUserIdByUsername(sql: SqlExecutor, username: string): Promise<string | null> {
+  // PostgreSQL text cannot hold U+0000, so no user has such a name; the query itself would fail (a 500).
+  if (username.includes("\u0000")) return null;
   const rows = await sql.query<{ id: string }>(`SELECT "id"::text AS "id" FROM "users" WHERE "username" = $1`, [username]);
   return rows[0]?.id ?? null;
 }

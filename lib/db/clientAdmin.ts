@@ -74,7 +74,7 @@ export async function findClientByApplicationId(db: Pick<Database, "sql">, id: s
 }
 
 /** Everything the dashboard sets on a client: the record without its ids and its enabled flag (set on its own). */
-export type ClientChange = Omit<ClientRecord, "id" | "clientId" | "enabled">;
+export type ClientChange = Omit<ClientRecord, "id" | "clientId" | "enabled" | "managementApi">;
 
 export interface NewClient extends ClientChange {
   clientId: string;
@@ -185,9 +185,12 @@ export async function updateClient(
     await lockPermittedScopes(tx, change.permissions);
     const assignments = CHANGE_COLUMNS.map(([name, type], index) => `"${name}" = $${index + 2}::${type}`).join(", ");
     const updated = await tx.$queryRawUnsafe<Row[]>(
-      `UPDATE "applications" SET ${assignments}, "updated_at" = now() WHERE "id" = $1::uuid RETURNING *`,
+      // A public client cannot authenticate for client_credentials: its management API mark goes with its secret.
+      `UPDATE "applications" SET ${assignments}, "management_api" = "management_api" AND $${CHANGE_COLUMNS.length + 2}::text = 'confidential',
+              "updated_at" = now() WHERE "id" = $1::uuid RETURNING *`,
       id,
       ...changeParameters(change),
+      change.clientType,
     );
     return { before, after: toClientRecord(updated[0]!) };
   });
@@ -199,6 +202,20 @@ export async function setClientEnabled(db: Pick<Database, "sql">, id: string, en
   const rows = await db.sql.query<{ client_id: string }>(
     `UPDATE "applications" SET "enabled" = $2, "updated_at" = now() WHERE "id" = $1::uuid RETURNING "client_id"`,
     [id, enabled],
+  );
+  return rows[0] ? { clientId: rows[0].client_id } : null;
+}
+
+/**
+ * Marks a confidential client for the management API (or unmarks it); null when there is no such
+ * confidential client. Making a client public clears the mark (updateClient), so a public client never has it.
+ */
+export async function setClientManagementApi(db: Pick<Database, "sql">, id: string, allowed: boolean): Promise<{ clientId: string } | null> {
+  if (!UUID.test(id)) return null;
+  const rows = await db.sql.query<{ client_id: string }>(
+    `UPDATE "applications" SET "management_api" = $2, "updated_at" = now()
+      WHERE "id" = $1::uuid AND ("client_type" = 'confidential' OR NOT $2) RETURNING "client_id"`,
+    [id, allowed],
   );
   return rows[0] ? { clientId: rows[0].client_id } : null;
 }

@@ -50,6 +50,7 @@ interface ApplicationRow {
   access_token_signing_alg: string | null;
   id_token_signing_alg: string | null;
   enabled: boolean;
+  management_api: boolean;
 }
 
 export function toClientRecord(row: ApplicationRow): ClientRecord {
@@ -72,6 +73,7 @@ export function toClientRecord(row: ApplicationRow): ClientRecord {
     accessTokenSigningAlg: row.access_token_signing_alg as ClientRecord["accessTokenSigningAlg"],
     idTokenSigningAlg: row.id_token_signing_alg as ClientRecord["idTokenSigningAlg"],
     enabled: row.enabled,
+    managementApi: row.management_api === true,
   };
 }
 

@@ -363,3 +363,23 @@ export async function setAdminRole(
     return { status: "changed", username: user.username } as const;
   });
 }
+
+export type DeleteUserResult = { status: "deleted"; username: string; tokensDeleted: number } | AdminRuleRefusal;
+
+/**
+ * Deletes an account in one transaction, under the same rules as disabling it
+ * (never oneself, never the last enabled administrator): its tokens (their
+ * subject is the user id, which no foreign key follows) and then the user,
+ * whose sessions and authorizations go with it (ON DELETE CASCADE). Audit
+ * events keep the user id; they name a user who no longer exists.
+ */
+export async function deleteUser(db: Database, { userId, actorId }: { userId: string; actorId: string }): Promise<DeleteUserResult> {
+  if (!isUuid(userId)) return { status: "not_found" };
+  return db.prisma.$transaction(async (tx) => {
+    const checked = await checkAdminRules(tx, userId, actorId);
+    if (!("user" in checked)) return checked;
+    const tokensDeleted = await tx.$executeRawUnsafe(`DELETE FROM "tokens" WHERE "subject" = $1`, userId);
+    await tx.$executeRawUnsafe(`DELETE FROM "users" WHERE "id" = $1::uuid`, userId);
+    return { status: "deleted", username: checked.user.username, tokensDeleted } as const;
+  });
+}

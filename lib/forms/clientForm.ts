@@ -219,6 +219,8 @@ export type UpdateClientInput = z.input<typeof updateClientSchema>;
 
 export const clientReferenceSchema = z.object({ id: z.guid("Unknown client.") });
 export const clientEnabledSchema = z.object({ id: z.guid("Unknown client."), enabled: z.boolean() });
+/** Marks a client for the management API (the gatehouse:admin scope), or unmarks it. */
+export const clientManagementApiSchema = z.object({ id: z.guid("Unknown client."), managementApi: z.boolean() });
 
 // ------------------------------------------------------- form ⇄ stored client
 

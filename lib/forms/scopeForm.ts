@@ -2,6 +2,7 @@
 // (react-hook-form) and in the dashboard's server actions. Framework-free and
 // safe to import from client code.
 import { z } from "zod";
+import { isReservedScopeName, RESERVED_SCOPE_PREFIX } from "../oauth/managementScope";
 import { idSchema, linesOf } from "./common";
 
 /**
@@ -101,7 +102,9 @@ export const scopeNameSchema = z
   .trim()
   .min(1, "Enter the scope's name, as clients will request it (for example api or orders:read).")
   .max(MAX_SCOPE_NAME_LENGTH, `At most ${MAX_SCOPE_NAME_LENGTH} characters.`)
-  .regex(SCOPE_TOKEN, 'Use printable ASCII characters without spaces, quotes (") or backslashes (RFC 6749 scope token).');
+  .regex(SCOPE_TOKEN, 'Use printable ASCII characters without spaces, quotes (") or backslashes (RFC 6749 scope token).')
+  // gatehouse:admin is granted by the server itself, to marked clients only (docs/decisions/0020-management-api.md).
+  .refine((name) => !isReservedScopeName(name), `Names starting with ${RESERVED_SCOPE_PREFIX} are reserved for Gatehouse's own scopes.`);
 
 export const scopeFieldsSchema = scopeFields.superRefine(accessTokenClaimsAreReleased);
 export const createScopeSchema = scopeFields.extend({ name: scopeNameSchema }).superRefine(accessTokenClaimsAreReleased);

@@ -8,6 +8,7 @@ import { isAdmin } from "../auth/roles";
 import type { PortalSession } from "../auth/portalAuth";
 import { actionError, type ActionResult } from "../forms/actionResult";
 import { getGatehouse, type Gatehouse } from "../gatehouse";
+import type { OperationContext } from "../management/context";
 import type { AuditEventInput } from "../oauth/ports";
 import { currentPortalSession, requestClientAddress } from "./session";
 
@@ -35,6 +36,8 @@ export interface ActionContext {
   ip: string | null;
   /** Records an audit event with this user as the actor and this request's address. */
   audit(event: Omit<AuditEventInput, "actor" | "ip">): Promise<void>;
+  /** The same, for the operations the dashboard shares with the management API (lib/management). */
+  operation: OperationContext;
 }
 
 type Guard = "admin" | "signed-in";
@@ -58,12 +61,9 @@ function guardedAction<S extends z.ZodType, T>(
     }
     const gatehouse = await getGatehouse();
     const ip = await requestClientAddress();
-    const context: ActionContext = {
-      session,
-      gatehouse,
-      ip,
-      audit: (event) => gatehouse.audit.record({ ...event, actor: session.userId, ip }),
-    };
+    const audit: ActionContext["audit"] = (event) => gatehouse.audit.record({ ...event, actor: session.userId, ip });
+    const operation: OperationContext = { db: gatehouse.db, actorId: session.userId, audit, rotateSigningKeys: gatehouse.rotateSigningKeys };
+    const context: ActionContext = { session, gatehouse, ip, audit, operation };
     try {
       return await run(parsed.data, context);
     } catch (error) {

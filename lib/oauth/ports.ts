@@ -26,6 +26,11 @@ export interface ClientRecord {
   accessTokenSigningAlg: SigningAlgorithm | null;
   idTokenSigningAlg: SigningAlgorithm | null;
   enabled: boolean;
+  /**
+   * Marked by an administrator for the management API: only such a client may obtain the
+   * gatehouse:admin scope, and only with client_credentials (docs/decisions/0020-management-api.md).
+   */
+  managementApi: boolean;
 }
 
 export interface ScopeRecord {

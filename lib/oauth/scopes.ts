@@ -1,5 +1,6 @@
 // Scope parsing and the permission checks every grant shares (RFC 6749 §3.3).
 import { OAuthError } from "./errors";
+import { MANAGEMENT_SCOPE } from "./managementScope";
 import { Permissions, hasPermission } from "./permissions";
 import type { ClientRecord, ScopeRecord, ScopeStore } from "./ports";
 
@@ -52,6 +53,11 @@ export async function resolveClientScopes(
  * that the client holds no permission for (RFC 6749 §3.3, §4.1.2.1).
  */
 export function checkClientScopes(client: ClientRecord, requested: string[], records: ScopeRecord[]): ResolvedScopes {
+  if (requested.includes(MANAGEMENT_SCOPE)) {
+    // Only the client_credentials grant hands it out (lib/oauth/managementScope.ts): never a user's
+    // authorization, whatever a scopes row or a client's permissions say.
+    throw new OAuthError("invalid_scope", `The scope ${MANAGEMENT_SCOPE} can only be obtained with the client_credentials grant.`);
+  }
   const byName = new Map(records.map((record) => [record.name, record]));
   const unknown = requested.filter((name) => !byName.has(name));
   if (unknown.length > 0) {

@@ -110,3 +110,21 @@ export function refuseConnect(_req: IncomingMessage, socket: Socket): void {
       body,
   );
 }
+
+/** The management API's refusal of a method it never serves (TRACE, CONNECT, …): RFC 9457 problem details. */
+export function refuseManagementMethod(res: ServerResponse, allowed: readonly string[]): void {
+  const body = JSON.stringify({
+    type: "urn:gatehouse:problem:method-not-allowed",
+    title: "Method not allowed",
+    status: 405,
+    detail: `The management API accepts ${allowed.join(", ")} only.`,
+  });
+  res.writeHead(405, {
+    "Content-Type": "application/problem+json",
+    "Cache-Control": "no-store",
+    Allow: allowHeader(allowed),
+    "X-Content-Type-Options": "nosniff",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}

@@ -123,3 +123,19 @@ describe("route modules (next dev) against the fast lane (npm start)", () => {
     }
   });
 });
+
+describe("the management API's route module (next dev) against the fast lane (npm start)", () => {
+  it("answers every method on its paths as the fast lane does: the document, 401 before anything else, 404, 405", async () => {
+    const module = (await import(path.join(PROJECT_ROOT, "app", "api", "v1", "[...path]", "route.ts"))) as RouteModule;
+    for (const urlPath of ["/api/v1/openapi.json", "/api/v1/clients", "/api/v1/clients/postman", "/api/v1/users/not-a-uuid", "/api/v1/nothing-here"]) {
+      for (const method of ROUTE_METHODS) {
+        const headers = { Origin: SPA_ORIGIN };
+        const response = await module[method]!(new Request(`${server.server.url}${urlPath}`, { method, headers }));
+        await response.arrayBuffer();
+        const viaRoute = { status: response.status, headers: pick((name) => response.headers.get(name)) };
+        const viaFastLane = await askFastLane(server.server.url, method, urlPath, headers);
+        expect(viaRoute, `${method} ${urlPath}`).toEqual(viaFastLane);
+      }
+    }
+  });
+});

@@ -79,5 +79,9 @@ describeEachBackend("lib/db/auditQueries.ts", (db) => {
       expect(await findUserIdByUsername(sql, "Alice")).toBeNull();
       expect(await findUserIdByUsername(sql, "al%")).toBeNull();
     });
+
+    it("answers null for a name with a NUL byte (PostgreSQL text cannot hold one) instead of failing", async () => {
+      expect(await findUserIdByUsername(sql, "ali\u0000ce")).toBeNull();
+    });
   });
 });

@@ -31,6 +31,7 @@ function clientRecord(clientId: string, overrides: Partial<ClientRecord> = {}): 
     accessTokenSigningAlg: null,
     idTokenSigningAlg: null,
     enabled: true,
+    managementApi: false,
     ...overrides,
   };
 }

@@ -16,6 +16,7 @@ import {
   listScopeChoices,
   replaceClientSecretHashes,
   setClientEnabled,
+  setClientManagementApi,
   updateClient,
   type NewClient,
 } from "@/lib/db/clientAdmin";
@@ -196,6 +197,24 @@ describeEachBackend("lib/db/clientAdmin", (backendDb) => {
       }
       expect(await findClientByApplicationId(db, doomed.id)).toBeNull();
       expect(await deleteClient(db, doomed.id)).toBeNull();
+    });
+
+    it("setClientManagementApi marks a confidential client only; making it public clears the mark", async () => {
+      const service = await created({ clientType: "confidential", clientSecretHashes: [hashClientSecret("s")], permissions: ["ept:token", "gt:client_credentials"] });
+      const browserApp = await created();
+      expect(service.managementApi).toBe(false);
+      expect(await setClientManagementApi(db, service.id, true)).toEqual({ clientId: service.clientId });
+      expect((await createClientStore(db).findClientByClientId(service.clientId))?.managementApi).toBe(true);
+      expect(await setClientManagementApi(db, browserApp.id, true)).toBeNull();
+      expect((await findClientByApplicationId(db, browserApp.id))?.managementApi).toBe(false);
+      expect(await setClientManagementApi(db, randomUUID(), true)).toBeNull();
+
+      // An update that keeps it confidential keeps the mark; one that makes it public drops it with its secret.
+      const keep = await updateClient(db, service.id, (current) => ({ ...current, displayName: "Renamed" }));
+      expect(keep?.after.managementApi).toBe(true);
+      const toPublic = await updateClient(db, service.id, (current) => ({ ...current, clientType: "public", clientSecretHashes: [] }));
+      expect(toPublic?.after.managementApi).toBe(false);
+      expect(await setClientManagementApi(db, service.id, false)).toEqual({ clientId: service.clientId });
     });
 
     it("listScopeChoices lists the scopes table for the form", async () => {

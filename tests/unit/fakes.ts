@@ -77,6 +77,7 @@ export function makeClient(overrides: Partial<ClientRecord> & { secret?: string 
     accessTokenSigningAlg: null,
     idTokenSigningAlg: null,
     enabled: true,
+    managementApi: false,
     ...rest,
   };
 }

@@ -6,6 +6,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   ADMIN_ROLE,
   createUser,
+  deleteUser,
   disableUser,
   enableUser,
   findUserForAdmin,
@@ -141,6 +142,26 @@ describeEachBackend("lib/db/userAdmin.ts", (db) => {
       expect(session).toBeTruthy();
       expect(await disableUser(db, { userId: randomUUID(), actorId: admin })).toEqual({ status: "not_found" });
       expect(await disableUser(db, { userId: "not-a-uuid", actorId: admin })).toEqual({ status: "not_found" });
+    });
+  });
+
+  describe("deleteUser", () => {
+    it("deletes the user with their sessions and tokens, under disableUser's rules", async () => {
+      const admin = await addUser("admin", {}, true);
+      const alice = await addUser("alice");
+      await addSession(alice);
+      const aliceToken = await addToken(alice);
+      const clientCredentials = await addToken("web");
+      expect(await deleteUser(db, { userId: admin, actorId: admin })).toEqual({ status: "self" });
+      expect(await deleteUser(db, { userId: admin, actorId: "client:automation" })).toEqual({ status: "last_admin" });
+      expect(await deleteUser(db, { userId: alice, actorId: "client:automation" })).toEqual({ status: "deleted", username: "alice", tokensDeleted: 1 });
+      expect(await findUserForAdmin(db, alice)).toBeNull();
+      expect(await tokenStatus(aliceToken)).toBeUndefined();
+      expect(await tokenStatus(clientCredentials)).toBe("valid");
+      const sessions = await db.sql.query(`SELECT "id" FROM "sessions" WHERE "user_id" = $1::uuid`, [alice]);
+      expect(sessions).toEqual([]);
+      expect(await deleteUser(db, { userId: alice, actorId: admin })).toEqual({ status: "not_found" });
+      expect(await deleteUser(db, { userId: "not-a-uuid", actorId: admin })).toEqual({ status: "not_found" });
     });
   });
 

@@ -1,152 +1,32 @@
 "use server";
 // The dashboard's client actions. adminAction re-checks the session, the
-// admin role and the input (the same zod schemas the form uses) on every call.
-// Secrets are generated here, returned once to the browser that asked, and
-// stored only as SHA-256 hashes (lib/oauth/secrets.ts); they never reach the
-// audit log.
-import { actionError, actionOk } from "@/lib/forms/actionResult";
+// admin role and the input (the same zod schemas the form uses) on every call;
+// the operations are the management API's too (lib/management/clientOperations.ts).
 import { adminAction } from "@/lib/next/guards";
 import {
-  deleteClient as deleteClientRow,
-  insertClient,
-  UnknownScopesError,
-  replaceClientSecretHashes,
-  setClientEnabled as setClientEnabledRow,
-  updateClient as updateClientRow,
-  type ClientChange,
-} from "@/lib/db/clientAdmin";
+  createClientOperation,
+  deleteClientOperation,
+  rotateClientSecretOperation,
+  setClientEnabledOperation,
+  setClientManagementApiOperation,
+  updateClientOperation,
+} from "@/lib/management/clientOperations";
 import {
   clientEnabledSchema,
-  clientPermissions,
+  clientManagementApiSchema,
   clientReferenceSchema,
-  clientRequirements,
-  clientSettingsFromForm,
   createClientSchema,
-  mergePermissions,
   updateClientSchema,
-  type ClientSettings,
-  type SavedClient,
 } from "@/lib/forms/clientForm";
-import type { ClientRecord } from "@/lib/oauth/ports";
-import { generateClientSecret, hashClientSecret, randomTokenValue } from "@/lib/oauth/secrets";
 
-const GONE = "This client no longer exists; it may have been deleted meanwhile.";
+export const createClient = adminAction(createClientSchema, (input, { operation }) => createClientOperation(operation, input));
 
-/** Scopes the form sent that are not in the scopes table (a scope deleted while the form was open, or a forged request). */
-/** Runs a save; a scope that does not exist (or was just deleted) becomes a message on the scopes field. */
-async function withKnownScopes<T>(save: () => Promise<T>): Promise<T | ReturnType<typeof actionError>> {
-  try {
-    return await save();
-  } catch (error) {
-    if (!(error instanceof UnknownScopesError)) throw error;
-    return actionError(400, "Check the highlighted fields.", { scopes: [`No such scope: ${error.scopes.join(", ")}. Reload the page to see the current scopes.`] });
-  }
-}
+export const updateClient = adminAction(updateClientSchema, (input, { operation }) => updateClientOperation(operation, input));
 
-/** The stored columns for the form's settings; secrets, kept permissions and requirements come from the caller. */
-function changeFor(settings: ClientSettings, current: Pick<ClientRecord, "permissions" | "requirements"> | null, clientSecretHashes: string[]): ClientChange {
-  return {
-    displayName: settings.displayName,
-    clientType: settings.clientType,
-    consentType: settings.consentType,
-    clientSecretHashes,
-    redirectUris: settings.redirectUris,
-    postLogoutRedirectUris: settings.postLogoutRedirectUris,
-    permissions: mergePermissions(current?.permissions ?? [], clientPermissions(settings)),
-    requirements: clientRequirements(current?.requirements ?? []),
-    ...settings.lifetimes,
-    ...settings.signingAlgorithms,
-  };
-}
+export const setClientEnabled = adminAction(clientEnabledSchema, (input, { operation }) => setClientEnabledOperation(operation, input));
 
-/** For the audit log: which settings an update changed (names only, never values of secrets). */
-function changedFields(before: ClientRecord, after: ClientRecord): string[] {
-  const fields = [
-    "displayName",
-    "clientType",
-    "consentType",
-    "redirectUris",
-    "postLogoutRedirectUris",
-    "permissions",
-    "requirements",
-    "accessTokenLifetime",
-    "authorizationCodeLifetime",
-    "idTokenLifetime",
-    "refreshTokenLifetime",
-    "refreshTokenAbsoluteLifetime",
-    "idTokenSigningAlg",
-    "accessTokenSigningAlg",
-    "clientSecretHashes",
-  ] as const;
-  return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
-}
+export const setClientManagementApi = adminAction(clientManagementApiSchema, (input, { operation }) => setClientManagementApiOperation(operation, input));
 
-export const createClient = adminAction(createClientSchema, async (input, context) => {
-  const settings = clientSettingsFromForm(input);
-  const clientId = input.clientId || randomTokenValue(16);
-  const secret = settings.clientType === "confidential" ? generateClientSecret() : null;
-  const result = await withKnownScopes(() => insertClient(context.gatehouse.db, { clientId, ...changeFor(settings, null, secret ? [hashClientSecret(secret)] : []) }));
-  if ("ok" in result) return result;
-  if (result.status === "client_id_taken") {
-    return actionError(409, "That client ID is taken.", { clientId: [`A client with the client ID ${clientId} already exists; choose another.`] });
-  }
-  await context.audit({
-    kind: "admin.client.created",
-    clientId,
-    details: { displayName: settings.displayName, clientType: settings.clientType, grantTypes: settings.grantTypes, scopes: settings.scopes },
-  });
-  return actionOk<SavedClient>({ id: result.client.id, clientId, secret });
-});
+export const deleteClient = adminAction(clientReferenceSchema, (input, { operation }) => deleteClientOperation(operation, input));
 
-export const updateClient = adminAction(updateClientSchema, async (input, context) => {
-  const settings = clientSettingsFromForm(input);
-  let secret: string | null = null;
-  const outcome = await withKnownScopes(() => updateClientRow(context.gatehouse.db, input.id, (current) => {
-    let hashes = current.clientSecretHashes;
-    if (settings.clientType === "public") {
-      hashes = []; // a public client has no secret; a leftover one must not keep working
-    } else if (current.clientType === "public" || hashes.length === 0) {
-      secret = generateClientSecret(); // just became confidential: it needs a secret to authenticate at all
-      hashes = [hashClientSecret(secret)];
-    }
-    return changeFor(settings, current, hashes);
-  }));
-  if (!outcome) return actionError(404, GONE);
-  if ("ok" in outcome) return outcome;
-  await context.audit({
-    kind: "admin.client.updated",
-    clientId: outcome.after.clientId,
-    details: { changed: changedFields(outcome.before, outcome.after), secretIssued: secret !== null },
-  });
-  return actionOk<SavedClient>({ id: outcome.after.id, clientId: outcome.after.clientId, secret });
-});
-
-export const setClientEnabled = adminAction(clientEnabledSchema, async (input, context) => {
-  const updated = await setClientEnabledRow(context.gatehouse.db, input.id, input.enabled);
-  if (!updated) return actionError(404, GONE);
-  await context.audit({ kind: input.enabled ? "admin.client.enabled" : "admin.client.disabled", clientId: updated.clientId });
-  return actionOk({ enabled: input.enabled });
-});
-
-export const deleteClient = adminAction(clientReferenceSchema, async (input, context) => {
-  const deleted = await deleteClientRow(context.gatehouse.db, input.id);
-  if (!deleted) return actionError(404, GONE);
-  await context.audit({
-    kind: "admin.client.deleted",
-    clientId: deleted.clientId,
-    details: { authorizationsDeleted: deleted.authorizations, tokensDeleted: deleted.tokens },
-  });
-  return actionOk({ clientId: deleted.clientId });
-});
-
-/**
- * A new secret replaces every stored hash at once: the old secret is refused
- * from the next request on (see docs/decisions/0005-client-management.md).
- */
-export const rotateClientSecret = adminAction(clientReferenceSchema, async (input, context) => {
-  const secret = generateClientSecret();
-  const updated = await replaceClientSecretHashes(context.gatehouse.db, input.id, [hashClientSecret(secret)]);
-  if (!updated) return actionError(404, "There is no confidential client to rotate a secret for; it may have been deleted or made public.");
-  await context.audit({ kind: "admin.client.secret_rotated", clientId: updated.clientId });
-  return actionOk({ clientId: updated.clientId, secret });
-});
+export const rotateClientSecret = adminAction(clientReferenceSchema, (input, { operation }) => rotateClientSecretOperation(operation, input));

@@ -1,6 +1,7 @@
 // RFC 6749 §4.4: a confidential client obtains a token for itself.
 import { OAuthError } from "../errors";
 import type { FormParameters } from "../http";
+import { checkManagementScopeRequest, MANAGEMENT_SCOPE, managementAudience } from "../managementScope";
 import type { ClientRecord, ScopeStore } from "../ports";
 import { StandardScopes, parseScopeParameter, resolveClientScopes } from "../scopes";
 import { issueTokens, type IssuedTokens, type TokenIssuerDeps } from "../tokenResponse";
@@ -41,7 +42,9 @@ export async function clientCredentialsGrant(
       );
     }
   }
-  const scopes = await resolveClientScopes(client, requested, deps.scopes);
+  const scopes = requested.includes(MANAGEMENT_SCOPE)
+    ? managementScopes(deps, client, requested)
+    : await resolveClientScopes(client, requested, deps.scopes);
   const issued = await issueTokens(deps, {
     client,
     subject: client.clientId,
@@ -51,4 +54,10 @@ export async function clientCredentialsGrant(
     now: deps.now?.() ?? Date.now(),
   });
   return { ...issued, userId: null };
+}
+
+/** gatehouse:admin, for a marked client asking for it alone: the management API is the token's only audience. */
+function managementScopes(deps: Pick<ClientCredentialsDeps, "config">, client: ClientRecord, requested: string[]) {
+  checkManagementScopeRequest(client, requested);
+  return { names: [MANAGEMENT_SCOPE], audiences: [managementAudience(deps.config)] };
 }

@@ -13,7 +13,7 @@ import { requireAdminPage } from "@/lib/next/guards";
 import { findClientByApplicationId } from "@/lib/db/clientAdmin";
 import { clientFormValuesFromClient } from "@/lib/forms/clientForm";
 import { getGatehouse } from "@/lib/gatehouse";
-import { deleteClient, rotateClientSecret, setClientEnabled, updateClient } from "../actions";
+import { deleteClient, rotateClientSecret, setClientEnabled, setClientManagementApi, updateClient } from "../actions";
 import { loadClientFormData } from "../formData";
 
 export const dynamic = "force-dynamic";
@@ -85,6 +85,35 @@ export default async function ClientPage({ params, searchParams }: { params: Par
               immediately.
             </p>
             <RotateSecretButton id={client.id} clientId={client.clientId} action={rotateClientSecret} />
+          </Panel>
+        ) : null}
+        {client.clientType === "confidential" ? (
+          <Panel title="Management API">
+            <p className="text-sm text-slate-700">
+              {client.managementApi ? (
+                <>
+                  <strong>Allowed:</strong> this client may obtain the <code className="rounded bg-slate-100 px-1">gatehouse:admin</code> scope with
+                  client credentials and then do through the <Link href="/dashboard/api" className="underline">management API</Link> what an
+                  administrator does here.
+                </>
+              ) : (
+                <>
+                  Not allowed: requests for the <code className="rounded bg-slate-100 px-1">gatehouse:admin</code> scope are refused. Allow it only
+                  for an automation you trust like an administrator (see the <Link href="/dashboard/api" className="underline">management API</Link>).
+                </>
+              )}
+            </p>
+            <ActionButton
+              action={setClientManagementApi}
+              input={{ id: client.id, managementApi: !client.managementApi }}
+              label={client.managementApi ? "Withdraw management API access" : "Allow management API access"}
+              pendingLabel="Saving…"
+              confirm={
+                client.managementApi
+                  ? `Withdraw management API access from ${client.displayName}? Its management tokens are refused from the next request.`
+                  : `Allow ${client.displayName} to manage Gatehouse through the API, with the powers of an administrator?`
+              }
+            />
           </Panel>
         ) : null}
       </div>

@@ -6,12 +6,13 @@ import { AppShell } from "@/components/AppShell";
 import { signOut } from "@/app/logout/actions";
 import { ActionButton } from "@/components/ui/ActionButton";
 import { Alert } from "@/components/ui/Alert";
+import { DeleteUserButton } from "@/components/users/DeleteUserButton";
 import { SignInThrottleStatus } from "@/components/users/SignInThrottleStatus";
 import { requireAdminPage } from "@/lib/next/guards";
 import { ADMIN_ROLE, findUserForAdmin } from "@/lib/db/userAdmin";
 import { getGatehouse } from "@/lib/gatehouse";
 import { flashText } from "../../flash";
-import { clearSignInThrottleAction, disableUserAction, enableUserAction, grantAdminAction, removeAdminAction } from "../actions";
+import { clearSignInThrottleAction, deleteUserAction, disableUserAction, enableUserAction, grantAdminAction, removeAdminAction } from "../actions";
 import { EditUserForm, ResetPasswordForm } from "../UserForms";
 
 export const dynamic = "force-dynamic";
@@ -125,6 +126,15 @@ export default async function UserPage({
           </>
         )}
       </Section>
+      {isSelf ? null : (
+        <Section id="user-delete" title="Delete">
+          <p className="text-sm text-slate-700">
+            Deleting removes {user.username} with their sessions, authorizations and tokens. The audit log keeps their id. Disabling is
+            reversible; deleting is not.
+          </p>
+          <DeleteUserButton id={user.id} username={user.username} action={deleteUserAction} />
+        </Section>
+      )}
     </AppShell>
   );
 }

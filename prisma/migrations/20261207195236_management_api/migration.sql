@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "applications" ADD COLUMN     "management_api" BOOLEAN NOT NULL DEFAULT false;
+
