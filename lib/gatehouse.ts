@@ -22,7 +22,11 @@ import {
   createTokenStore,
   createUserStore,
 } from "./db/repositories";
-import { createAuditLog } from "./db/audit";
+import { createAuditLog, type AuditWebhookOutbox } from "./db/audit";
+import { createWebhookOutbox } from "./db/webhookOutbox";
+import { startRepeatingTask, type RepeatingTask } from "./db/schedule";
+import { createWebhookDispatcher, webhookEventSelector, type WebhookSettings } from "./webhooks/delivery";
+import { log } from "./server/log";
 import { startCatalogCache } from "./db/catalogCache";
 import { createSignInStore } from "./db/signInStore";
 import { createSignInThrottleStore } from "./db/signInThrottleStore";
@@ -164,6 +168,47 @@ async function checkSigningKeys(keys: KeyRing): Promise<CheckResult> {
   return missing.length === 0 ? { ok: true } : { ok: false, detail: `no active signing key for ${missing.join(", ")}` };
 }
 
+/** How often each instance looks for due webhook deliveries (besides right after an audit batch enqueued some). */
+const WEBHOOK_POLL_SECONDS = 5;
+
+/**
+ * Audit webhooks (docs/decisions/0023-audit-webhooks.md): the audit writer's view of the outbox (which kinds,
+ * and a prompt run after a batch enqueued deliveries), and every instance's schedule sending what is due.
+ */
+function startWebhookDelivery(db: Database, settings: WebhookSettings): { outbox: AuditWebhookOutbox; schedule: RepeatingTask } {
+  const dispatcher = createWebhookDispatcher({
+    settings,
+    outbox: createWebhookOutbox(db.sql),
+    // Logged, not audited: an audit event per attempt would be delivered in its turn, without end.
+    onFailure: (delivery, outcome, retryIn) =>
+      log().warn(
+        { webhook_delivery: delivery.id, audit_event: delivery.event.id, kind: delivery.event.kind, attempt: delivery.attempts + 1, status: outcome.status, error: outcome.error },
+        retryIn === null ? "webhook delivery failed for good" : `webhook delivery failed; retrying in ${retryIn} s`,
+      ),
+  });
+  const task = startRepeatingTask({
+    intervalSeconds: WEBHOOK_POLL_SECONDS,
+    firstDelaySeconds: 1,
+    run: () => dispatcher.run(),
+    onError: (error) => log().warn({ error: error instanceof Error ? error.message : String(error) }, "webhook delivery run failed"),
+  });
+  const selects = webhookEventSelector(settings.events);
+  return {
+    outbox: {
+      selects,
+      enqueued: () => {
+        dispatcher.run().catch((error) => log().warn({ error: error instanceof Error ? error.message : String(error) }, "webhook delivery run failed"));
+      },
+    },
+    schedule: {
+      async stop() {
+        await dispatcher.stop();
+        await task.stop();
+      },
+    },
+  };
+}
+
 const GLOBAL_KEY = Symbol.for("gatehouse.instance");
 type GlobalWithGatehouse = typeof globalThis & { [GLOBAL_KEY]?: Promise<Gatehouse> };
 
@@ -246,7 +291,8 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
     const interactions = createInteractionStore(db);
     const tokenStates = createTokenStateStore(db);
     const verifiedSignatures = new VerifiedSignatureCache();
-    const audit = observedAuditLog(createAuditLog(db.sql), instrumentation.auditEvent);
+    const webhooks = settings.webhooks ? startWebhookDelivery(db, settings.webhooks) : null;
+    const audit = observedAuditLog(createAuditLog(db.sql, webhooks?.outbox), instrumentation.auditEvent);
     // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
     const limiter = notingAuthenticatedClients(createClientRateLimiter(settings.clientLimits));
     const origins = new RegisteredOriginCache(createRedirectUriSource(db));
@@ -262,7 +308,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
     const sessionSecret = deriveSecret(secret, "portal-session/v1");
     const interactionSealer = new InteractionSealer(deriveSecret(secret, "authorization-interaction/v1"));
     const signInThrottle = new SignInThrottle(createSignInThrottleStore(db.sql, { addressKey: deriveSecret(secret, "sign-in-address/v1") }));
-    const signInStore = createSignInStore(db.sql);
+    const signInStore = createSignInStore(db.sql, webhooks?.outbox);
     const observeSignIn = instrumentation.auditEvent;
     if (observeSignIn) {
       const record = signInStore.recordSignInEvent;
@@ -396,6 +442,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
         await Promise.all([tokens.flush(), audit.flush()]);
         await purge.stop();
         await keyRotation?.stop();
+        await webhooks?.schedule.stop();
         await db.close();
       },
     };

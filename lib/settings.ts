@@ -9,6 +9,8 @@ import { PRIVATE_DIRECTORY_MODE } from "./db/dataDirectory";
 import { validateIssuer } from "./oauth/config";
 import type { ClientLimits } from "./oauth/clientRateLimit";
 import type { SigningAlgorithm } from "./oauth/ports";
+import type { WebhookSettings } from "./webhooks/delivery";
+import { parseWebhookSecret } from "./webhooks/standardWebhooks";
 import { z } from "zod";
 
 export interface Settings {
@@ -59,6 +61,8 @@ export interface Settings {
   shutdown: ShutdownTimes;
   /** Prometheus metrics at GET /metrics (docs/decisions/0019-logs-and-metrics.md). */
   metrics: MetricsSettings;
+  /** Audit events delivered as signed webhooks (GATEHOUSE_WEBHOOK_*; docs/decisions/0023-audit-webhooks.md); null: off. */
+  webhooks: WebhookSettings | null;
 }
 
 export interface MetricsSettings {
@@ -163,6 +167,35 @@ export function serverWorkers(value: string | undefined, databaseUrl: string | u
   return workers;
 }
 
+/** GATEHOUSE_WEBHOOK_URL: https, or plain http to this machine only (a loopback host); no credentials in it. */
+export function webhookUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`GATEHOUSE_WEBHOOK_URL must be an absolute https URL; got "${value}".`);
+  }
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new Error("GATEHOUSE_WEBHOOK_URL must be an https URL (plain http only to a loopback host such as 127.0.0.1).");
+  }
+  if (url.username || url.password) throw new Error("GATEHOUSE_WEBHOOK_URL must not carry credentials: receivers check the signature instead.");
+  if (url.hash) throw new Error("GATEHOUSE_WEBHOOK_URL must not have a #fragment.");
+  return url.toString();
+}
+
+/** GATEHOUSE_WEBHOOK_EVENTS: audit kinds ("signin.failed") or prefixes ending in "." ("admin."), comma-separated. */
+export function webhookEvents(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const bad = entries.find((entry) => !/^[a-z0-9_]+(\.[a-z0-9_]+)*\.?$/.test(entry));
+  if (entries.length === 0 || bad !== undefined) {
+    throw new Error(`GATEHOUSE_WEBHOOK_EVENTS must be audit event kinds or prefixes ending in ".", comma-separated; got "${bad ?? value}".`);
+  }
+  return entries;
+}
+
 /** An environment: process.env, or a test's own. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -261,8 +294,28 @@ export const CONFIGURATION_SCHEMA = z
       },
       { example: "d6f1c0a4e9b24f7a8c3e5b1a7f0d2c96", secret: true },
     ),
+    GATEHOUSE_WEBHOOK_URL: variable(webhookUrl, { example: "https://hooks.example.com/gatehouse" }),
+    GATEHOUSE_WEBHOOK_SECRET: variable(
+      (value) => {
+        if (value === undefined) return undefined;
+        try {
+          return parseWebhookSecret(value);
+        } catch (error) {
+          throw new Error(`GATEHOUSE_WEBHOOK_SECRET ${(error as Error).message} Make one with: echo whsec_$(openssl rand -base64 32)`);
+        }
+      },
+      { example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secret: true },
+    ),
+    GATEHOUSE_WEBHOOK_EVENTS: variable(webhookEvents, { example: "admin.,signin.failed" }),
   })
   .superRefine((config, context) => {
+    if (config.GATEHOUSE_WEBHOOK_URL !== undefined && config.GATEHOUSE_WEBHOOK_SECRET === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["GATEHOUSE_WEBHOOK_SECRET"],
+        message: "GATEHOUSE_WEBHOOK_SECRET is required with GATEHOUSE_WEBHOOK_URL: every delivery is signed with it.",
+      });
+    }
     // The request timeout counts from the first byte, headers included.
     if (config.GATEHOUSE_REQUEST_TIMEOUT_SECONDS < config.GATEHOUSE_HEADER_TIMEOUT_SECONDS) {
       context.addIssue({
@@ -351,6 +404,10 @@ export function readSettings(env: Environment = process.env): Settings {
       timeoutSeconds: config.GATEHOUSE_SHUTDOWN_TIMEOUT_SECONDS,
     },
     metrics: { enabled: config.GATEHOUSE_METRICS, token: config.GATEHOUSE_METRICS_TOKEN },
+    webhooks:
+      config.GATEHOUSE_WEBHOOK_URL !== undefined && config.GATEHOUSE_WEBHOOK_SECRET !== undefined
+        ? { url: config.GATEHOUSE_WEBHOOK_URL, key: config.GATEHOUSE_WEBHOOK_SECRET, events: config.GATEHOUSE_WEBHOOK_EVENTS }
+        : null,
   };
 }
 

@@ -42,11 +42,35 @@ function eventTime(at: Date | undefined, now: Date): Date {
   return at && !Number.isNaN(at.getTime()) ? at : now;
 }
 
-/** Stores events with one statement (arrays unnested), in the order given. */
-export async function insertAuditEvents(sql: SqlExecutor, events: readonly AuditEventInput[]): Promise<void> {
+/**
+ * The webhook outbox as the audit writer sees it (docs/decisions/0023-audit-webhooks.md): which kinds are
+ * delivered, and who to tell when a batch enqueued deliveries. Absent when webhooks are off.
+ */
+export interface AuditWebhookOutbox {
+  selects(kind: string): boolean;
+  enqueued(): void;
+}
+
+const INSERT_EVENTS = `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "client_id", "ip", "reason", "details", "request_id")
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[])`;
+
+/**
+ * The events and their deliveries in one statement: an event is stored with its delivery row or not at all,
+ * so nothing acknowledged is lost to the outbox. $11 lists the ids of the events to deliver.
+ */
+const INSERT_EVENTS_WITH_DELIVERIES = `WITH "stored" AS (${INSERT_EVENTS} RETURNING "id")
+     INSERT INTO "webhook_deliveries" ("id", "audit_event_id") SELECT gen_random_uuid(), "stored"."id" FROM "stored" WHERE "stored"."id" = ANY($11::uuid[])`;
+
+/**
+ * Stores events with one statement (arrays unnested), in the order given; with webhooks on, the same
+ * statement enqueues a delivery for each event the outbox selects. Without webhooks, or when no event of
+ * the batch is selected, the statement is the plain INSERT: the token endpoint pays nothing for the feature.
+ */
+export async function insertAuditEvents(sql: SqlExecutor, events: readonly AuditEventInput[], webhooks?: AuditWebhookOutbox | null): Promise<void> {
   if (events.length === 0) return;
   const now = new Date();
   const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  const delivered: string[] = [];
   for (const event of events) {
     const values = [
       randomUUID(),
@@ -63,12 +87,14 @@ export async function insertAuditEvents(sql: SqlExecutor, events: readonly Audit
     values.forEach((value, index) => {
       columns[index]!.push(value);
     });
+    if (webhooks?.selects(event.kind)) delivered.push(values[0] as string);
   }
-  await sql.query(
-    `INSERT INTO "audit_events" ("id", "at", "kind", "actor", "user_id", "client_id", "ip", "reason", "details", "request_id")
-     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[])`,
-    columns,
-  );
+  if (delivered.length === 0) {
+    await sql.query(INSERT_EVENTS, columns);
+    return;
+  }
+  await sql.query(INSERT_EVENTS_WITH_DELIVERIES, [...columns, delivered]);
+  webhooks!.enqueued();
 }
 
 /**
@@ -80,8 +106,8 @@ export function withRequestId(event: AuditEventInput): AuditEventInput {
   return event.requestId !== undefined || requestId === null ? event : { ...event, requestId };
 }
 
-export function createAuditLog(sql: SqlExecutor): AuditLog & { flush(): Promise<void> } {
-  const writer = new GroupCommit<AuditEventInput>((events) => insertAuditEvents(sql, events), MAX_BATCH);
+export function createAuditLog(sql: SqlExecutor, webhooks?: AuditWebhookOutbox | null): AuditLog & { flush(): Promise<void> } {
+  const writer = new GroupCommit<AuditEventInput>((events) => insertAuditEvents(sql, events, webhooks), MAX_BATCH);
   return {
     record: (event) => writer.add([withRequestId(event)]),
     flush: () => writer.flush(),

@@ -4,7 +4,7 @@
 // throttle updates must be atomic across instances. Column names follow the
 // @map attributes in prisma/schema.prisma.
 import { randomUUID } from "node:crypto";
-import { insertAuditEvents, withRequestId } from "./audit";
+import { insertAuditEvents, withRequestId, type AuditWebhookOutbox } from "./audit";
 import type { SignedInUser } from "../oauth/ports";
 import type { SqlExecutor } from "./client";
 
@@ -302,6 +302,10 @@ export interface SignInAuditEvent {
   at: Date;
 }
 
-export async function recordSignInEvent(sql: SqlExecutor, event: SignInAuditEvent): Promise<void> {
-  await insertAuditEvents(sql, [withRequestId({ kind: event.kind, actor: event.userId, userId: event.userId, ip: event.ip, reason: event.reason, at: event.at })]);
+export async function recordSignInEvent(sql: SqlExecutor, event: SignInAuditEvent, webhooks?: AuditWebhookOutbox | null): Promise<void> {
+  await insertAuditEvents(
+    sql,
+    [withRequestId({ kind: event.kind, actor: event.userId, userId: event.userId, ip: event.ip, reason: event.reason, at: event.at })],
+    webhooks,
+  );
 }

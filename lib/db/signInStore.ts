@@ -2,6 +2,7 @@
 // implemented structurally: lib/db does not import lib/auth; lib/gatehouse.ts
 // hands this store to createPortalAuth, and the compiler checks the fit there).
 import { readPasswordHash } from "./account";
+import type { AuditWebhookOutbox } from "./audit";
 import type { SqlExecutor } from "./client";
 import {
   createSessionRow,
@@ -14,7 +15,7 @@ import {
   type SignInAuditEvent,
 } from "./sessions";
 
-export function createSignInStore(sql: SqlExecutor) {
+export function createSignInStore(sql: SqlExecutor, webhooks?: AuditWebhookOutbox | null) {
   return {
     findUserBySignInIdentifier: (identifier: string) => findUserBySignInIdentifier(sql, identifier),
     readPasswordHash: (userId: string) => readPasswordHash(sql, userId),
@@ -22,6 +23,6 @@ export function createSignInStore(sql: SqlExecutor) {
     findActiveSession: (sessionId: string, now: Date) => findActiveSession(sql, sessionId, now),
     findSignedInForClient: (sessionId: string, applicationId: string, now: Date) => findSignedInForClient(sql, sessionId, applicationId, now),
     endSession: (sessionId: string, now: Date) => endSessionRow(sql, sessionId, now),
-    recordSignInEvent: (event: SignInAuditEvent) => recordSignInEvent(sql, event),
+    recordSignInEvent: (event: SignInAuditEvent) => recordSignInEvent(sql, event, webhooks),
   };
 }

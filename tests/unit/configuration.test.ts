@@ -48,6 +48,7 @@ describe("CONFIGURATION_SCHEMA", () => {
     for (const name of CONFIGURATION_VARIABLES) {
       const env: Record<string, string> = { [name]: variableInfo(name).example };
       if (name === "GATEHOUSE_WORKERS") env.DATABASE_URL = POSTGRES; // more than one worker needs PostgreSQL
+      if (name === "GATEHOUSE_WEBHOOK_URL") env.GATEHOUSE_WEBHOOK_SECRET = variableInfo("GATEHOUSE_WEBHOOK_SECRET").example; // deliveries are signed
       expect(() => readSettings(env), `${name}=${env[name]}`).not.toThrow();
     }
   });

@@ -1,0 +1,106 @@
+// Audit webhooks from the built server (issue #13 item 8; docs/decisions/0023-audit-webhooks.md): a token
+// request's token.issued event reaches a local receiver, signed so that the `standardwebhooks` library (one
+// we did not write) verifies it; a 500 is retried after the first backoff (5 s) and then delivered; a
+// redirect is a failure and is not followed.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { Webhook } from "standardwebhooks";
+import { API_SCOPE, postForm, postmanBasic } from "../helpers/oauth";
+import { createSeededStore, runCli, startServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
+
+const SECRET = `whsec_${randomBytes(32).toString("base64")}`;
+
+interface Received {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A receiver answering with the statuses queued by the test (200 when none is queued). */
+function startReceiver() {
+  const received: Received[] = [];
+  const answers: { status: number; headers?: Record<string, string> }[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers as Record<string, string>, body: Buffer.concat(chunks).toString("utf8") });
+      const answer = answers.shift() ?? { status: 200 };
+      response.writeHead(answer.status, answer.headers).end();
+    });
+  });
+  const listening = new Promise<string>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/gatehouse-events`)),
+  );
+  return { received, answers, listening, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+let store: TestStore;
+let server: RunningServer;
+const receiver = startReceiver();
+const elsewhere = startReceiver();
+
+beforeAll(async () => {
+  const seeded = await createSeededStore();
+  if (!seeded.seeded) await runCli(seeded, ["seed-demo"]);
+  store = seeded;
+  server = await startServer(store, {
+    GATEHOUSE_WEBHOOK_URL: await receiver.listening,
+    GATEHOUSE_WEBHOOK_SECRET: SECRET,
+    GATEHOUSE_WEBHOOK_EVENTS: "token.issued",
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await store?.cleanup();
+  await Promise.all([receiver.close(), elsewhere.close()]);
+});
+
+async function issueToken(): Promise<void> {
+  const response = await postForm(`${server.url}/connect/token`, {
+    headers: { Authorization: postmanBasic() },
+    body: { grant_type: "client_credentials", scope: API_SCOPE.name },
+  });
+  expect(response.status).toBe(200);
+}
+
+const verified = (message: Received) => new Webhook(SECRET).verify(message.body, message.headers) as { type: string; data: Record<string, unknown> };
+
+test(`a client_credentials token request is delivered as a signed token.issued webhook (${testBackend()})`, async () => {
+  await issueToken();
+  await expect.poll(() => receiver.received.length, { timeout: 15_000, interval: 100 }).toBe(1);
+  const [message] = receiver.received as [Received];
+  expect(message.headers["content-type"]).toBe("application/json");
+  const payload = verified(message);
+  expect(payload.type).toBe("token.issued");
+  expect(payload.data).toMatchObject({ kind: "token.issued", client_id: "postman" });
+  expect(payload.data.id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(message.body).not.toContain(SECRET.slice("whsec_".length));
+});
+
+test("a receiver answering 500 gets the delivery again after the first backoff, with the same webhook-id, and then it is delivered", async () => {
+  const before = receiver.received.length;
+  receiver.answers.push({ status: 500 });
+  await issueToken();
+  await expect.poll(() => receiver.received.length, { timeout: 30_000, interval: 200 }).toBe(before + 2);
+  const [first, second] = receiver.received.slice(before) as [Received, Received];
+  expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
+  expect(Number(second.headers["webhook-timestamp"]) - Number(first.headers["webhook-timestamp"])).toBeGreaterThanOrEqual(4);
+  expect(verified(second).type).toBe("token.issued");
+  expect(server.output()).toMatch(/webhook delivery failed; retrying in 5 s/);
+  expect(server.output()).not.toContain(SECRET.slice("whsec_".length));
+  // Delivered: no third attempt comes.
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  expect(receiver.received.length).toBe(before + 2);
+}, 60_000);
+
+test("a webhook URL answering 302 is not followed: the delivery fails there and the Location is never called", async () => {
+  const before = receiver.received.length;
+  receiver.answers.push({ status: 302, headers: { location: await elsewhere.listening } });
+  await issueToken();
+  await expect.poll(() => receiver.received.length, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(before + 1);
+  await expect.poll(() => server.output(), { timeout: 10_000, interval: 100 }).toMatch(/"status":302/);
+  expect(elsewhere.received).toHaveLength(0);
+}, 60_000);
