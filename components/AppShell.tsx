@@ -11,6 +11,7 @@ export const ADMIN_LINKS = [
   { href: "/dashboard/users", label: "Users" },
   { href: "/dashboard/keys", label: "Signing keys" },
   { href: "/dashboard/audit", label: "Audit log" },
+  { href: "/dashboard/webhooks", label: "Webhooks" },
   { href: "/dashboard/api", label: "API" },
 ] as const;
 

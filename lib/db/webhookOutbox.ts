@@ -2,7 +2,7 @@
 // events (lib/db/audit.ts); here they are claimed, judged and listed. Several instances share the table:
 // a claim locks due rows with FOR UPDATE SKIP LOCKED and moves their next_attempt_at past the attempt
 // (a lease), so no delivery is sent by two instances at once, and one whose sender died is sent again.
-import type { DeliveryOutcome, DueWebhookDelivery, WebhookOutbox } from "../webhooks/delivery";
+import type { DeliveryOutcome, DueWebhookDelivery, WebhookDeliverySummary, WebhookOutbox } from "../webhooks/delivery";
 import type { SqlExecutor } from "./client";
 
 interface ClaimedRow {
@@ -76,21 +76,6 @@ export function createWebhookOutbox(sql: SqlExecutor): WebhookOutbox {
     claimDue: (limit, leaseSeconds) => claimDueWebhookDeliveries(sql, limit, leaseSeconds),
     recordAttempt: (id, outcome, retryInSeconds) => recordWebhookAttempt(sql, id, outcome, retryInSeconds),
   };
-}
-
-/** A delivery as the dashboard lists it. */
-export interface WebhookDeliverySummary {
-  id: string;
-  eventId: string;
-  kind: string;
-  eventAt: Date;
-  status: "pending" | "delivered" | "failed";
-  attempts: number;
-  nextAttemptAt: Date;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
 }
 
 /** The latest `limit` deliveries, newest first. */

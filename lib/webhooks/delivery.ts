@@ -12,6 +12,27 @@ export interface WebhookSettings {
   events: readonly string[] | null;
 }
 
+/** The URL as the dashboard shows it: scheme, host, port and path; never a query (it may carry a token). */
+export function displayedWebhookUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** A delivery as the dashboard lists it. */
+export interface WebhookDeliverySummary {
+  id: string;
+  eventId: string;
+  kind: string;
+  eventAt: Date;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
 /** Which audit kinds are delivered: an exact kind, or a prefix ending in "." ("admin." matches "admin.client.updated"). */
 export function webhookEventSelector(events: readonly string[] | null): (kind: string) => boolean {
   if (events === null) return () => true;
