@@ -13,6 +13,7 @@ import { KeyEncryption } from "./lib/oauth/keyEncryption";
 import type { SigningAlgorithm } from "./lib/oauth/ports";
 import { SUPPORTED_SIGNING_ALGORITHMS } from "./lib/oauth/signingKeys";
 import { readSettings, resolveSecret } from "./lib/settings";
+import { webhookEventSelector } from "./lib/webhooks/delivery";
 
 const usage = `Usage: node dist/cli.js <command>
   migrate     apply pending migrations (also done by every start)
@@ -126,14 +127,19 @@ async function createAdminCommand(args: string[]): Promise<void> {
     });
     if (result.status === "conflict") throw new UsageError(`Another user already has this ${result.field === "username" ? "username" : "email address"}.`);
     if (result.status !== "created") throw new Error(`could not create the administrator (${result.status})`);
-    await insertAuditEvents(db.sql, [
-      {
-        kind: "admin.user.created",
-        actor: null,
-        userId: result.user.id,
-        details: { username: result.user.username, email: result.user.email, roles: result.user.roles, via: "cli" },
-      },
-    ]);
+    await insertAuditEvents(
+      db.sql,
+      [
+        {
+          kind: "admin.user.created",
+          actor: null,
+          userId: result.user.id,
+          details: { username: result.user.username, email: result.user.email, roles: result.user.roles, via: "cli" },
+        },
+      ],
+      // Enqueued with the event; a running server's next poll sends it (decision 0023).
+      settings.webhooks ? { selects: webhookEventSelector(settings.webhooks.events), enqueued: () => undefined } : null,
+    );
     console.log(`${target}: administrator ${result.user.username} created; open setup links closed. Sign in at ${settings.issuer}/login`);
   } finally {
     await db.close();

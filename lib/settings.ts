@@ -9,7 +9,7 @@ import { PRIVATE_DIRECTORY_MODE } from "./db/dataDirectory";
 import { validateIssuer } from "./oauth/config";
 import type { ClientLimits } from "./oauth/clientRateLimit";
 import type { SigningAlgorithm } from "./oauth/ports";
-import type { WebhookSettings } from "./webhooks/delivery";
+import { displayedWebhookUrl, type WebhookSettings } from "./webhooks/delivery";
 import { parseWebhookSecret } from "./webhooks/standardWebhooks";
 import { z } from "zod";
 
@@ -427,6 +427,8 @@ function effectiveValue(name: ConfigurationVariable, raw: string | undefined, se
   const info = variableInfo(name);
   if (raw !== undefined) {
     if (name === "DATABASE_URL") return maskedDatabaseUrl(raw);
+    // A receiver's token may ride in the query: shown as "?…".
+    if (name === "GATEHOUSE_WEBHOOK_URL" && settings.webhooks) return settings.webhooks.url.includes("?") ? `${displayedWebhookUrl(settings.webhooks.url)}?…` : settings.webhooks.url;
     return info.secret ? "**** (set)" : raw;
   }
   switch (name) {

@@ -10,7 +10,7 @@ import { insertAuditEvents } from "@/lib/db/audit";
 import { openDatabase, type Database, type SqlExecutor } from "@/lib/db/client";
 import { migrateDatabase } from "@/lib/db/bootstrap";
 import { claimDueWebhookDeliveries, createWebhookOutbox, listWebhookDeliveries, recordWebhookAttempt } from "@/lib/db/webhookOutbox";
-import { parseConfiguration, readSettings } from "@/lib/settings";
+import { checkConfiguration, parseConfiguration, readSettings } from "@/lib/settings";
 import {
   createWebhookDispatcher,
   deliverWebhook,
@@ -104,6 +104,21 @@ describe("webhook settings (GATEHOUSE_WEBHOOK_*)", () => {
     expect(() => parseConfiguration(env({ GATEHOUSE_WEBHOOK_EVENTS: "admin.*" }))).toThrow(/GATEHOUSE_WEBHOOK_EVENTS/);
     expect(readSettings(env({ GATEHOUSE_WEBHOOK_URL: "http://127.0.0.1:9/in", GATEHOUSE_WEBHOOK_SECRET: SECRET })).webhooks?.url).toBe("http://127.0.0.1:9/in");
     expect(readSettings(env({ GATEHOUSE_WEBHOOK_URL: "http://localhost:9/in", GATEHOUSE_WEBHOOK_SECRET: SECRET })).webhooks?.url).toBe("http://localhost:9/in");
+  });
+});
+
+describe("--check-config with webhooks", () => {
+  it("shows the URL without its query and the secret masked", () => {
+    const { valid, report } = checkConfiguration({
+      GATEHOUSE_DATA_DIR: "/tmp/unused",
+      GATEHOUSE_WEBHOOK_URL: "https://hooks.example.com/in?token=receiver-token",
+      GATEHOUSE_WEBHOOK_SECRET: SECRET,
+    });
+    expect(valid).toBe(true);
+    expect(report).toMatch(/GATEHOUSE_WEBHOOK_URL\s+set\s+https:\/\/hooks\.example\.com\/in\?…/);
+    expect(report).toMatch(/GATEHOUSE_WEBHOOK_SECRET\s+set\s+\*\*\*\* \(set\)/);
+    expect(report).not.toContain("receiver-token");
+    expect(report).not.toContain(SECRET.slice("whsec_".length));
   });
 });
 
