@@ -25,6 +25,8 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/userDisable.test.ts",
   // Several workers need PostgreSQL (PGlite's refusal of them is checked there too).
   "tests/integration/workers.test.ts",
+  // Two workers delivering audit webhooks from one outbox.
+  "tests/integration/webhooksAcrossWorkers.test.ts",
 ];
 
 /** Run on both backends: their behaviour depends on the store. */
