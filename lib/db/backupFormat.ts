@@ -60,6 +60,7 @@ export class BackupWriter {
       this.output.once("error", reject);
       this.gzip.once("error", reject);
     });
+    this.done.catch(() => undefined); // awaited by finish(); abort() alone must not leave it unhandled
     this.gzip.pipe(this.output);
   }
 
