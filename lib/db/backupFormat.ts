@@ -181,14 +181,19 @@ export async function readBackup(
   const gunzip = createGunzip();
   const input = fs.createReadStream(file);
   let streamError: Error | null = null;
-  input.once("error", (error) => {
-    streamError = error;
+  // A stream error (gzip's CRC, a cut-short file) ends the lines; every one is kept, none left unhandled.
+  input.on("error", (error) => {
+    streamError ??= error;
     gunzip.destroy(error);
   });
-  gunzip.once("error", (error) => {
-    streamError = error;
+  gunzip.on("error", (error) => {
+    streamError ??= error;
   });
   const lines = readline.createInterface({ input: input.pipe(gunzip), crlfDelay: Number.POSITIVE_INFINITY });
+  // readline re-emits its input's errors, also after the loop below has stopped reading.
+  lines.on("error", (error) => {
+    streamError ??= error;
+  });
   const digest = createHash("sha256");
   let header: BackupHeader | null = null;
   const tables: BackupSummary["tables"] = [];
@@ -251,6 +256,8 @@ export async function readBackup(
       current = { name: entry.table, columns: new Set(entry.columns), columnList: entry.columns, expected: entry.rows, seen: 0, chunk: [] };
     }
   } catch (error) {
+    lines.close();
+    gunzip.destroy();
     input.destroy();
     if (error instanceof BackupFormatError) throw error;
     if (streamError) throw new BackupFormatError(file, `it cannot be read (${(streamError as Error).message})`);

@@ -95,6 +95,15 @@ describe("backup file format", () => {
     ["another format version", (file) => writeLines(file, linesOf(file).map((line, i) => (i === 0 ? line.replace('"version":1', '"version":2') : line))), /format version 2/],
     ["a row that is not JSON", (file) => writeLines(file, linesOf(file).map((line) => line.replace('{"id": "3"', '{"id": 3,,'))), /not JSON/],
     ["a row with a column its table does not list", (file) => writeLines(file, linesOf(file).map((line) => line.replace('"name": "b"', '"other": "b"'))), /column other/],
+    [
+      "a byte flipped inside the compressed data",
+      (file) => {
+        const bytes = fs.readFileSync(file);
+        bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+        fs.writeFileSync(file, bytes);
+      },
+      /cannot be read|not JSON|checksum|rows|column/,
+    ],
     ["not gzip at all", (file) => fs.writeFileSync(file, "hello"), /cannot be read/],
     ["an empty file", (file) => fs.writeFileSync(file, gzipSync("")), /empty/],
   ];
