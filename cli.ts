@@ -216,6 +216,9 @@ async function restoreCommand(settings: Settings, target: string, args: string[]
   try {
     const report = await restoreBackup(db, file, backupMigrations, { migrations, force, encryption: secret ? new KeyEncryption(secret) : null });
     printRestored(target, file, report);
+    if (!settings.databaseUrl && settings.secret && storedEmbeddedSecret(settings.dataDir) === null) {
+      console.log("Start the server with this same GATEHOUSE_SECRET: the data directory has no secret.key of its own.");
+    }
   } finally {
     await db.close();
   }
