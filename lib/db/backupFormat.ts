@@ -75,12 +75,21 @@ export class BackupWriter {
   }
 
   async table(table: BackupTable): Promise<void> {
-    await this.line(JSON.stringify({ table: table.name, columns: table.columns, rows: table.rows.length }));
-    for (const row of table.rows) {
-      if (row.includes("\n")) throw new Error(`a row of ${table.name} spans lines`); // to_jsonb text never does
+    await this.beginTable(table.name, table.columns, table.rows.length);
+    await this.rows(table.name, table.rows);
+  }
+
+  /** A table's marker; exactly `rows` rows must follow (through rows()), as the reader checks. */
+  async beginTable(name: string, columns: string[], rows: number): Promise<void> {
+    await this.line(JSON.stringify({ table: name, columns, rows }));
+  }
+
+  async rows(table: string, rows: string[]): Promise<void> {
+    for (const row of rows) {
+      if (row.includes("\n")) throw new Error(`a row of ${table} spans lines`); // to_jsonb text never does
       await this.line(row);
     }
-    this.total += table.rows.length;
+    this.total += rows.length;
   }
 
   /** Ends the file with the trailer and puts it in place. */

@@ -158,7 +158,7 @@ async function contents(db: Database): Promise<Record<string, string[]>> {
   return result;
 }
 
-/** Rows with the awkward types: arrays with quotes and commas, json, timestamptz, a bigint beyond 2^53, an encrypted key. */
+/** Rows with the awkward types: arrays with quotes and commas, json, timestamptz, a bigint beyond 2^53, an encrypted key; and many audit rows. */
 async function seed(db: Database): Promise<void> {
   const applicationId = randomUUID();
   const userId = randomUUID();
@@ -179,6 +179,8 @@ async function seed(db: Database): Promise<void> {
     [userId, applicationId, JSON.stringify({ nonce: "n", nested: { list: [1, "two", null] } }), randomUUID()],
   );
   await q(`INSERT INTO "sign_in_limits" ("key", "points", "expire") VALUES ('k', 3, 9007199254740993)`, []);
+  // More rows than one cursor batch (1000): the backup streams a table through in several.
+  await q(`INSERT INTO "audit_events" ("id", "kind", "at", "details") SELECT gen_random_uuid(), 'bulk', now(), jsonb_build_object('n', n) FROM generate_series(1, 2500) AS n`, []);
   await q(`INSERT INTO "audit_events" ("id", "kind", "details", "at") VALUES ($1, 'token.issued', '{"grant":"x"}', '2026-01-01T00:00:00.001Z')`, [randomUUID()]);
 }
 
@@ -200,6 +202,7 @@ describeEachBackend("backup and restore", (db) => {
     const file = path.join(directory, "backup.gz");
     const report = await createBackup(db, file);
     expect(report.signingKeys).toBe(1);
+    expect(report.tables.find((table) => table.name === "audit_events")!.rows).toBe(2501);
     expect(report.migrations).toBe(MIGRATIONS.length);
     const { backupMigrations } = await checkBackupFile(file, MIGRATIONS);
     const target = await openBackend(db.kind);
