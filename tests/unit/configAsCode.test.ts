@@ -93,6 +93,15 @@ describe("the config file", () => {
     expect(result.value.scopes.map((scope) => scope.name)).toEqual(["orders:read"]);
   });
 
+  it("the README's configuration-as-code example is valid", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Configuration as code"));
+    const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBeDefined();
+    const result = parseConfigFile(block!);
+    expect(result.ok, JSON.stringify(!result.ok && result.problems)).toBe(true);
+  });
+
   it("reads clients in the management API's shape (RFC 7591 names) into the form's settings", () => {
     const config = parsed({ clients: [worker, web], scopes: [ordersScope] });
     const [declaredWorker, declaredWeb] = config.clients;
