@@ -81,6 +81,12 @@ describe.runIf(backend === "pglite")("PGlite: plan and apply with the server sto
     expect(result.stderr).toMatch(/\$\.clients\[0\]\.redirect_uris: http:\/\/orders\.example\.com\/callback uses http/);
     expect(result.stderr).toMatch(/\$\.scopes\[0\]\.claims\[0\]: /);
     expect(await clientIds(store)).toEqual(before);
+
+    for (const args of [["plan"], ["apply", file, file], ["apply", file, "--force"]]) {
+      const usage = await runCliProcess(store, args, SECRET_ENV);
+      expect(usage.code, usage.output).toBe(2);
+      expect(usage.stderr).toMatch(/needs one config file|Unknown argument "--force"/);
+    }
   });
 
   test("a missing secret variable exits 2 naming it, before anything changes", async () => {
@@ -120,7 +126,7 @@ describe.runIf(backend === "pglite")("PGlite: plan and apply with the server sto
     ]);
   });
 
-  test("a changed redirect URI is an update of that field only; a changed secret variable sets the new secret", async () => {
+  test("a changed redirect URI is an update of that field only; plan shows a changed secret variable as a client_secret update", async () => {
     const file = writeConfig(dir, (config) => {
       config.clients[0]!.redirect_uris = ["https://orders.example.com/callback", "https://orders.example.com/callback2"];
     });
@@ -142,7 +148,9 @@ describe.runIf(backend === "pglite")("PGlite: plan and apply with the server sto
     const plain = await runCliProcess(store, ["apply", file], SECRET_ENV);
     expect(plain.stdout).toContain("No changes: 3 unchanged.");
 
-    const keepsApi = writeConfig(makeTempDir("config"), (config) => {
+    const second = path.join(dir, "second");
+    fs.mkdirSync(second);
+    const keepsApi = writeConfig(second, (config) => {
       config.clients[0]!.redirect_uris = ["https://orders.example.com/callback", "https://orders.example.com/callback2"];
       config.clients[1]!.scope = "orders:read api";
     });
