@@ -1,20 +1,23 @@
 // Maintenance commands: `node dist/cli.js migrate | seed-demo | create-admin | keys:rotate [--alg RS256|ES256]
-// | backup FILE | restore FILE [--force] | migrate-to-postgres [--to URL]`.
+// | plan FILE [--prune] | apply FILE [--prune] | backup FILE | restore FILE [--force] | migrate-to-postgres [--to URL]`.
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { hashPassword } from "./lib/auth/passwords";
 import { insertAuditEvents } from "./lib/db/audit";
 import { openDatabase, describeDatabase, type DatabaseOptions } from "./lib/db/client";
-import { checkBackupFile, createBackup, restoreBackup, RestoreRefusedError, type RestoreReport } from "./lib/db/backup";
-import { BackupFormatError } from "./lib/db/backupFormat";
 import { bootstrapDatabase, migrateDatabase } from "./lib/db/bootstrap";
+import { BackupFormatError } from "./lib/db/backupFormat";
+import { checkBackupFile, createBackup, restoreBackup, RestoreRefusedError, type RestoreReport } from "./lib/db/backup";
 import { loadMigrations } from "./lib/db/migrate";
 import { rotateKeys } from "./lib/db/keyRotation";
 import { DataDirectoryLockedError } from "./lib/db/lock";
 import { DEMO, demoDataAllowed, seedDemoData } from "./lib/db/seed";
 import { createAdministrator } from "./lib/db/userAdmin";
 import { adminAccountSchema } from "./lib/forms/setupForm";
+import { applyPlan, configActor, configOperationContext, readStoredState } from "./lib/management/configApply";
+import { parseConfigFile, resolveClientSecrets, type ConfigProblem } from "./lib/management/configFile";
+import { describeChange, describePlan, planChanges, storedStateProblems } from "./lib/management/configPlan";
 import { KeyEncryption } from "./lib/oauth/keyEncryption";
 import type { SigningAlgorithm } from "./lib/oauth/ports";
 import { SUPPORTED_SIGNING_ALGORITHMS } from "./lib/oauth/signingKeys";
@@ -30,6 +33,15 @@ const usage = `Usage: node dist/cli.js <command>
   keys:rotate [--alg RS256|ES256]
               new active signing key per algorithm (default: both); the previous
               one stays published as retiring until its tokens have expired.
+              With the embedded database, stop the server first.
+  plan FILE [--prune]
+              what applying the config file FILE (JSON: clients and scopes) would
+              change; changes nothing. Exit 2 listing every problem of an invalid file.
+  apply FILE [--prune]
+              make the clients and scopes match FILE through the management
+              operations (audited as config:<file name>); deletes clients and scopes
+              not in the file only with --prune. Secrets come from the environment
+              variables the file names (client_secret_env).
               With the embedded database, stop the server first.
   backup FILE  a consistent copy of every table (gzipped NDJSON) written to FILE;
               FILE is replaced only once the copy is complete. It does not hold
@@ -154,6 +166,69 @@ async function createAdminCommand(args: string[]): Promise<void> {
       },
     ]);
     console.log(`${target}: administrator ${result.user.username} created; open setup links closed. Sign in at ${settings.issuer}/login`);
+  } finally {
+    await db.close();
+  }
+}
+
+/** FILE and --prune; anything else is a usage error. */
+function parseConfigArgs(command: string, args: string[]): { file: string; prune: boolean } {
+  const files = args.filter((arg) => !arg.startsWith("--"));
+  const unknown = args.filter((arg) => arg.startsWith("--") && arg !== "--prune");
+  if (unknown.length > 0) throw new UsageError(`Unknown argument "${unknown[0]}".`);
+  if (files.length !== 1) throw new UsageError(`${command} needs one config file: ${command} FILE [--prune].`);
+  return { file: files[0]!, prune: args.includes("--prune") };
+}
+
+class InvalidConfigError extends Error {
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super(`${file}: ${count}; nothing was changed.\n${problems.map((problem) => `  ${problem.path}: ${problem.message}`).join("\n")}`);
+    this.name = "InvalidConfigError";
+  }
+}
+
+/** `plan FILE` and `apply FILE` (docs/decisions/0021-config-as-code.md). */
+async function configCommand(command: "plan" | "apply", args: string[]): Promise<void> {
+  const { file, prune } = parseConfigArgs(command, args);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Everything the file and the environment can get wrong is found before the store is opened.
+  const parsed = parseConfigFile(text);
+  if (!parsed.ok) throw new InvalidConfigError(file, parsed.problems);
+  const secrets = resolveClientSecrets(parsed.value, process.env);
+  if (!secrets.ok) throw new InvalidConfigError(file, secrets.problems);
+
+  const settings = readSettings();
+  const target = describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const db = await openForWriting({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 }, `${command} a config file`);
+  try {
+    if (command === "apply") await migrateDatabase(db, settings.projectRoot);
+    const stored = await readStoredState(db);
+    const problems = storedStateProblems(parsed.value, stored);
+    if (problems.length > 0) throw new InvalidConfigError(file, problems);
+    const plan = planChanges(parsed.value, stored, secrets.value, { prune });
+    if (command === "plan" || plan.changes.length === 0) {
+      console.log(`${target}: ${command === "plan" ? "plan for" : "applying"} ${file}`);
+      for (const line of describePlan(plan)) console.log(line);
+      return;
+    }
+    const context = configOperationContext(db, configActor(path.basename(file)), (events) => insertAuditEvents(db.sql, events));
+    console.log(`${target}: applying ${file}`);
+    const applied = await applyPlan(context, plan, secrets.value);
+    for (const { change, refused } of applied) console.log(`${describeChange(change)}${refused ? `: REFUSED: ${refused}` : ""}`);
+    const done = (action: string) => applied.filter(({ change, refused }) => change.action === action && !refused).length;
+    const refusals = applied.filter(({ refused }) => refused).length;
+    console.log(
+      `Applied: ${done("create")} created, ${done("update")} updated, ${done("delete")} deleted, ${plan.unchanged} unchanged` +
+        `${refusals ? `; ${refusals} refused (see above)` : ""}.`,
+    );
+    for (const line of describePlan({ ...plan, changes: [] }).slice(1)) console.log(line);
+    if (refusals) process.exitCode = 1;
   } finally {
     await db.close();
   }
@@ -358,6 +433,17 @@ async function main(command: string | undefined, args: string[]) {
         );
       } finally {
         await db.close();
+      }
+      return;
+    }
+    case "plan":
+    case "apply": {
+      try {
+        await configCommand(command, args);
+      } catch (error) {
+        if (!(error instanceof UsageError || error instanceof InvalidConfigError)) throw error;
+        console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error.message);
+        process.exitCode = 2;
       }
       return;
     }

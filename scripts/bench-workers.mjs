@@ -9,6 +9,7 @@
 //   node scripts/bench-workers.mjs [--workers 1,2] [--rounds N] [--window N] [--connections N]
 //                                  [--only tokenRS256,introspection,flow] [--port N]
 //                                  [--database-prefix NAME] [--postgres-url URL]
+import { parseArgs as parseCommandLine } from "node:util";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import {
   TOKEN_BODY,
@@ -28,47 +29,30 @@ import {
 const SCENARIOS = ["tokenRS256", "introspection", "flow"];
 
 function parseArgs(argv) {
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    options: {
+      workers: { type: "string", default: "1,2" },
+      rounds: { type: "string", default: "6" },
+      window: { type: "string", default: "5" },
+      connections: { type: "string", default: "16" },
+      only: { type: "string", default: SCENARIOS.join(",") },
+      port: { type: "string" },
+      "database-prefix": { type: "string", default: "gatehouse_bench" },
+      "postgres-url": { type: "string", default: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
+    },
+  });
   const options = {
-    workers: [1, 2],
-    rounds: 6,
-    window: 5,
-    connections: 16,
-    only: SCENARIOS,
-    port: null,
-    databasePrefix: "gatehouse_bench",
-    postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres",
+    workers: values.workers.split(",").map(Number),
+    rounds: Number(values.rounds),
+    window: Number(values.window),
+    connections: Number(values.connections),
+    only: values.only.split(","),
+    port: values.port === undefined ? null : Number(values.port),
+    databasePrefix: values["database-prefix"],
+    postgresUrl: values["postgres-url"],
   };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => argv[++i];
-    switch (argv[i]) {
-      case "--workers":
-        options.workers = value().split(",").map(Number);
-        break;
-      case "--rounds":
-        options.rounds = Number(value());
-        break;
-      case "--window":
-        options.window = Number(value());
-        break;
-      case "--connections":
-        options.connections = Number(value());
-        break;
-      case "--only":
-        options.only = value().split(",");
-        break;
-      case "--port":
-        options.port = Number(value());
-        break;
-      case "--database-prefix":
-        options.databasePrefix = value();
-        break;
-      case "--postgres-url":
-        options.postgresUrl = value();
-        break;
-      default:
-        throw new Error(`Unknown option "${argv[i]}"`);
-    }
-  }
   const positive = (n) => Number.isInteger(n) && n >= 1;
   if (options.workers.length !== 2 || !options.workers.every(positive)) throw new Error("--workers takes two counts, e.g. 1,2");
   if (!Number.isInteger(options.rounds) || options.rounds < 2 || !positive(options.window) || !positive(options.connections)) {

@@ -22,6 +22,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs as parseCommandLine } from "node:util";
 import autocannon from "autocannon";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
@@ -51,70 +52,55 @@ Environment: BENCH_PORTS=FROM-TO takes ports from that range instead of any free
   BENCH_DATABASE_PREFIX names the throwaway databases (default gatehouse_bench_).`;
 
 function parseArgs(argv) {
-  const options = {
-    duration: 10,
-    warmup: 2,
-    connections: 16,
-    waitQuiet: 0,
-    postgres: "auto",
-    pglite: true,
-    only: null,
-    postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres",
-  };
-  const number = (name, value, min, max) => {
-    const parsed = Number(value);
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: "string", default: "10" },
+      warmup: { type: "string", default: "2" },
+      connections: { type: "string", default: "16" },
+      "wait-quiet": { type: "string", default: "0" },
+      postgres: { type: "boolean", default: false },
+      "no-postgres": { type: "boolean", default: false },
+      "no-pglite": { type: "boolean", default: false },
+      only: { type: "string" },
+      "postgres-url": { type: "string", default: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const number = (name, min, max) => {
+    const parsed = Number(values[name]);
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new Error(`${name} must be an integer from ${min} to ${max}; got "${value}".`);
+      throw new Error(`--${name} must be an integer from ${min} to ${max}; got "${values[name]}".`);
     }
     return parsed;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    switch (flag) {
-      case "--duration":
-        options.duration = number("--duration", value(), 1, 600);
-        break;
-      case "--warmup":
-        options.warmup = number("--warmup", value(), 0, 60);
-        break;
-      case "--connections":
-        options.connections = number("--connections", value(), 1, 1000);
-        break;
-      case "--wait-quiet":
-        options.waitQuiet = number("--wait-quiet", value(), 0, 600);
-        break;
-      case "--postgres":
-        options.postgres = "require";
-        break;
-      case "--no-postgres":
-        options.postgres = "skip";
-        break;
-      case "--no-pglite":
-        options.pglite = false;
-        break;
-      case "--only": {
-        const keys = value().split(",").map((key) => key.trim()).filter(Boolean);
-        const unknown = keys.filter((key) => !SCENARIO_KEYS.includes(key));
-        if (keys.length === 0 || unknown.length > 0) {
-          throw new Error(`--only takes scenario names from: ${SCENARIO_KEYS.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
-        }
-        options.only = new Set(keys);
-        break;
-      }
-      case "--postgres-url":
-        options.postgresUrl = value();
-        break;
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`Unknown option "${argv[i]}".\n${USAGE}`);
+  let only = null;
+  if (values.only !== undefined) {
+    const keys = values.only.split(",").map((key) => key.trim()).filter(Boolean);
+    const unknown = keys.filter((key) => !SCENARIO_KEYS.includes(key));
+    if (keys.length === 0 || unknown.length > 0) {
+      throw new Error(`--only takes scenario names from: ${SCENARIO_KEYS.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
     }
+    only = new Set(keys);
   }
-  return options;
+  // The last of --postgres / --no-postgres wins, as it did when they were read in order.
+  const postgresFlags = argv.filter((arg) => arg === "--postgres" || arg === "--no-postgres");
+  const lastPostgresFlag = postgresFlags[postgresFlags.length - 1];
+  return {
+    duration: number("duration", 1, 600),
+    warmup: number("warmup", 0, 60),
+    connections: number("connections", 1, 1000),
+    waitQuiet: number("wait-quiet", 0, 600),
+    postgres: lastPostgresFlag === "--postgres" ? "require" : lastPostgresFlag === "--no-postgres" ? "skip" : "auto",
+    pglite: !values["no-pglite"],
+    only,
+    postgresUrl: values["postgres-url"],
+  };
 }
 
 // ---------------------------------------------------------------- cleanup ---

@@ -28,6 +28,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs as parseCommandLine } from "node:util";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
 import { createSeededPostgres, fmt, freePort, onCleanup, postgresAvailable, rememberConsent, runCleanups, signInAlice, startServer } from "../bench.mjs";
@@ -53,71 +54,51 @@ const USAGE = `Usage: npm run bench -- --reference [options]
   --json FILE        also write the results as JSON`;
 
 function parseArgs(argv) {
-  const options = {
-    duration: 5,
-    warmup: 2,
-    prime: 3,
-    rounds: 3,
-    connections: 16,
-    only: SCENARIOS,
-    accessTokenAlg: "RS256",
-    postgres: false,
-    postgresUrl: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres",
-    json: null,
-  };
-  const integer = (name, value, min, max) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new Error(`${name} must be an integer from ${min} to ${max}; got "${value}".`);
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: "string", default: "5" },
+      warmup: { type: "string", default: "2" },
+      prime: { type: "string", default: "3" },
+      rounds: { type: "string", default: "3" },
+      connections: { type: "string", default: "16" },
+      only: { type: "string" },
+      es256: { type: "boolean", default: false },
+      postgres: { type: "boolean", default: false },
+      "postgres-url": { type: "string", default: process.env.BENCH_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
+      json: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const integer = (name, min, max) => {
+    const parsed = Number(values[name]);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new Error(`--${name} must be an integer from ${min} to ${max}; got "${values[name]}".`);
     return parsed;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    switch (flag) {
-      case "--duration":
-        options.duration = integer(flag, value(), 1, 600);
-        break;
-      case "--warmup":
-        options.warmup = integer(flag, value(), 0, 60);
-        break;
-      case "--prime":
-        options.prime = integer(flag, value(), 0, 60);
-        break;
-      case "--rounds":
-        options.rounds = integer(flag, value(), 1, 50);
-        break;
-      case "--connections":
-        options.connections = integer(flag, value(), 1, 256);
-        break;
-      case "--only": {
-        const keys = value().split(",").map((key) => key.trim()).filter(Boolean);
-        const unknown = keys.filter((key) => !SCENARIOS.includes(key));
-        if (keys.length === 0 || unknown.length) throw new Error(`--only takes scenarios from: ${SCENARIOS.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
-        options.only = SCENARIOS.filter((key) => keys.includes(key));
-        break;
-      }
-      case "--es256":
-        options.accessTokenAlg = "ES256";
-        break;
-      case "--postgres":
-        options.postgres = true;
-        break;
-      case "--postgres-url":
-        options.postgresUrl = value();
-        break;
-      case "--json":
-        options.json = path.resolve(value());
-        break;
-      case "--help":
-      case "-h":
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`Unknown option "${argv[i]}" with --reference.\n${USAGE}`);
-    }
+  let only = SCENARIOS;
+  if (values.only !== undefined) {
+    const keys = values.only.split(",").map((key) => key.trim()).filter(Boolean);
+    const unknown = keys.filter((key) => !SCENARIOS.includes(key));
+    if (keys.length === 0 || unknown.length) throw new Error(`--only takes scenarios from: ${SCENARIOS.join(", ")}${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}`);
+    only = SCENARIOS.filter((key) => keys.includes(key));
   }
-  return options;
+  return {
+    duration: integer("duration", 1, 600),
+    warmup: integer("warmup", 0, 60),
+    prime: integer("prime", 0, 60),
+    rounds: integer("rounds", 1, 50),
+    connections: integer("connections", 1, 256),
+    only,
+    accessTokenAlg: values.es256 ? "ES256" : "RS256",
+    postgres: values.postgres,
+    postgresUrl: values["postgres-url"],
+    json: values.json === undefined ? null : path.resolve(values.json),
+  };
 }
 
 /** Cookies of one browser session: name, value and path (the reference scopes its interaction cookies by path). */

@@ -34,6 +34,8 @@ export const BOTH_BACKENDS_FILES = [
   "tests/integration/backup.test.ts",
   "tests/integration/catalogAcrossInstances.test.ts",
   "tests/integration/codeGrant.test.ts",
+  // The CLI refuses while a PGlite server runs; on PostgreSQL it applies while servers run.
+  "tests/integration/configAsCode.test.ts",
   "tests/integration/database.test.ts",
   "tests/integration/demoData.test.ts",
   "tests/integration/firstAdministrator.test.ts",
