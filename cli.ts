@@ -1,19 +1,33 @@
-// Maintenance commands: `node dist/cli.js migrate | seed-demo | create-admin | keys:rotate [--alg RS256|ES256]`.
+// Maintenance commands: `node dist/cli.js migrate | seed-demo | create-admin | keys:rotate [--alg RS256|ES256]
+// | plan FILE [--prune] | apply FILE [--prune] | backup FILE | restore FILE [--force] | migrate-to-postgres [--to URL]`.
+import fs from "node:fs";
+import path from "node:path";
 import readline from "node:readline";
 import { hashPassword } from "./lib/auth/passwords";
 import { insertAuditEvents } from "./lib/db/audit";
 import { openDatabase, describeDatabase, type DatabaseOptions } from "./lib/db/client";
 import { bootstrapDatabase, migrateDatabase } from "./lib/db/bootstrap";
+import { BackupFormatError } from "./lib/db/backupFormat";
+import { checkBackupFile, createBackup, restoreBackup, RestoreRefusedError, type RestoreReport } from "./lib/db/backup";
+import { loadMigrations } from "./lib/db/migrate";
 import { rotateKeys } from "./lib/db/keyRotation";
 import { DataDirectoryLockedError } from "./lib/db/lock";
 import { DEMO, demoDataAllowed, seedDemoData } from "./lib/db/seed";
 import { createAdministrator } from "./lib/db/userAdmin";
 import { adminAccountSchema } from "./lib/forms/setupForm";
+import { applyPlan, configActor, configOperationContext, readStoredState } from "./lib/management/configApply";
+import { parseConfigFile, resolveClientSecrets, type ConfigProblem } from "./lib/management/configFile";
+import { describeChange, describePlan, planChanges, storedStateProblems } from "./lib/management/configPlan";
 import { KeyEncryption } from "./lib/oauth/keyEncryption";
 import type { SigningAlgorithm } from "./lib/oauth/ports";
 import { SUPPORTED_SIGNING_ALGORITHMS } from "./lib/oauth/signingKeys";
-import { readSettings, resolveSecret } from "./lib/settings";
+import { readSettings, resolveSecret, storedEmbeddedSecret, type Settings } from "./lib/settings";
 import { webhookEventSelector } from "./lib/webhooks/delivery";
+
+/** The CLI's audit events are enqueued for webhooks like the server's; a running server's next poll sends them (decision 0023). */
+function webhookOutbox(settings: Settings) {
+  return settings.webhooks ? { selects: webhookEventSelector(settings.webhooks.events), enqueued: () => undefined } : null;
+}
 
 const usage = `Usage: node dist/cli.js <command>
   migrate     apply pending migrations (also done by every start)
@@ -25,7 +39,29 @@ const usage = `Usage: node dist/cli.js <command>
   keys:rotate [--alg RS256|ES256]
               new active signing key per algorithm (default: both); the previous
               one stays published as retiring until its tokens have expired.
-              With the embedded database, stop the server first.`;
+              With the embedded database, stop the server first.
+  plan FILE [--prune]
+              what applying the config file FILE (JSON: clients and scopes) would
+              change; changes nothing. Exit 2 listing every problem of an invalid file.
+  apply FILE [--prune]
+              make the clients and scopes match FILE through the management
+              operations (audited as config:<file name>); deletes clients and scopes
+              not in the file only with --prune. Secrets come from the environment
+              variables the file names (client_secret_env).
+              With the embedded database, stop the server first.
+  backup FILE  a consistent copy of every table (gzipped NDJSON) written to FILE;
+              FILE is replaced only once the copy is complete. It does not hold
+              GATEHOUSE_SECRET: keep that secret too, the signing keys need it.
+              With the embedded database, stop the server first.
+  restore FILE [--force]
+              restores a backup into an empty database (either backend), in one
+              transaction; GATEHOUSE_SECRET must be the backed-up install's secret.
+              --force deletes everything in a non-empty database first (in the
+              same transaction). With the embedded database, stop the server first.
+  migrate-to-postgres [--to URL]
+              copies the embedded database (GATEHOUSE_DATA_DIR) into an empty
+              PostgreSQL database (--to, else DATABASE_URL) and prints the
+              GATEHOUSE_SECRET to set there. Stop the server first.`;
 
 class UsageError extends Error {}
 
@@ -137,13 +173,193 @@ async function createAdminCommand(args: string[]): Promise<void> {
           details: { username: result.user.username, email: result.user.email, roles: result.user.roles, via: "cli" },
         },
       ],
-      // Enqueued with the event; a running server's next poll sends it (decision 0023).
-      settings.webhooks ? { selects: webhookEventSelector(settings.webhooks.events), enqueued: () => undefined } : null,
+      webhookOutbox(settings),
     );
     console.log(`${target}: administrator ${result.user.username} created; open setup links closed. Sign in at ${settings.issuer}/login`);
   } finally {
     await db.close();
   }
+}
+
+/** FILE and --prune; anything else is a usage error. */
+function parseConfigArgs(command: string, args: string[]): { file: string; prune: boolean } {
+  const files = args.filter((arg) => !arg.startsWith("--"));
+  const unknown = args.filter((arg) => arg.startsWith("--") && arg !== "--prune");
+  if (unknown.length > 0) throw new UsageError(`Unknown argument "${unknown[0]}".`);
+  if (files.length !== 1) throw new UsageError(`${command} needs one config file: ${command} FILE [--prune].`);
+  return { file: files[0]!, prune: args.includes("--prune") };
+}
+
+class InvalidConfigError extends Error {
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super(`${file}: ${count}; nothing was changed.\n${problems.map((problem) => `  ${problem.path}: ${problem.message}`).join("\n")}`);
+    this.name = "InvalidConfigError";
+  }
+}
+
+/** `plan FILE` and `apply FILE` (docs/decisions/0021-config-as-code.md). */
+async function configCommand(command: "plan" | "apply", args: string[]): Promise<void> {
+  const { file, prune } = parseConfigArgs(command, args);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Everything the file and the environment can get wrong is found before the store is opened.
+  const parsed = parseConfigFile(text);
+  if (!parsed.ok) throw new InvalidConfigError(file, parsed.problems);
+  const secrets = resolveClientSecrets(parsed.value, process.env);
+  if (!secrets.ok) throw new InvalidConfigError(file, secrets.problems);
+
+  const settings = readSettings();
+  const target = describeDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const db = await openForWriting({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 }, `${command} a config file`);
+  try {
+    if (command === "apply") await migrateDatabase(db, settings.projectRoot);
+    const stored = await readStoredState(db);
+    const problems = storedStateProblems(parsed.value, stored);
+    if (problems.length > 0) throw new InvalidConfigError(file, problems);
+    const plan = planChanges(parsed.value, stored, secrets.value, { prune });
+    if (command === "plan" || plan.changes.length === 0) {
+      console.log(`${target}: ${command === "plan" ? "plan for" : "applying"} ${file}`);
+      for (const line of describePlan(plan)) console.log(line);
+      return;
+    }
+    const context = configOperationContext(db, configActor(path.basename(file)), (events) => insertAuditEvents(db.sql, events, webhookOutbox(settings)));
+    console.log(`${target}: applying ${file}`);
+    const applied = await applyPlan(context, plan, secrets.value);
+    for (const { change, refused } of applied) console.log(`${describeChange(change)}${refused ? `: REFUSED: ${refused}` : ""}`);
+    const done = (action: string) => applied.filter(({ change, refused }) => change.action === action && !refused).length;
+    const refusals = applied.filter(({ refused }) => refused).length;
+    console.log(
+      `Applied: ${done("create")} created, ${done("update")} updated, ${done("delete")} deleted, ${plan.unchanged} unchanged` +
+        `${refusals ? `; ${refusals} refused (see above)` : ""}.`,
+    );
+    for (const line of describePlan({ ...plan, changes: [] }).slice(1)) console.log(line);
+    if (refusals) process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The secret an install runs with, without generating one: GATEHOUSE_SECRET, else (embedded) data/secret.key. */
+function configuredSecret(settings: Settings, embedded: boolean): string | null {
+  return settings.secret ?? (embedded ? storedEmbeddedSecret(settings.dataDir) : null);
+}
+
+function printTables(report: { tables: { name: string; rows: number }[] }): void {
+  console.log(`  ${report.tables.map((table) => `${table.name} ${table.rows}`).join(", ")}`);
+}
+
+async function backupCommand(settings: Settings, target: string, args: string[]): Promise<void> {
+  if (args.length !== 1 || args[0]!.startsWith("--")) throw new UsageError(`backup takes one argument, the file to write.\n${usage}`);
+  const file = path.resolve(args[0]!);
+  const db = await openForWriting({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 }, "back up");
+  try {
+    const report = await createBackup(db, file);
+    console.log(`${target}: ${report.rows} rows of ${report.tables.length} tables (${report.migrations} migrations) written to ${file}`);
+    printTables(report);
+    console.log(
+      `The backup does not contain GATEHOUSE_SECRET: its ${report.signingKeys} signing key(s) decrypt only with the secret of this install ` +
+        `(${settings.secret ? "GATEHOUSE_SECRET" : path.join(settings.dataDir, "secret.key")}). Keep that secret, separately from the backup.`,
+    );
+  } finally {
+    await db.close();
+  }
+}
+
+function restoreArguments(args: string[]): { file: string; force: boolean } {
+  const files = args.filter((arg) => !arg.startsWith("--"));
+  const flags = args.filter((arg) => arg.startsWith("--"));
+  const unknown = flags.filter((flag) => flag !== "--force");
+  if (files.length !== 1 || unknown.length) throw new UsageError(`restore takes the backup file and optionally --force.\n${usage}`);
+  return { file: path.resolve(files[0]!), force: flags.includes("--force") };
+}
+
+function printRestored(target: string, file: string, report: RestoreReport): void {
+  console.log(`${target}: ${report.emptied ? "emptied, then " : ""}restored ${report.rows} rows of ${report.tables.length} tables from ${file}`);
+  printTables(report);
+  console.log(`${report.signingKeys} signing key(s) decrypt with the configured secret.`);
+}
+
+async function restoreCommand(settings: Settings, target: string, args: string[]): Promise<void> {
+  const { file, force } = restoreArguments(args);
+  const migrations = loadMigrations(path.join(settings.projectRoot, "prisma", "migrations"));
+  // The whole file is checked before the database is opened: a bad file changes nothing.
+  const { summary, backupMigrations } = await checkBackupFile(file, migrations);
+  const secret = configuredSecret(settings, !settings.databaseUrl);
+  const keys = summary.tables.find((table) => table.name === "signing_keys")?.rows ?? 0;
+  if (keys > 0 && !secret) {
+    throw new RestoreRefusedError(
+      `The backup's ${keys} signing key(s) are encrypted with the secret of the Gatehouse that made it: set GATEHOUSE_SECRET to that secret ` +
+        "(its GATEHOUSE_SECRET, or the contents of its data/secret.key) and run restore again. Nothing was restored.",
+    );
+  }
+  const db = await openForWriting({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, poolSize: 2 }, "restore");
+  try {
+    const report = await restoreBackup(db, file, backupMigrations, { migrations, force, encryption: secret ? new KeyEncryption(secret) : null });
+    printRestored(target, file, report);
+    if (!settings.databaseUrl && settings.secret && storedEmbeddedSecret(settings.dataDir) === null) {
+      console.log("Start the server with this same GATEHOUSE_SECRET: the data directory has no secret.key of its own.");
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+function migrateToPostgresArguments(settings: Settings, args: string[]): string {
+  const flags = parseFlags(args, ["to"]);
+  const url = flags.to ?? settings.databaseUrl;
+  if (!url) throw new UsageError("migrate-to-postgres needs the PostgreSQL database: --to postgresql://… or DATABASE_URL.");
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError("--to must be a postgres:// or postgresql:// URL.");
+  return url;
+}
+
+async function migrateToPostgresCommand(settings: Settings, args: string[]): Promise<void> {
+  const url = migrateToPostgresArguments(settings, args);
+  const source = describeDatabase({ dataDir: settings.dataDir });
+  const target = describeDatabase({ databaseUrl: url, dataDir: settings.dataDir });
+  if (!fs.existsSync(path.join(settings.dataDir, "pglite"))) throw new UsageError(`There is no embedded database to move: ${source} does not exist.`);
+  const secret = configuredSecret(settings, true);
+  const migrations = loadMigrations(path.join(settings.projectRoot, "prisma", "migrations"));
+  // A backup of the embedded store, beside it (the data directory is owner-only), removed afterwards.
+  const file = path.join(settings.dataDir, `migrate-to-postgres-${process.pid}.backup.gz`);
+  try {
+    const embedded = await openForWriting({ dataDir: settings.dataDir }, "move the embedded database");
+    try {
+      await migrateDatabase(embedded, settings.projectRoot);
+      await createBackup(embedded, file);
+    } finally {
+      await embedded.close();
+    }
+    const { backupMigrations } = await checkBackupFile(file, migrations);
+    const postgres = await openDatabase({ databaseUrl: url, dataDir: settings.dataDir, poolSize: 2 });
+    try {
+      const report = await restoreBackup(postgres, file, backupMigrations, { migrations, force: false, encryption: secret ? new KeyEncryption(secret) : null });
+      printRestored(target, source, report);
+    } finally {
+      await postgres.close();
+    }
+  } finally {
+    fs.rmSync(file, { force: true });
+    fs.rmSync(`${file}.tmp`, { force: true });
+  }
+  console.log(
+    `\nThe embedded database in ${settings.dataDir} is unchanged. Run every Gatehouse instance on PostgreSQL with:\n` +
+      `  DATABASE_URL=${url}\n` +
+      `  GATEHOUSE_SECRET=${secret ?? "(none: the embedded install had no secret yet)"}\n` +
+      "The signing keys decrypt only with this GATEHOUSE_SECRET; keep it secret.",
+  );
+}
+
+/** The exit code for a refusal the operator can act on (2, with the message alone); anything else is rethrown. */
+function refused(error: unknown): boolean {
+  if (!(error instanceof UsageError || error instanceof BackupFormatError || error instanceof RestoreRefusedError)) return false;
+  console.error(error.message);
+  process.exitCode = 2;
+  return true;
 }
 
 async function main(command: string | undefined, args: string[]) {
@@ -230,6 +446,32 @@ async function main(command: string | undefined, args: string[]) {
       }
       return;
     }
+    case "plan":
+    case "apply": {
+      try {
+        await configCommand(command, args);
+      } catch (error) {
+        if (!(error instanceof UsageError || error instanceof InvalidConfigError)) throw error;
+        console.error(error instanceof UsageError ? `${error.message}\n${usage}` : error.message);
+        process.exitCode = 2;
+      }
+      return;
+    }
+    case "backup":
+      await backupCommand(settings, target, args).catch((error: unknown) => {
+        if (!refused(error)) throw error;
+      });
+      return;
+    case "restore":
+      await restoreCommand(settings, target, args).catch((error: unknown) => {
+        if (!refused(error)) throw error;
+      });
+      return;
+    case "migrate-to-postgres":
+      await migrateToPostgresCommand(settings, args).catch((error: unknown) => {
+        if (!refused(error)) throw error;
+      });
+      return;
     default:
       console.error(usage);
       process.exitCode = 2;

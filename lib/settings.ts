@@ -495,6 +495,12 @@ export function resolveSecret(settings: Pick<Settings, "secret" | "databaseUrl" 
   return fs.readFileSync(file, "utf8").trim();
 }
 
+/** The embedded install's generated secret (data/secret.key) if there is one; never creates it (backup, restore, migrate-to-postgres). */
+export function storedEmbeddedSecret(dataDir: string): string | null {
+  const file = path.join(dataDir, "secret.key");
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : null;
+}
+
 /** A purpose-bound secret derived from the deployment secret (HKDF-SHA256), base64url. */
 export function deriveSecret(secret: string, purpose: string): string {
   return Buffer.from(hkdfSync("sha256", secret, "gatehouse", purpose, 32)).toString("base64url");

@@ -15,7 +15,7 @@ const auditEvent = z
     id: z.string(),
     at: z.iso.datetime(),
     kind: z.string(),
-    actor: z.string().nullable().describe('A user id, "client:<client_id>" for the management API, or null.'),
+    actor: z.string().nullable().describe('A user id, "client:<client_id>" for the management API, "config:<file name>" for a config file applied by the CLI, or null.'),
     actor_username: z.string().nullable(),
     user_id: z.string().nullable(),
     username: z.string().nullable(),

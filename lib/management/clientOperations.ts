@@ -79,10 +79,18 @@ function changedFields(before: ClientRecord, after: ClientRecord): string[] {
   return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
 }
 
-export async function createClientOperation(context: OperationContext, input: z.output<typeof createClientSchema>): Promise<ActionResult<SavedClient>> {
+/**
+ * `options.secret`: a confidential client's secret chosen by the caller (config files name it in an
+ * environment variable, lib/management/configApply.ts); otherwise one is generated.
+ */
+export async function createClientOperation(
+  context: OperationContext,
+  input: z.output<typeof createClientSchema>,
+  options: { secret?: string } = {},
+): Promise<ActionResult<SavedClient>> {
   const settings = clientSettingsFromForm(input);
   const clientId = input.clientId || randomTokenValue(16);
-  const secret = settings.clientType === "confidential" ? generateClientSecret() : null;
+  const secret = settings.clientType === "confidential" ? (options.secret ?? generateClientSecret()) : null;
   const result = await withKnownScopes(() => insertClient(context.db, { clientId, ...changeFor(settings, null, secret ? [hashClientSecret(secret)] : []) }));
   if ("ok" in result) return result;
   if (result.status === "client_id_taken") {
@@ -156,9 +164,13 @@ export async function deleteClientOperation(context: OperationContext, input: { 
 /**
  * A new secret replaces every stored hash at once: the old secret is refused
  * from the next request on (see docs/decisions/0005-client-management.md).
+ * `input.secret`: the caller's own (a config file's environment variable); otherwise one is generated.
  */
-export async function rotateClientSecretOperation(context: OperationContext, input: { id: string }): Promise<ActionResult<{ clientId: string; secret: string }>> {
-  const secret = generateClientSecret();
+export async function rotateClientSecretOperation(
+  context: OperationContext,
+  input: { id: string; secret?: string },
+): Promise<ActionResult<{ clientId: string; secret: string }>> {
+  const secret = input.secret ?? generateClientSecret();
   const updated = await replaceClientSecretHashes(context.db, input.id, [hashClientSecret(secret)]);
   if (!updated) return actionError(404, "There is no confidential client to rotate a secret for; it may have been deleted or made public.");
   await context.audit({ kind: "admin.client.secret_rotated", clientId: updated.clientId });

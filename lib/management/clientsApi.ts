@@ -62,7 +62,8 @@ const lifetime = (name: LifetimeField) =>
     .default(null)
     .describe(`${LIFETIME_FIELDS[name].label} in seconds (${LIFETIME_FIELDS[name].min}–${LIFETIME_FIELDS[name].max}); null: the server default.`);
 
-const clientMetadataShape = {
+/** The client's settings (RFC 7591 names), shared by the API's bodies and config files (./configFile.ts). */
+export const clientMetadataShape = {
   client_name: z.string().describe("Shown to users on the consent page."),
   token_endpoint_auth_method: z
     .enum(AUTH_METHODS)
@@ -98,7 +99,7 @@ export const clientUpdateBody = z
   })
   .meta({ title: "ClientUpdate", description: "The whole client: fields left out take their defaults, as on create." });
 
-type ClientMetadata = z.output<typeof clientCreateBody>;
+export type ClientMetadata = z.output<z.ZodObject<typeof clientMetadataShape>>;
 
 const clientRepresentation = z
   .object({
@@ -177,19 +178,21 @@ export function clientMetadataOf(client: ClientRecord) {
   };
 }
 
-/** RFC 7591 §2.1: response_types must agree with grant_types (code ⇔ authorization_code). */
-function checkResponseTypes(metadata: ClientMetadata): void {
-  if (metadata.response_types === undefined) return;
+/** RFC 7591 §2.1: response_types must agree with grant_types (code ⇔ authorization_code); what is wrong, or null. */
+export function responseTypesProblem(metadata: ClientMetadata): string | null {
+  if (metadata.response_types === undefined) return null;
   const wantsCode = metadata.grant_types.includes("authorization_code");
-  if (metadata.response_types.includes("code") !== wantsCode) {
-    throw invalidInput([
-      { pointer: "#/response_types", detail: wantsCode ? 'authorization_code needs the response type "code".' : 'The response type "code" needs the authorization_code grant.' },
-    ]);
-  }
+  if (metadata.response_types.includes("code") === wantsCode) return null;
+  return wantsCode ? 'authorization_code needs the response type "code".' : 'The response type "code" needs the authorization_code grant.';
+}
+
+function checkResponseTypes(metadata: ClientMetadata): void {
+  const detail = responseTypesProblem(metadata);
+  if (detail) throw invalidInput([{ pointer: "#/response_types", detail }]);
 }
 
 /** The metadata as the dashboard form's values, so that the form's schema checks them. */
-function formValuesOf(metadata: ClientMetadata): Omit<ClientFormValues, "clientId"> {
+export function clientFormValuesOf(metadata: ClientMetadata): Omit<ClientFormValues, "clientId"> {
   const lifetimes = Object.fromEntries(
     LIFETIME_FIELD_NAMES.map((name) => [name, metadata[CLIENT_FIELD_NAMES[name] as keyof ClientMetadata] === null ? "" : String(metadata[CLIENT_FIELD_NAMES[name] as keyof ClientMetadata])]),
   ) as Record<LifetimeField, string>;
@@ -271,7 +274,7 @@ export const clientRoutes = [
     problems: [409],
     async run({ body, operation }) {
       checkResponseTypes(body);
-      const input = checkedBy(createClientSchema, { clientId: body.client_id ?? "", ...formValuesOf(body) });
+      const input = checkedBy(createClientSchema, { clientId: body.client_id ?? "", ...clientFormValuesOf(body) });
       const result = await createClientOperation(operation, input);
       const saved = answerOf(result, (data) => ({ status: 201, body: data }), CLIENT_FIELD_NAMES).body as { id: string; secret: string | null };
       return { status: 201, body: await savedClient(operation, saved.id, saved.secret) };
@@ -307,7 +310,7 @@ export const clientRoutes = [
       }
       checkResponseTypes(body);
       const client = await clientByClientId(operation, params.client_id);
-      const input = checkedBy(updateClientSchema, { id: client.id, ...formValuesOf(body) });
+      const input = checkedBy(updateClientSchema, { id: client.id, ...clientFormValuesOf(body) });
       const result = await updateClientOperation(operation, input);
       const saved = answerOf(result, (data) => ({ status: 200, body: data }), CLIENT_FIELD_NAMES).body as { id: string; secret: string | null };
       if (body.enabled !== undefined && body.enabled !== client.enabled) {

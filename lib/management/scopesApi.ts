@@ -10,10 +10,11 @@ import { answerOf, fieldProblems, invalidInput, notFound, route, type FieldNames
 
 const TAG = "Scopes";
 
-const SCOPE_FIELD_NAMES: FieldNames = { displayName: "display_name", accessTokenClaims: "access_token_claims" };
+export const SCOPE_FIELD_NAMES: FieldNames = { displayName: "display_name", accessTokenClaims: "access_token_claims" };
 const CLAIMS = RELEASABLE_CLAIMS.map((claim) => claim.name) as [string, ...string[]];
 
-const scopeFields = {
+/** A scope's settings, shared by the API's bodies and config files (./configFile.ts). */
+export const scopeFields = {
   display_name: z.string().describe("The consent page's heading for this scope."),
   description: z.string().default(""),
   resources: z.array(z.string().regex(/^[^\r\n]*$/, "A resource cannot contain a line break.")).default([]).describe("Audiences of access tokens carrying this scope (absolute URIs)."),
@@ -52,7 +53,8 @@ function scopeOf(scope: AdminScope) {
   };
 }
 
-function formValuesOf(body: z.output<typeof scopeUpdateBody>) {
+/** The body as the scope form's values, so that the form's schema checks them. */
+export function scopeFormValuesOf(body: z.output<z.ZodObject<typeof scopeFields>>) {
   return {
     displayName: body.display_name,
     description: body.description,
@@ -104,7 +106,7 @@ export const scopeRoutes = [
     success: { status: 201, description: "The scope.", schema: scopeRepresentation },
     problems: [409],
     async run({ body, operation }) {
-      const input = checkedBy(createScopeSchema, { name: body.name, ...formValuesOf(body) });
+      const input = checkedBy(createScopeSchema, { name: body.name, ...scopeFormValuesOf(body) });
       const result = answerOf(await createScopeOperation(operation, input), (data) => ({ status: 201, body: data }), SCOPE_FIELD_NAMES);
       return { status: 201, body: await savedScope(operation, (result.body as { id: string }).id) };
     },
@@ -145,7 +147,7 @@ export const scopeRoutes = [
     problems: [404, 409],
     async run({ params, body, operation }) {
       const scope = await scopeByName(operation, params.name);
-      const input = checkedBy(updateScopeSchema, { id: scope.id, ...formValuesOf(body) });
+      const input = checkedBy(updateScopeSchema, { id: scope.id, ...scopeFormValuesOf(body) });
       answerOf(await updateScopeOperation(operation, input), () => ({ status: 200 }), SCOPE_FIELD_NAMES);
       return { status: 200, body: await savedScope(operation, scope.id) };
     },

@@ -164,7 +164,8 @@ export async function startServer(store: TestStore, extraEnv: Record<string, str
 }
 
 async function startServerOnce(store: TestStore, extraEnv: Record<string, string>): Promise<RunningServer> {
-  const port = await freePort();
+  // A PORT in extraEnv: the server comes back at the address (and issuer) a stopped one had.
+  const port = extraEnv.PORT ? Number(extraEnv.PORT) : await freePort();
   const url = `http://localhost:${port}`;
   let output = "";
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/server.js")], {
