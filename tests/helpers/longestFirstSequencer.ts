@@ -17,6 +17,14 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * 17: only their order matters); files not listed take DEFAULT_SECONDS.
  */
 const EXPECTED_SECONDS: Record<string, number> = {
+  // Added with issue #13's operations (clean clone, 2026-12-07 22:00, load average 4-9).
+  "integration:tests/integration/backup.test.ts": 84,
+  "integration:tests/integration/configAsCode.test.ts": 36,
+  "integration-postgres:tests/integration/backup.test.ts": 35,
+  "integration:tests/integration/webhooks.test.ts": 22,
+  "integration-postgres:tests/integration/metrics.test.ts": 14,
+  "integration-postgres:tests/integration/webhooksAcrossWorkers.test.ts": 11,
+  "integration-postgres:tests/integration/configAsCode.test.ts": 9,
   "integration:tests/integration/database.test.ts": 137,
   "integration:tests/integration/securityHeaders.test.ts": 87,
   "integration-postgres:tests/integration/database.test.ts": 83,
