@@ -63,7 +63,7 @@ function tracker() {
  */
 const primary = { store: undefined as unknown as TestStore, server: undefined as unknown as RunningServer };
 /** What the first start printed and served, examined by the restarts describe once it has stopped. */
-const firstStart = { issuer: "", output: "", kids: [] as string[], token: "" };
+const firstStart = { server: undefined as unknown as RunningServer, issuer: "", output: "", kids: [] as string[], token: "" };
 // The embedded default generates its secret into the data directory; PostgreSQL needs it given.
 const secretEnv: Record<string, string> = backend === "pglite" ? { GATEHOUSE_SECRET: "" } : {};
 const fileResources = tracker();
@@ -71,6 +71,7 @@ const fileResources = tracker();
 beforeAll(async () => {
   primary.store = fileResources.store(backend === "pglite" ? await createTestStore() : await createSeededStore());
   primary.server = fileResources.server(await startServer(primary.store, secretEnv));
+  firstStart.server = primary.server;
   firstStart.issuer = primary.server.url;
   firstStart.output = primary.server.output();
   firstStart.kids = await fetchKids(primary.server.url);
@@ -78,6 +79,17 @@ beforeAll(async () => {
 }, 120_000); // a first start from nothing
 
 afterAll(() => fileResources.cleanup());
+
+/**
+ * The first server's successor on the file's store, started with the first's issuer and secret: on
+ * PGlite the lock test's (which killed the first), else the first stopped and started again here.
+ */
+async function restartedServer(): Promise<RunningServer> {
+  if (primary.server !== firstStart.server) return primary.server;
+  await primary.server.stop();
+  primary.server = fileResources.server(await startServer(primary.store, { ...secretEnv, GATEHOUSE_ISSUER: firstStart.issuer }));
+  return primary.server;
+}
 
 describe("migrations (node dist/cli.js migrate)", () => {
   const resources = tracker();
@@ -164,7 +176,7 @@ describe.runIf(backend === "pglite")("PGlite only (skipped on PostgreSQL, which 
     await postmanToken(primary.server.url);
   });
 
-  // The last test on the first server: it kills it and leaves its successor running on the same data directory.
+  // The last test on the first server: it kills it, and its successor is the restart the restarts describe examines.
   test("a lock left behind by a killed server (dead pid) does not block the next start", async () => {
     const first = primary.server;
     const exited = new Promise((resolve) => first.process.once("exit", resolve));
@@ -172,7 +184,7 @@ describe.runIf(backend === "pglite")("PGlite only (skipped on PostgreSQL, which 
     await exited;
     expect(fs.readFileSync(lockFile(), "utf8").trim()).toBe(String(first.process.pid));
 
-    // Same issuer and secret as the first start: the restarts describe verifies its token later.
+    // Same issuer and secret as the first start: the restarts describe verifies its token there.
     primary.server = fileResources.server(await startServer(primary.store, { ...secretEnv, GATEHOUSE_ISSUER: firstStart.issuer }));
     expect(fs.readFileSync(lockFile(), "utf8").trim()).toBe(String(primary.server.process.pid));
     expect(await fetchKids(primary.server.url)).toEqual(firstStart.kids);
@@ -261,7 +273,6 @@ describe.runIf(backend === "postgres")("PostgreSQL only (skipped on PGlite: one 
 });
 
 describe(`restarts on the same ${backend === "pglite" ? "data directory (the embedded default)" : "database"}`, () => {
-  const resources = tracker();
   let store: TestStore;
   let issuer: string;
   let kidsBefore: string[];
@@ -269,14 +280,13 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
   let firstOutput: string;
   const WRONG_SECRET = "a-different-secret-that-is-long-enough-0123456789";
 
-  // The file's first start (its beforeAll) is the one examined here; the server now running on the
-  // store (the first, or on PGlite the lock test's successor) stops, and the restarts begin.
-  beforeAll(async () => {
+  // The file's first start (its beforeAll) is the one examined here. On PGlite the restart is the lock
+  // test's start after it killed the first server: a restart after a crash, which also leaves a stale
+  // lock (a restart after a clean stop: tests/integration/keyRotation.test.ts, configAsCode, backup).
+  beforeAll(() => {
     ({ store } = primary);
     ({ issuer, kids: kidsBefore, token: tokenBefore, output: firstOutput } = firstStart);
-    await primary.server.stop();
   });
-  afterAll(() => resources.cleanup());
 
   test("the first start created the keys (and, embedded, seeded the demo data once)", () => {
     expect(kidsBefore).toHaveLength(2);
@@ -287,24 +297,14 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
       expect(firstOutput).toContain("demo data seeded");
       expect(firstOutput).toContain(`administrator: admin / ${TEST_ADMIN_PASSWORD}`);
       expect(fs.existsSync(path.join(store.dataDir, "secret.key"))).toBe(true);
-      expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false); // released on stop
     } else {
       expect(firstOutput).not.toContain("demo data seeded"); // never automatic against DATABASE_URL
     }
   });
 
-  test("a start with a GATEHOUSE_SECRET other than the keys were stored with fails clearly (no 500s later)", async () => {
-    const attempt = await runFailingServer(store, { GATEHOUSE_SECRET: WRONG_SECRET, GATEHOUSE_ISSUER: issuer });
-    expect(attempt.timedOut, `the server came up with the wrong secret:\n${attempt.output}`).toBe(false);
-    expect(attempt.code, attempt.output).not.toBe(0);
-    expect(attempt.output).toMatch(/Gatehouse failed to start: .*GATEHOUSE_SECRET differs from the one the key was stored with/);
-    expect(attempt.output).not.toMatch(/is running at/);
-    if (backend === "pglite") expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false);
-  });
-
   test("after a restart: the same JWKS kids, the earlier token still verifies, nothing is re-created", async () => {
     // Same issuer as before (it is configuration, not the port), so the old token's iss still matches.
-    const again = resources.server(await startServer(store, { ...secretEnv, GATEHOUSE_ISSUER: issuer }));
+    const again = await restartedServer();
     expect(await fetchKids(again.url)).toEqual(kidsBefore);
     const { payload } = await verifyAccessToken(tokenBefore, again.url + JWKS_PATH, { issuer, audience: API_SCOPE.resource });
     expect(payload.client_id).toBe("postman");
@@ -321,6 +321,7 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
     expect(output).not.toContain("demo data seeded");
     expect(output).not.toContain("administrator:");
     await again.stop();
+    if (backend === "pglite") expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false); // released on stop
 
     // The database itself: one admin, the demo clients once, two keys; and every issued access token
     // recorded by jti (for revocation and introspection later). One query: on PGlite each is an opening.
@@ -343,5 +344,16 @@ describe(`restarts on the same ${backend === "pglite" ? "data directory (the emb
     for (const row of recorded ?? []) {
       expect(row).toMatchObject({ kind: "access_token", subject: "postman", scopes: ["api"], audiences: [API_SCOPE.resource], status: "valid", lifetime: 3600 });
     }
+  });
+
+  // After the restart's test, which stops its server (on PGlite this start would otherwise meet the lock).
+  test("a start with a GATEHOUSE_SECRET other than the keys were stored with fails clearly (no 500s later)", async () => {
+    await primary.server.stop();
+    const attempt = await runFailingServer(store, { GATEHOUSE_SECRET: WRONG_SECRET, GATEHOUSE_ISSUER: issuer });
+    expect(attempt.timedOut, `the server came up with the wrong secret:\n${attempt.output}`).toBe(false);
+    expect(attempt.code, attempt.output).not.toBe(0);
+    expect(attempt.output).toMatch(/Gatehouse failed to start: .*GATEHOUSE_SECRET differs from the one the key was stored with/);
+    expect(attempt.output).not.toMatch(/is running at/);
+    if (backend === "pglite") expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false);
   });
 });
