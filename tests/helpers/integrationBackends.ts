@@ -13,6 +13,9 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
   "tests/integration/auditLog.test.ts",
+  // The first administrator (setup link, create-admin): its store rules are unit-tested on both
+  // backends, and a server start on PostgreSQL costs a third of one on PGlite.
+  "tests/integration/firstAdministrator.test.ts",
   "tests/integration/health.test.ts",
   "tests/integration/idToken.test.ts",
   // Two workers (PostgreSQL only) sum their metrics; the pool's gauges exist only there.
@@ -38,9 +41,10 @@ export const BOTH_BACKENDS_FILES = [
   "tests/integration/codeGrant.test.ts",
   // The CLI refuses while a PGlite server runs; on PostgreSQL it applies while servers run.
   "tests/integration/configAsCode.test.ts",
+  // Its tests say which backend each runs on (the lock on PGlite, several instances on PostgreSQL).
   "tests/integration/database.test.ts",
+  // The refusal and warning over HTTP on PostgreSQL; the embedded default's seeding on PGlite.
   "tests/integration/demoData.test.ts",
-  "tests/integration/firstAdministrator.test.ts",
   "tests/integration/keyRotation.test.ts",
   "tests/integration/purge.test.ts",
   "tests/integration/purgeSchedule.test.ts",
