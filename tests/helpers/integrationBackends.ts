@@ -13,6 +13,12 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
   "tests/integration/auditLog.test.ts",
+  // Two instances on one database, each with its own catalog cache (the cache behind the stores,
+  // fed by the triggers, is unit-tested on both backends: tests/unit/catalogCache.test.ts).
+  "tests/integration/catalogAcrossInstances.test.ts",
+  // Races of concurrent redemptions hit the store's connections here; the code store's single use is
+  // unit-tested on both backends (tests/unit/tokenRepositories.test.ts).
+  "tests/integration/codeGrant.test.ts",
   // The first administrator (setup link, create-admin): its store rules are unit-tested on both
   // backends, and a server start on PostgreSQL costs a third of one on PGlite.
   "tests/integration/firstAdministrator.test.ts",
@@ -21,9 +27,18 @@ export const POSTGRES_ONLY_FILES = [
   // Two workers (PostgreSQL only) sum their metrics; the pool's gauges exist only there.
   "tests/integration/metrics.test.ts",
   "tests/integration/passwordRevocation.test.ts",
+  // The server's schedule and settings; purgeExpired and the schedule are unit-tested on both
+  // backends (tests/unit/purge.test.ts).
+  "tests/integration/purgeSchedule.test.ts",
+  // Concurrent uses of one refresh token; rotation and reuse are unit-tested on both backends
+  // (tests/unit/grantsRepository.test.ts).
+  "tests/integration/refreshToken.test.ts",
   // Reads the audit rows' request ids from the store.
   "tests/integration/requestLogs.test.ts",
   "tests/integration/shutdown.test.ts",
+  // The throttle over HTTP (a few hundred sign-ins); its store and policy are unit-tested on both
+  // backends (tests/unit/signInThrottleStore.test.ts).
+  "tests/integration/signinThrottle.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
   "tests/integration/userDisable.test.ts",
   // Several workers need PostgreSQL (PGlite's refusal of them is checked there too).
@@ -34,11 +49,8 @@ export const POSTGRES_ONLY_FILES = [
 
 /** Run on both backends: their behaviour depends on the store. */
 export const BOTH_BACKENDS_FILES = [
-  "tests/integration/anonymousStorage.test.ts",
   // The source store is the run's backend; each backup is restored into both.
   "tests/integration/backup.test.ts",
-  "tests/integration/catalogAcrossInstances.test.ts",
-  "tests/integration/codeGrant.test.ts",
   // The CLI refuses while a PGlite server runs; on PostgreSQL it applies while servers run.
   "tests/integration/configAsCode.test.ts",
   // Its tests say which backend each runs on (the lock on PGlite, several instances on PostgreSQL).
@@ -46,8 +58,4 @@ export const BOTH_BACKENDS_FILES = [
   // The refusal and warning over HTTP on PostgreSQL; the embedded default's seeding on PGlite.
   "tests/integration/demoData.test.ts",
   "tests/integration/keyRotation.test.ts",
-  "tests/integration/purge.test.ts",
-  "tests/integration/purgeSchedule.test.ts",
-  "tests/integration/refreshToken.test.ts",
-  "tests/integration/signinThrottle.test.ts",
 ];
