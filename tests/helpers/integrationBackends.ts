@@ -32,12 +32,8 @@ export const POSTGRES_ONLY_FILES = [
 /** Run on both backends: their behaviour depends on the store. */
 export const BOTH_BACKENDS_FILES = [
   "tests/integration/anonymousStorage.test.ts",
-  // The source store is the run's backend; each backup is restored into both.
-  "tests/integration/backup.test.ts",
   "tests/integration/catalogAcrossInstances.test.ts",
   "tests/integration/codeGrant.test.ts",
-  // The CLI refuses while a PGlite server runs; on PostgreSQL it applies while servers run.
-  "tests/integration/configAsCode.test.ts",
   "tests/integration/database.test.ts",
   "tests/integration/demoData.test.ts",
   "tests/integration/firstAdministrator.test.ts",
