@@ -49,10 +49,6 @@ export const POSTGRES_ONLY_FILES = [
 
 /** Run on both backends: their behaviour depends on the store. */
 export const BOTH_BACKENDS_FILES = [
-  // The source store is the run's backend; each backup is restored into both.
-  "tests/integration/backup.test.ts",
-  // The CLI refuses while a PGlite server runs; on PostgreSQL it applies while servers run.
-  "tests/integration/configAsCode.test.ts",
   // Its tests say which backend each runs on (the lock on PGlite, several instances on PostgreSQL).
   "tests/integration/database.test.ts",
   // The refusal and warning over HTTP on PostgreSQL; the embedded default's seeding on PGlite.
