@@ -3,12 +3,14 @@
 // gets, pass axe-core. The rules themselves (every page and every action,
 // enumerated from the build, refused to non-admins and to signed-out callers;
 // cross-site posts refused) are plain HTTP: tests/integration/dashboardAccess.test.ts.
-import { expect, test, expectAccessible, signInThroughForm, addAdminSession } from "../helpers/browser";
+import { expect, test, expectAccessible, addAdminSession, addSessionCookies } from "../helpers/browser";
 import { DEMO_USER } from "../helpers/codeFlow";
+import { signedInCookie } from "../helpers/portal";
 import { staticDashboardPages } from "../helpers/dashboardRoutes";
 
 test("dashboard access: a non-admin gets 403 on a dashboard page; the 403 page is accessible", async ({ page, gatehouse }) => {
-  await signInThroughForm(page, gatehouse.url, DEMO_USER.username, DEMO_USER.password, "/account");
+  // Signed in over HTTP: the sign-in form is signin.spec.ts's.
+  await addSessionCookies(page.context(), gatehouse.url, await signedInCookie(gatehouse.url, DEMO_USER.username, DEMO_USER.password));
   const response = await page.goto(`${gatehouse.url}/dashboard`);
   expect(response?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();

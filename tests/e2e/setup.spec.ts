@@ -1,7 +1,8 @@
 // The one-time setup link (/setup?token=…) of a production install in
-// Chromium, with and without JavaScript. axe-core checks every state of the
-// page with JavaScript (the form, its errors, the result, the used-up link);
-// it cannot run in a page with JavaScript disabled, which renders the same markup.
+// Chromium, with and without JavaScript. axe-core checks the page with
+// JavaScript once as a form (with its errors shown) and once as the used-up
+// link's refusal; it cannot run in a page with JavaScript disabled, which
+// renders the same markup.
 import type { Page } from "@playwright/test";
 import { expectAccessible, expect, test } from "../helpers/browser";
 import { createMigratedStore, startServer, type RunningServer, type TestStore } from "../helpers/server";
@@ -47,7 +48,6 @@ test.describe("with JavaScript", () => {
   test("checks the fields inline, creates the administrator once, and the used link is refused", async ({ page }) => {
     await page.goto(install.link);
     await expect(page.getByRole("heading", { name: "Create the first administrator" })).toBeVisible();
-    await expectAccessible(page, "the setup form");
 
     await fill(page, { username: "ops", password: "short", confirm: "different" });
     await page.getByRole("button", { name: "Create administrator" }).click();
@@ -58,7 +58,6 @@ test.describe("with JavaScript", () => {
     await fill(page, { username: "ops", email: "ops@example.com", password: PASSPHRASE, confirm: PASSPHRASE });
     await page.getByRole("button", { name: "Create administrator" }).click();
     await expect(page.getByRole("status")).toContainText("Administrator ops created");
-    await expectAccessible(page, "the setup result");
 
     await page.goto(install.link);
     await expect(page.getByText("This setup link cannot be used")).toBeVisible();
