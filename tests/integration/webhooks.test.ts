@@ -73,6 +73,14 @@ async function issueToken(): Promise<void> {
   expect(response.status).toBe(200);
 }
 
+/** The server's error lines, to say why a request failed. */
+const errorsLogged = () =>
+  server
+    .output()
+    .split("\n")
+    .filter((line) => /"level":"(error|fatal)"|Error/.test(line))
+    .join("\n");
+
 const verified = (message: Received) => new Webhook(SECRET).verify(message.body, message.headers) as { type: string; data: Record<string, unknown> };
 
 // First, so that no retry of a later test's failed delivery arrives among its deliveries.
@@ -82,7 +90,7 @@ test(`two workers deliver ${TOKENS} token.issued events, each exactly once (${te
       postForm(`${server.url}/connect/token`, { headers: { Authorization: postmanBasic() }, body: { grant_type: "client_credentials", scope: API_SCOPE.name } }),
     ),
   );
-  expect(responses.map((response) => response.status)).toEqual(Array(TOKENS).fill(200));
+  expect(responses.map((response) => response.status), errorsLogged()).toEqual(Array(TOKENS).fill(200));
   await expect.poll(() => receiver.received.length, { timeout: 20_000, interval: 100 }).toBe(TOKENS);
   // Both workers' polls (every second) have come round since: still no second send of any delivery.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
