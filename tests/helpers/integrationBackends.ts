@@ -15,6 +15,15 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/accountGrants.test.ts",
   "tests/integration/adminRaces.test.ts",
   "tests/integration/auditLog.test.ts",
+  // Two instances on one database, each with its own catalog cache (the cache behind the stores,
+  // fed by the triggers, is unit-tested on both backends: tests/unit/catalogCache.test.ts).
+  "tests/integration/catalogAcrossInstances.test.ts",
+  // Races of concurrent redemptions hit the store's connections here; the code store's single use is
+  // unit-tested on both backends (tests/unit/tokenRepositories.test.ts).
+  "tests/integration/codeGrant.test.ts",
+  // The first administrator (setup link, create-admin): its store rules are unit-tested on both
+  // backends, and a server start on PostgreSQL costs a third of one on PGlite.
+  "tests/integration/firstAdministrator.test.ts",
   "tests/integration/health.test.ts",
   // Malformed requests: HTTP parsing and the handlers' refusals, nothing of the store's own (a start is cheaper here).
   "tests/integration/httpFuzz.test.ts",
@@ -24,9 +33,18 @@ export const POSTGRES_ONLY_FILES = [
   "tests/integration/passwordRevocation.test.ts",
   // Reads the audit log while its two servers (different proxy settings) run side by side on one database.
   "tests/integration/proxiesAndClientLimits.test.ts",
+  // The server's schedule and settings; purgeExpired and the schedule are unit-tested on both
+  // backends (tests/unit/purge.test.ts).
+  "tests/integration/purgeSchedule.test.ts",
+  // Concurrent uses of one refresh token; rotation and reuse are unit-tested on both backends
+  // (tests/unit/grantsRepository.test.ts).
+  "tests/integration/refreshToken.test.ts",
   // Reads the audit rows' request ids from the store.
   "tests/integration/requestLogs.test.ts",
   "tests/integration/shutdown.test.ts",
+  // The throttle over HTTP (a few hundred sign-ins); its store and policy are unit-tested on both
+  // backends (tests/unit/signInThrottleStore.test.ts).
+  "tests/integration/signinThrottle.test.ts",
   // Timeouts and the connection cap of the HTTP server: nothing of the store's (a start is cheaper here).
   "tests/integration/slowClients.test.ts",
   "tests/integration/tokenLifecycle.test.ts",
@@ -39,19 +57,9 @@ export const POSTGRES_ONLY_FILES = [
 
 /** Run on both backends: their behaviour depends on the store. */
 export const BOTH_BACKENDS_FILES = [
-  "tests/integration/anonymousStorage.test.ts",
-  // The source store is the run's backend; each backup is restored into both.
-  "tests/integration/backup.test.ts",
-  "tests/integration/catalogAcrossInstances.test.ts",
-  "tests/integration/codeGrant.test.ts",
-  // The CLI refuses while a PGlite server runs; on PostgreSQL it applies while servers run.
-  "tests/integration/configAsCode.test.ts",
+  // Its tests say which backend each runs on (the lock on PGlite, several instances on PostgreSQL).
   "tests/integration/database.test.ts",
+  // The refusal and warning over HTTP on PostgreSQL; the embedded default's seeding on PGlite.
   "tests/integration/demoData.test.ts",
-  "tests/integration/firstAdministrator.test.ts",
   "tests/integration/keyRotation.test.ts",
-  "tests/integration/purge.test.ts",
-  "tests/integration/purgeSchedule.test.ts",
-  "tests/integration/refreshToken.test.ts",
-  "tests/integration/signinThrottle.test.ts",
 ];

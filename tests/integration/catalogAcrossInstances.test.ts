@@ -6,10 +6,10 @@
 // B must see it (no polling, no waiting for an interval). The first test is
 // the control: a change that sends no notification (triggers off for that one
 // session) is NOT seen by B, so B really answers from its cache and the other
-// tests would fail without the notifications. On the embedded PGlite (one
-// process per data directory) A and B are the same instance, whose dashboard
-// and protocol endpoints share one cache fed by PGlite's in-process
-// notifications; the control needs a second connection and runs on PostgreSQL only.
+// tests would fail without the notifications. PostgreSQL only: on the embedded
+// PGlite (one process per data directory) there is one instance, whose cache is
+// fed by PGlite's in-process notifications; that, and the cache behind the
+// client, scope and key stores on both backends, is tests/unit/catalogCache.test.ts.
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -19,11 +19,9 @@ import { DEMO_POSTMAN, authorizeUrl, newPkce } from "../helpers/codeFlow";
 import { startTwoInstances } from "../helpers/faults";
 import { basicAuthorization, fetchKids } from "../helpers/oauth";
 import { signedInCookie } from "../helpers/portal";
-import { createSeededStore, startServer, TEST_ADMIN_PASSWORD, testBackend, type RunningServer, type TestStore } from "../helpers/server";
+import { createSeededStore, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
 import { callServerAction } from "../helpers/serverActions";
 import { refreshOutcome, userinfoStatus, userTokensForPostman } from "../helpers/userTokens";
-
-const backend = testBackend();
 
 const REDIRECT_KEPT = "https://kept.example/callback";
 const REDIRECT_REMOVED = "https://removed.example/callback";
@@ -50,7 +48,7 @@ async function authorizeAnswer(base: string, clientId: string, redirectUri: stri
   return { status: response.status, location: response.headers.get("location") };
 }
 
-describe(backend === "postgres" ? "the catalog cache across two instances on one PostgreSQL database" : "the catalog cache of the one instance on the embedded PGlite", () => {
+describe("the catalog cache across two instances on one PostgreSQL database", () => {
   let store: TestStore;
   let a: RunningServer;
   let b: RunningServer;
@@ -95,9 +93,8 @@ describe(backend === "postgres" ? "the catalog cache across two instances on one
   }
 
   beforeAll(async () => {
-    store = await createSeededStore(backend);
-    if (backend === "postgres") [a, b] = await startTwoInstances(store);
-    else b = a = await startServer(store);
+    store = await createSeededStore("postgres");
+    [a, b] = await startTwoInstances(store);
     admin = await signedInCookie(a.url, "admin", TEST_ADMIN_PASSWORD);
     scope = await createScope(a.url, admin, "cached", { displayName: "Cached scope", description: "Before", resources: ["https://before.example"] });
     client = await createClient(a.url, admin, "cached-app", {
@@ -111,11 +108,11 @@ describe(backend === "postgres" ? "the catalog cache across two instances on one
   });
 
   afterAll(async () => {
-    await Promise.all([...new Set([a, b])].map((server) => server?.stop()));
+    await Promise.all([a, b].map((server) => server?.stop()));
     await store?.cleanup();
   });
 
-  test.runIf(backend === "postgres")("control: B answers from its cache, so a change that sends no notification is not seen there", async () => {
+  test("control: B answers from its cache, so a change that sends no notification is not seen there", async () => {
     expect((await clientCredentials(b.url, client.clientId, secret, "api")).status).toBe(200); // warms B
     await withoutNotifications(`UPDATE "applications" SET "enabled" = false WHERE "client_id" = $1`, [client.clientId]);
     try {

@@ -2,6 +2,8 @@
 // authorization endpoint with alice signed in (portal pages driven without
 // JavaScript), redeemed at the token endpoint.
 // CONFORMANCE.md sections 3 (TK-01..03, TK-06, TK-07, TK-09), 4 (PK-01..03, PK-07) and 11 (BCP-03).
+// Runs on PostgreSQL (tests/helpers/integrationBackends.ts): the code store's single use,
+// concurrent redemptions included, is unit-tested on both backends.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodeJwt } from "jose";

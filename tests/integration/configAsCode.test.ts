@@ -1,16 +1,19 @@
 // Config as code (issue #13 item 7): `plan FILE` and `apply FILE [--prune]` of
 // the built CLI against a seeded store, starting from the README's example
-// (examples/gatehouse.config.json, so the example stays valid). PGlite: the CLI
-// runs with the server stopped (one opener) and refuses while it runs;
-// PostgreSQL: apply while a server runs, which sees the change on its next request.
+// (examples/gatehouse.config.json, so the example stays valid). What the CLI
+// prints and changes does not depend on the backend: it runs against a
+// PostgreSQL store (a CLI start there opens no embedded database, and the test
+// reads the store beside it). What does depend on it: PGlite has one opener,
+// so the CLI refuses while a server runs there; on PostgreSQL apply works while
+// a server runs, which sees the change on its next request. Runs on the PGlite
+// project only: it makes the stores of both backends itself.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { queryStore, runCliProcess } from "../helpers/processes";
-import { createSeededStore, makeTempDir, PROJECT_ROOT, startSeededServer, startServer, testBackend, type RunningServer, type TestStore } from "../helpers/server";
+import { createSeededStore, makeTempDir, PROJECT_ROOT, startServer, type Backend, type RunningServer, type TestStore } from "../helpers/server";
 import { basicAuthorization, postForm, TOKEN_PATH, verifyAccessToken, JWKS_PATH } from "../helpers/oauth";
 
-const backend = testBackend();
 const EXAMPLE_PATH = path.join(PROJECT_ROOT, "examples", "gatehouse.config.json");
 const EXAMPLE = JSON.parse(fs.readFileSync(EXAMPLE_PATH, "utf8")) as {
   scopes: Record<string, unknown>[];
@@ -49,20 +52,24 @@ async function expectWorkerToken(baseUrl: string, secret = SECRET): Promise<void
 const clientIds = async (store: TestStore) =>
   (await queryStore<{ client_id: string }>(store, `SELECT "client_id" FROM "applications" ORDER BY "client_id"`)).map((row) => row.client_id);
 
-describe.runIf(backend === "pglite")("PGlite: plan and apply with the server stopped", () => {
-  let store: TestStore & { seeded: boolean };
+/** A copy of the seeded template of `backend` (seeded by the CLI when the run has none). */
+async function seededStore(backend: Backend): Promise<TestStore> {
+  const store = await createSeededStore(backend);
+  if (!store.seeded) {
+    const seeded = await runCliProcess(store, ["seed-demo"]);
+    expect(seeded.code, seeded.output).toBe(0);
+  }
+  return store;
+}
+
+describe("plan and apply with no server running", () => {
+  let store: TestStore;
   let dir: string;
-  let server: RunningServer | undefined;
   beforeAll(async () => {
-    store = await createSeededStore();
-    if (!store.seeded) {
-      const seeded = await runCliProcess(store, ["seed-demo"]);
-      expect(seeded.code, seeded.output).toBe(0);
-    }
+    store = await seededStore("postgres");
     dir = makeTempDir("config");
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
     await store?.cleanup();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -168,8 +175,24 @@ describe.runIf(backend === "pglite")("PGlite: plan and apply with the server sto
     // The standard OpenID Connect scopes are never pruned.
     expect(scopes).toEqual(["email", "offline_access", "openid", "orders:read", "profile"]);
   });
+});
+
+describe("PGlite: the CLI refuses while a server runs", () => {
+  let store: TestStore;
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    store = await seededStore("pglite");
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await store?.cleanup();
+  });
 
   test("the created client gets a token with the secret from the variable from a server started afterwards; the CLI refuses while that server runs", async () => {
+    // With the server stopped, apply writes to the embedded store.
+    const apply = await runCliProcess(store, ["apply", EXAMPLE_PATH], SECRET_ENV);
+    expect(apply.code, apply.output).toBe(0);
+    expect(apply.stdout).toContain("Applied: 3 created, 0 updated, 0 deleted, 0 unchanged.");
     server = await startServer(store);
     await expectWorkerToken(server.url);
     expect((await workerToken(server.url, `${SECRET}-new`)).status).toBe(401);
@@ -185,16 +208,15 @@ describe.runIf(backend === "pglite")("PGlite: plan and apply with the server sto
   }, 60_000);
 });
 
-describe.runIf(backend === "postgres")("PostgreSQL: apply while a server runs", () => {
-  let primary: Awaited<ReturnType<typeof startSeededServer>>;
-  let dir: string;
+describe("PostgreSQL: apply while a server runs", () => {
+  let primary: { store: TestStore; server: RunningServer };
   beforeAll(async () => {
-    primary = await startSeededServer();
-    dir = makeTempDir("config");
+    const store = await seededStore("postgres");
+    primary = { store, server: await startServer(store) };
   }, 60_000);
   afterAll(async () => {
-    await primary?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await primary?.server.stop();
+    await primary?.store.cleanup();
   });
 
   test("the running server serves the created client at once, and refuses its old secret on the next request after a change", async () => {

@@ -2,10 +2,13 @@ import { decodeJwt } from "jose";
 // The data layer over the built artifacts (dist/server.js, dist/cli.js):
 // migrations, the embedded database's single-opener lock, persistence across
 // restarts, the key-encryption secret, and several instances on one PostgreSQL.
+// Server starts are most of this file's cost, so one store carries the whole
+// file: its first start is the one the restarts examine, and while it runs the
+// lock tests (PGlite) and the several-instances tests (PostgreSQL) use it.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createMigratedStore, createTestStore, startSeededServer, startServer, testBackend, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
+import { createSeededStore, createTestStore, startServer, testBackend, TEST_ADMIN_PASSWORD, type RunningServer, type TestStore } from "../helpers/server";
 import { queryStore, runCliProcess, runFailingServer, shippedMigrations } from "../helpers/processes";
 import { API_SCOPE, fetchJwks, fetchKids, postmanToken, verifyAccessToken, JWKS_PATH } from "../helpers/oauth";
 
@@ -19,6 +22,24 @@ function migrateCounts(stdout: string): { applied: number; already: number } {
   expect(match, stdout).not.toBeNull();
   return { applied: Number(match![1]), already: Number(match![2]) };
 }
+
+interface RecordedToken {
+  jti: string;
+  kind: string;
+  subject: string;
+  scopes: string[];
+  audiences: string[];
+  status: string;
+  lifetime: number;
+}
+
+/** What the restarts check in the store: counts, and the access tokens recorded (null: none). */
+type StoreSummary = {
+  admins: number;
+  clients: number;
+  keys: number;
+  recorded: RecordedToken[] | null;
+};
 
 /** Stops every server and cleans every store a test made, even when it failed halfway. */
 function tracker() {
@@ -34,21 +55,50 @@ function tracker() {
   };
 }
 
-let primary: Awaited<ReturnType<typeof startSeededServer>>;
+/**
+ * The file's store and the server running on it. PGlite: an empty data directory, so that the first
+ * start is the start from nothing (initdb, every migration, keys, demo data, the secret generated into
+ * the directory). PostgreSQL: a copy of the seeded template (never seeded automatically; the CLI's
+ * `seed-demo` made it). `server` is whichever server runs on it now: the lock test restarts it.
+ */
+const primary = { store: undefined as unknown as TestStore, server: undefined as unknown as RunningServer };
+/** What the first start printed and served, examined by the restarts describe once it has stopped. */
+const firstStart = { server: undefined as unknown as RunningServer, issuer: "", output: "", kids: [] as string[], token: "" };
+// The embedded default generates its secret into the data directory; PostgreSQL needs it given.
+const secretEnv: Record<string, string> = backend === "pglite" ? { GATEHOUSE_SECRET: "" } : {};
+const fileResources = tracker();
 
 beforeAll(async () => {
-  primary = await startSeededServer();
-});
+  primary.store = fileResources.store(backend === "pglite" ? await createTestStore() : await createSeededStore());
+  primary.server = fileResources.server(await startServer(primary.store, secretEnv));
+  firstStart.server = primary.server;
+  firstStart.issuer = primary.server.url;
+  firstStart.output = primary.server.output();
+  firstStart.kids = await fetchKids(primary.server.url);
+  firstStart.token = (await postmanToken(primary.server.url)).access_token;
+}, 120_000); // a first start from nothing
 
-afterAll(async () => {
-  await primary?.stop();
-});
+afterAll(() => fileResources.cleanup());
+
+/**
+ * The first server's successor on the file's store, started with the first's issuer and secret: on
+ * PGlite the lock test's (which killed the first), else the first stopped and started again here.
+ */
+async function restartedServer(): Promise<RunningServer> {
+  if (primary.server !== firstStart.server) return primary.server;
+  await primary.server.stop();
+  primary.server = fileResources.server(await startServer(primary.store, { ...secretEnv, GATEHOUSE_ISSUER: firstStart.issuer }));
+  return primary.server;
+}
 
 describe("migrations (node dist/cli.js migrate)", () => {
   const resources = tracker();
   afterAll(() => resources.cleanup());
 
-  test("on a fresh database every shipped migration is applied; a second run applies 0", async () => {
+  // On PostgreSQL only: the CLI's migrate is one code path for both stores, and an empty PGlite
+  // directory costs an initdb. On PGlite the runner is tested in-process (tests/unit/migrate.test.ts)
+  // and this file's first start is the start from nothing (every migration, then none on a restart).
+  test.runIf(backend === "postgres")("on a fresh database every shipped migration is applied; a second run applies 0", async () => {
     expect(MIGRATIONS.length).toBeGreaterThan(0);
     const store = resources.store(await createTestStore());
     const first = await runCliProcess(store, ["migrate"]);
@@ -62,7 +112,7 @@ describe("migrations (node dist/cli.js migrate)", () => {
 
     const rows = await queryStore<{ name: string }>(store, `SELECT "name" FROM "gatehouse_migrations" ORDER BY "name"`);
     expect(rows.map((row) => row.name)).toEqual(MIGRATIONS);
-  }, 120_000); // two CLI processes on a database made from nothing: an initdb and every migration
+  });
 
   test.runIf(backend === "postgres")(
     "PostgreSQL: two migrate processes started at the same time both succeed, and each migration is recorded once",
@@ -126,119 +176,19 @@ describe.runIf(backend === "pglite")("PGlite only (skipped on PostgreSQL, which 
     await postmanToken(primary.server.url);
   });
 
+  // The last test on the first server: it kills it, and its successor is the restart the restarts describe examines.
   test("a lock left behind by a killed server (dead pid) does not block the next start", async () => {
-    const resources = tracker();
-    try {
-      const store = resources.store(await createMigratedStore());
-      const first = await startServer(store);
-      const kids = await fetchKids(first.url);
-      const exited = new Promise((resolve) => first.process.once("exit", resolve));
-      first.process.kill("SIGKILL");
-      await exited;
-      const stale = path.join(store.dataDir, "gatehouse.lock");
-      expect(fs.readFileSync(stale, "utf8").trim()).toBe(String(first.process.pid));
+    const first = primary.server;
+    const exited = new Promise((resolve) => first.process.once("exit", resolve));
+    first.process.kill("SIGKILL");
+    await exited;
+    expect(fs.readFileSync(lockFile(), "utf8").trim()).toBe(String(first.process.pid));
 
-      const second = resources.server(await startServer(store));
-      expect(fs.readFileSync(stale, "utf8").trim()).toBe(String(second.process.pid));
-      expect(await fetchKids(second.url)).toEqual(kids);
-      await postmanToken(second.url);
-    } finally {
-      await resources.cleanup();
-    }
-  });
-});
-
-describe(`restarts on the same ${backend === "pglite" ? "data directory (the embedded default)" : "database"}`, () => {
-  const resources = tracker();
-  let store: TestStore;
-  let issuer: string;
-  let kidsBefore: string[];
-  let tokenBefore: string;
-  let firstOutput: string;
-  const WRONG_SECRET = "a-different-secret-that-is-long-enough-0123456789";
-  // The embedded default generates its secret into the data directory; PostgreSQL needs it given.
-  const secretEnv: Record<string, string> = backend === "pglite" ? { GATEHOUSE_SECRET: "" } : {};
-
-  beforeAll(async () => {
-    store = resources.store(await createTestStore());
-    if (backend === "postgres") {
-      const seeded = await runCliProcess(store, ["seed-demo"]);
-      expect(seeded.code, seeded.output).toBe(0);
-    }
-    const first = await startServer(store, secretEnv);
-    issuer = first.url;
-    firstOutput = first.output();
-    kidsBefore = await fetchKids(first.url);
-    tokenBefore = (await postmanToken(first.url)).access_token;
-    await first.stop();
-  }, 120_000); // a first start from nothing
-  afterAll(() => resources.cleanup());
-
-  test("the first start created the keys (and, embedded, seeded the demo data once)", () => {
-    expect(kidsBefore).toHaveLength(2);
-    if (backend === "pglite") {
-      expect(firstOutput).toMatch(/signing keys created: RS256 .*ES256/);
-      expect(firstOutput).toContain("demo data seeded");
-      expect(firstOutput).toContain(`administrator: admin / ${TEST_ADMIN_PASSWORD}`);
-      expect(fs.existsSync(path.join(store.dataDir, "secret.key"))).toBe(true);
-      expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false); // released on stop
-    } else {
-      expect(firstOutput).not.toContain("demo data seeded"); // never automatic against DATABASE_URL
-    }
-  });
-
-  test("a start with a GATEHOUSE_SECRET other than the keys were stored with fails clearly (no 500s later)", async () => {
-    const attempt = await runFailingServer(store, { GATEHOUSE_SECRET: WRONG_SECRET, GATEHOUSE_ISSUER: issuer });
-    expect(attempt.timedOut, `the server came up with the wrong secret:\n${attempt.output}`).toBe(false);
-    expect(attempt.code, attempt.output).not.toBe(0);
-    expect(attempt.output).toMatch(/Gatehouse failed to start: .*GATEHOUSE_SECRET differs from the one the key was stored with/);
-    expect(attempt.output).not.toMatch(/is running at/);
-    if (backend === "pglite") expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false);
-  });
-
-  test("after a restart: the same JWKS kids, the earlier token still verifies, nothing is re-created", async () => {
-    // Same issuer as before (it is configuration, not the port), so the old token's iss still matches.
-    const again = resources.server(await startServer(store, { ...secretEnv, GATEHOUSE_ISSUER: issuer }));
-    expect(await fetchKids(again.url)).toEqual(kidsBefore);
-    const { payload } = await verifyAccessToken(tokenBefore, again.url + JWKS_PATH, { issuer, audience: API_SCOPE.resource });
-    expect(payload.client_id).toBe("postman");
-
-    // A new token from the restarted server verifies too, signed by one of the same keys.
-    const fresh = await postmanToken(again.url);
-    const verified = await verifyAccessToken(fresh.access_token, again.url + JWKS_PATH, { issuer });
-    expect(kidsBefore).toContain(verified.protectedHeader.kid);
-
-    const output = again.output();
-    expect(output).toMatch(/is running at/);
-    expect(output).not.toContain("migrations applied");
-    expect(output).not.toContain("signing keys created");
-    expect(output).not.toContain("demo data seeded");
-    expect(output).not.toContain("administrator:");
-    await again.stop();
-
-    // The database itself: one admin, the demo clients once, two keys.
-    const [counts] = await queryStore<{ admins: number; clients: number; keys: number }>(
-      store,
-      `SELECT (SELECT count(*)::int FROM "users" WHERE "username" = 'admin') AS admins,
-              (SELECT count(*)::int FROM "applications") AS clients,
-              (SELECT count(*)::int FROM "signing_keys") AS keys`,
-    );
-    expect(counts).toEqual({ admins: 1, clients: 2, keys: 2 });
-
-    // Every issued access token is recorded by jti (for revocation and introspection later).
-    const jtis = [decodeJwt(tokenBefore).jti, decodeJwt(fresh.access_token).jti];
-    const recorded = await queryStore<{ jti: string; kind: string; subject: string; scopes: string[]; audiences: string[]; status: string; lifetime: number }>(
-      store,
-      `SELECT t."jti", t."kind", t."subject", t."scopes", t."audiences", t."status",
-              EXTRACT(EPOCH FROM (t."expires_at" - t."created_at"))::int AS lifetime
-         FROM "tokens" t JOIN "applications" a ON a."id" = t."application_id"
-        WHERE a."client_id" = 'postman' AND t."jti" = ANY($1::text[]) ORDER BY t."created_at"`,
-      [jtis],
-    );
-    expect(recorded.map((row) => row.jti).sort()).toEqual([...jtis].sort());
-    for (const row of recorded) {
-      expect(row).toMatchObject({ kind: "access_token", subject: "postman", scopes: ["api"], audiences: [API_SCOPE.resource], status: "valid", lifetime: 3600 });
-    }
+    // Same issuer and secret as the first start: the restarts describe verifies its token there.
+    primary.server = fileResources.server(await startServer(primary.store, { ...secretEnv, GATEHOUSE_ISSUER: firstStart.issuer }));
+    expect(fs.readFileSync(lockFile(), "utf8").trim()).toBe(String(primary.server.process.pid));
+    expect(await fetchKids(primary.server.url)).toEqual(firstStart.kids);
+    await postmanToken(primary.server.url);
   });
 });
 
@@ -319,5 +269,91 @@ describe.runIf(backend === "postgres")("PostgreSQL only (skipped on PGlite: one 
     expect(attempt.code, attempt.output).not.toBe(0);
     expect(attempt.output).toContain("GATEHOUSE_SECRET differs");
     await postmanToken(primary.server.url);
+  });
+});
+
+describe(`restarts on the same ${backend === "pglite" ? "data directory (the embedded default)" : "database"}`, () => {
+  let store: TestStore;
+  let issuer: string;
+  let kidsBefore: string[];
+  let tokenBefore: string;
+  let firstOutput: string;
+  const WRONG_SECRET = "a-different-secret-that-is-long-enough-0123456789";
+
+  // The file's first start (its beforeAll) is the one examined here. On PGlite the restart is the lock
+  // test's start after it killed the first server: a restart after a crash, which also leaves a stale
+  // lock (a restart after a clean stop: tests/integration/keyRotation.test.ts, configAsCode, backup).
+  beforeAll(() => {
+    ({ store } = primary);
+    ({ issuer, kids: kidsBefore, token: tokenBefore, output: firstOutput } = firstStart);
+  });
+
+  test("the first start created the keys (and, embedded, seeded the demo data once)", () => {
+    expect(kidsBefore).toHaveLength(2);
+    if (backend === "pglite") {
+      // From nothing: every shipped migration (a restart applies none: see below).
+      expect(firstOutput).toContain(`migrations applied: ${MIGRATIONS.join(", ")}`);
+      expect(firstOutput).toMatch(/signing keys created: RS256 .*ES256/);
+      expect(firstOutput).toContain("demo data seeded");
+      expect(firstOutput).toContain(`administrator: admin / ${TEST_ADMIN_PASSWORD}`);
+      expect(fs.existsSync(path.join(store.dataDir, "secret.key"))).toBe(true);
+    } else {
+      expect(firstOutput).not.toContain("demo data seeded"); // never automatic against DATABASE_URL
+    }
+  });
+
+  test("after a restart: the same JWKS kids, the earlier token still verifies, nothing is re-created", async () => {
+    // Same issuer as before (it is configuration, not the port), so the old token's iss still matches.
+    const again = await restartedServer();
+    expect(await fetchKids(again.url)).toEqual(kidsBefore);
+    const { payload } = await verifyAccessToken(tokenBefore, again.url + JWKS_PATH, { issuer, audience: API_SCOPE.resource });
+    expect(payload.client_id).toBe("postman");
+
+    // A new token from the restarted server verifies too, signed by one of the same keys.
+    const fresh = await postmanToken(again.url);
+    const verified = await verifyAccessToken(fresh.access_token, again.url + JWKS_PATH, { issuer });
+    expect(kidsBefore).toContain(verified.protectedHeader.kid);
+
+    const output = again.output();
+    expect(output).toMatch(/is running at/);
+    expect(output).not.toContain("migrations applied");
+    expect(output).not.toContain("signing keys created");
+    expect(output).not.toContain("demo data seeded");
+    expect(output).not.toContain("administrator:");
+    await again.stop();
+    if (backend === "pglite") expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false); // released on stop
+
+    // The database itself: one admin, the demo clients once, two keys; and every issued access token
+    // recorded by jti (for revocation and introspection later). One query: on PGlite each is an opening.
+    const jtis = [decodeJwt(tokenBefore).jti, decodeJwt(fresh.access_token).jti];
+    const [summary] = await queryStore<StoreSummary>(
+      store,
+      `SELECT (SELECT count(*)::int FROM "users" WHERE "username" = 'admin') AS admins,
+              (SELECT count(*)::int FROM "applications") AS clients,
+              (SELECT count(*)::int FROM "signing_keys") AS keys,
+              (SELECT json_agg(json_build_object(
+                        'jti', t."jti", 'kind', t."kind", 'subject', t."subject", 'scopes', t."scopes", 'audiences', t."audiences",
+                        'status', t."status", 'lifetime', EXTRACT(EPOCH FROM (t."expires_at" - t."created_at"))::int) ORDER BY t."created_at")
+                 FROM "tokens" t JOIN "applications" a ON a."id" = t."application_id"
+                WHERE a."client_id" = 'postman' AND t."jti" = ANY($1::text[])) AS recorded`,
+      [jtis],
+    );
+    const { recorded, ...counts } = summary!;
+    expect(counts).toEqual({ admins: 1, clients: 2, keys: 2 });
+    expect((recorded ?? []).map((row) => row.jti).sort()).toEqual([...jtis].sort());
+    for (const row of recorded ?? []) {
+      expect(row).toMatchObject({ kind: "access_token", subject: "postman", scopes: ["api"], audiences: [API_SCOPE.resource], status: "valid", lifetime: 3600 });
+    }
+  });
+
+  // After the restart's test, which stops its server (on PGlite this start would otherwise meet the lock).
+  test("a start with a GATEHOUSE_SECRET other than the keys were stored with fails clearly (no 500s later)", async () => {
+    await primary.server.stop();
+    const attempt = await runFailingServer(store, { GATEHOUSE_SECRET: WRONG_SECRET, GATEHOUSE_ISSUER: issuer });
+    expect(attempt.timedOut, `the server came up with the wrong secret:\n${attempt.output}`).toBe(false);
+    expect(attempt.code, attempt.output).not.toBe(0);
+    expect(attempt.output).toMatch(/Gatehouse failed to start: .*GATEHOUSE_SECRET differs from the one the key was stored with/);
+    expect(attempt.output).not.toMatch(/is running at/);
+    if (backend === "pglite") expect(fs.existsSync(path.join(store.dataDir, "gatehouse.lock"))).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 // Issue #10 item 1 against the built server and CLI: the first administrator
 // of a production install without any default password, by a one-time setup
-// link or by `create-admin` with the password on stdin. PGlite and PostgreSQL
-// (GATEHOUSE_TEST_BACKEND).
+// link or by `create-admin` with the password on stdin. Over HTTP on PostgreSQL
+// only (tests/helpers/integrationBackends.ts): the setup link's rules are the
+// store's, tested in-process on both backends (tests/unit/setupTokens.test.ts,
+// firstStartBootstrap.test.ts); the pages and the CLI are the same on both.
 import { describe, expect, test } from "vitest";
 import { PUBLIC_ISSUER, freshStore, start, runCliWithStdin, submitSetupForm } from "../helpers/firstStart";
 import { cookieJar, signInOverHttp } from "../helpers/portal";

@@ -1,6 +1,7 @@
 // The purge as the built server schedules it (lib/gatehouse.ts, decision 0010):
 // GATEHOUSE_PURGE_INTERVAL_SECONDS and GATEHOUSE_AUDIT_RETENTION_DAYS reach it,
-// expired rows go, live ones stay.
+// expired rows go, live ones stay. Runs on PostgreSQL (tests/helpers/integrationBackends.ts):
+// purgeExpired and the schedule are unit-tested on both backends (tests/unit/purge.test.ts).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { queryStore } from "../helpers/processes";

@@ -1,6 +1,7 @@
 // grant_type=refresh_token over real HTTP against the built server, with codes
 // obtained through the code flow (alice signed in through the portal pages).
-// Runs on PGlite and PostgreSQL (GATEHOUSE_TEST_BACKEND).
+// Runs on PostgreSQL (tests/helpers/integrationBackends.ts): rotation, reuse and
+// concurrent use of the refresh token store are unit-tested on both backends.
 // CONFORMANCE.md section 3 "Refresh token" (RT-01..RT-05) and BCP-05.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

@@ -3,6 +3,8 @@
 // attempt is answered at once with a retry time. The server trusts
 // X-Forwarded-For (GATEHOUSE_TRUST_PROXY=1); each request sends a single entry,
 // so the address is the same whether the first or the rightmost entry is taken.
+// Runs on PostgreSQL (tests/helpers/integrationBackends.ts): the throttle's store
+// and policy are unit-tested on both backends (tests/unit/signInThrottleStore.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cookieJar, findForm } from "../helpers/portal";
 import { startSeededServer, TEST_ADMIN_PASSWORD } from "../helpers/server";
