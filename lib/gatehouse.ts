@@ -168,14 +168,11 @@ async function checkSigningKeys(keys: KeyRing): Promise<CheckResult> {
   return missing.length === 0 ? { ok: true } : { ok: false, detail: `no active signing key for ${missing.join(", ")}` };
 }
 
-/** How often each instance looks for due webhook deliveries (besides right after an audit batch enqueued some). */
-const WEBHOOK_POLL_SECONDS = 5;
-
 /**
  * Audit webhooks (docs/decisions/0023-audit-webhooks.md): the audit writer's view of the outbox (which kinds,
  * and a prompt run after a batch enqueued deliveries), and every instance's schedule sending what is due.
  */
-function startWebhookDelivery(db: Database, settings: WebhookSettings): { outbox: AuditWebhookOutbox; schedule: RepeatingTask } {
+function startWebhookDelivery(db: Database, settings: WebhookSettings, pollSeconds: number): { outbox: AuditWebhookOutbox; schedule: RepeatingTask } {
   const dispatcher = createWebhookDispatcher({
     settings,
     outbox: createWebhookOutbox(db.sql),
@@ -187,7 +184,8 @@ function startWebhookDelivery(db: Database, settings: WebhookSettings): { outbox
       ),
   });
   const task = startRepeatingTask({
-    intervalSeconds: WEBHOOK_POLL_SECONDS,
+    // How often this instance looks for due deliveries (retries), besides right after an audit batch enqueued some.
+    intervalSeconds: pollSeconds,
     firstDelaySeconds: 1,
     run: () => dispatcher.run(),
     onError: (error) => log().warn({ error: error instanceof Error ? error.message : String(error) }, "webhook delivery run failed"),
@@ -291,7 +289,7 @@ async function createGatehouse(settings: Settings, role: ProcessRole, instrument
     const interactions = createInteractionStore(db);
     const tokenStates = createTokenStateStore(db);
     const verifiedSignatures = new VerifiedSignatureCache();
-    const webhooks = settings.webhooks ? startWebhookDelivery(db, settings.webhooks) : null;
+    const webhooks = settings.webhooks ? startWebhookDelivery(db, settings.webhooks, settings.webhookPollSeconds) : null;
     const audit = observedAuditLog(createAuditLog(db.sql, webhooks?.outbox), instrumentation.auditEvent);
     // Per process: limits on clients at token, introspection and revocation; the origins CORS allows.
     const limiter = notingAuthenticatedClients(createClientRateLimiter(settings.clientLimits));

@@ -63,6 +63,8 @@ export interface Settings {
   metrics: MetricsSettings;
   /** Audit events delivered as signed webhooks (GATEHOUSE_WEBHOOK_*; docs/decisions/0023-audit-webhooks.md); null: off. */
   webhooks: WebhookSettings | null;
+  /** GATEHOUSE_WEBHOOK_POLL_SECONDS: how often each instance looks for due webhook deliveries (retries). */
+  webhookPollSeconds: number;
 }
 
 export interface MetricsSettings {
@@ -307,6 +309,7 @@ export const CONFIGURATION_SCHEMA = z
       { example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", secret: true },
     ),
     GATEHOUSE_WEBHOOK_EVENTS: variable(webhookEvents, { example: "admin.,signin.failed" }),
+    GATEHOUSE_WEBHOOK_POLL_SECONDS: variable((value) => positiveInteger("GATEHOUSE_WEBHOOK_POLL_SECONDS", value, 5), { example: "1", default: "5" }),
   })
   .superRefine((config, context) => {
     if (config.GATEHOUSE_WEBHOOK_URL !== undefined && config.GATEHOUSE_WEBHOOK_SECRET === undefined) {
@@ -408,6 +411,7 @@ export function readSettings(env: Environment = process.env): Settings {
       config.GATEHOUSE_WEBHOOK_URL !== undefined && config.GATEHOUSE_WEBHOOK_SECRET !== undefined
         ? { url: config.GATEHOUSE_WEBHOOK_URL, key: config.GATEHOUSE_WEBHOOK_SECRET, events: config.GATEHOUSE_WEBHOOK_EVENTS }
         : null,
+    webhookPollSeconds: config.GATEHOUSE_WEBHOOK_POLL_SECONDS,
   };
 }
 

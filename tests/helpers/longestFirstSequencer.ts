@@ -22,9 +22,6 @@ const EXPECTED_SECONDS: Record<string, number> = {
   // files' (64 s against 125 s for the two, back to back under a load average near 20).
   "integration:tests/integration/backup.test.ts": 45,
   "integration:tests/integration/configAsCode.test.ts": 28,
-  "integration:tests/integration/webhooks.test.ts": 22,
-  "integration-postgres:tests/integration/metrics.test.ts": 14,
-  "integration-postgres:tests/integration/webhooksAcrossWorkers.test.ts": 11,
   // The first-start files after their server starts were cut (2026-12-08): the earlier npm test figures
   // scaled by each file's CPU seconds after/before, run back to back (load average 19-28).
   "integration:tests/integration/database.test.ts": 60,
@@ -32,8 +29,6 @@ const EXPECTED_SECONDS: Record<string, number> = {
   "integration-postgres:tests/integration/firstAdministrator.test.ts": 31,
   "integration-postgres:tests/integration/demoData.test.ts": 30,
   "integration:tests/integration/demoData.test.ts": 20,
-  "integration:tests/integration/securityHeaders.test.ts": 87,
-  "integration:tests/integration/proxiesAndClientLimits.test.ts": 77,
   "integration-postgres:tests/integration/signinThrottle.test.ts": 63,
   "integration:tests/integration/signin.test.ts": 60,
   // Issue #11 item 1, files moved to one backend (2026-12-07): the PGlite half of keyRotation runs one
@@ -44,12 +39,9 @@ const EXPECTED_SECONDS: Record<string, number> = {
   "interop:tests/interop/openidClient.test.ts": 34,
   "integration:tests/integration/authorize.test.ts": 33,
   "integration-postgres:tests/integration/idToken.test.ts": 33,
-  "integration:tests/integration/slowClients.test.ts": 32,
   "interop:tests/interop/authCoreRelyingParty.test.ts": 28,
-  "integration-postgres:tests/integration/workers.test.ts": 27,
   "integration-postgres:tests/integration/passwordRevocation.test.ts": 23,
   "integration-postgres:tests/integration/userDisable.test.ts": 23,
-  "integration:tests/integration/httpFuzz.test.ts": 22,
   "integration-postgres:tests/integration/catalogAcrossInstances.test.ts": 21,
   "integration-postgres:tests/integration/tokenLifecycle.test.ts": 21,
   "integration-postgres:tests/integration/codeGrant.test.ts": 20,
@@ -59,6 +51,16 @@ const EXPECTED_SECONDS: Record<string, number> = {
   "integration-postgres:tests/integration/auditLog.test.ts": 17,
   "integration-postgres:tests/integration/refreshToken.test.ts": 16,
   "integration:tests/integration/token.test.ts": 15,
+  // Fewer starts, shorter waits, some moved to PostgreSQL (h/servers): these files run together under a
+  // load average near 20 (2026-12-08), scaled to the load of the list above.
+  "integration:tests/integration/securityHeaders.test.ts": 80,
+  "integration-postgres:tests/integration/shutdown.test.ts": 65,
+  "integration-postgres:tests/integration/workers.test.ts": 60,
+  "integration-postgres:tests/integration/metrics.test.ts": 45,
+  "integration-postgres:tests/integration/webhooks.test.ts": 44,
+  "integration-postgres:tests/integration/httpFuzz.test.ts": 40,
+  "integration-postgres:tests/integration/proxiesAndClientLimits.test.ts": 26,
+  "integration-postgres:tests/integration/slowClients.test.ts": 20,
 };
 
 const DEFAULT_SECONDS = 5;

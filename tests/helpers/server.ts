@@ -152,18 +152,21 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(store: TestStore, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+/** How long a start may take to answer; a first start in a new PGlite data directory (initdb) may ask for more. */
+const READY_WITHIN_MS = 45_000;
+
+export async function startServer(store: TestStore, extraEnv: Record<string, string> = {}, readyWithinMs = READY_WITHIN_MS): Promise<RunningServer> {
   // Another worker may take the free port between the probe and the server's listen: try another one.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startServerOnce(store, extraEnv);
+      return await startServerOnce(store, extraEnv, readyWithinMs);
     } catch (error) {
       if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
     }
   }
 }
 
-async function startServerOnce(store: TestStore, extraEnv: Record<string, string>): Promise<RunningServer> {
+async function startServerOnce(store: TestStore, extraEnv: Record<string, string>, readyWithinMs: number): Promise<RunningServer> {
   // A PORT in extraEnv: the server comes back at the address (and issuer) a stopped one had.
   const port = extraEnv.PORT ? Number(extraEnv.PORT) : await freePort();
   const url = `http://localhost:${port}`;
@@ -191,7 +194,7 @@ async function startServerOnce(store: TestStore, extraEnv: Record<string, string
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-  const deadline = Date.now() + 45_000;
+  const deadline = Date.now() + readyWithinMs;
   for (;;) {
     const code = await Promise.race([exited, new Promise<"running">((r) => setTimeout(() => r("running"), 100))]);
     if (code !== "running") throw new Error(`server exited with ${code} before it was ready:\n${output}`);

@@ -1,6 +1,9 @@
 // The short twin of tests/faults/httpFuzz.test.ts (issue #10 item 6), run by
 // `npm test`: a few hundred malformed requests with a fixed seed, so every
-// change meets the same ones. No 5xx, no hang.
+// change meets the same ones. No 5xx, no hang. On PostgreSQL only
+// (integrationBackends.ts), where its own server starts faster: it signs in
+// as the administrator and fuzzes the dashboard's actions, so it does not
+// borrow the worker's shared server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fuzzServer, UNWANTED_LOG_LINES } from "../helpers/httpFuzzRun";
 import { startSeededServer } from "../helpers/server";

@@ -2,13 +2,15 @@
 // docs/decisions/0019-logs-and-metrics.md): GET /metrics is refused without the token when
 // GATEHOUSE_METRICS_TOKEN is set; its counters move after a token request, a refusal and sign-ins; an
 // attacker's client_id never becomes a label; with two workers the answer is the sum over both; unset, only
-// a local scraper no proxy relayed gets it; GATEHOUSE_METRICS=0 serves nothing.
+// a local scraper no proxy relayed gets it (asked of the worker's shared server, default settings);
+// GATEHOUSE_METRICS=0 serves nothing.
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DEMO_USER } from "../helpers/codeFlow";
 import { TOKEN_PATH, basicAuthorization, postForm, postmanToken } from "../helpers/oauth";
 import { signInOverHttp } from "../helpers/portal";
 import { createSeededStore, runCli, startServer, type RunningServer, type TestStore } from "../helpers/server";
+import { sharedSeededServer, type SharedServer } from "../helpers/sharedServer";
 
 const METRICS_TOKEN = "metrics-token-7c1e9f2a5b3d4e6f";
 const ATTACKER_CLIENT_ID = "attacker-client-5e8d1c";
@@ -148,33 +150,35 @@ describe("GET /metrics with GATEHOUSE_METRICS_TOKEN and two workers", () => {
 
 describe("GET /metrics without a token, and switched off", () => {
   let store: TestStore;
-  let servers: RunningServer[] = [];
+  /** The worker's shared server: no GATEHOUSE_METRICS_TOKEN, like every default-settings server. */
+  let shared: SharedServer;
+  let off: RunningServer;
 
   beforeAll(async () => {
     store = await seededPostgresStore();
-    servers = [await startServer(store), await startServer(store, { GATEHOUSE_METRICS: "0" })];
+    [shared, off] = await Promise.all([sharedSeededServer(), startServer(store, { GATEHOUSE_METRICS: "0" })]);
   }, 120_000);
 
   afterAll(async () => {
-    for (const server of servers) await server.stop();
+    await off?.stop();
+    await shared?.stop();
     await store?.cleanup();
   });
 
   test("unset token: served to a local scraper, refused (403) to a request a proxy relayed", async () => {
-    const [server] = servers;
-    const local = await fetch(`${server!.url}/metrics`);
+    const { server } = shared;
+    const local = await fetch(`${server.url}/metrics`);
     expect(local.status).toBe(200);
     expect(await local.text()).toContain("gatehouse_http_requests_total");
     const relayedHeaders: Record<string, string>[] = [{ "X-Forwarded-For": "203.0.113.9" }, { Forwarded: "for=203.0.113.9" }];
     for (const headers of relayedHeaders) {
-      const relayed = await fetch(`${server!.url}/metrics`, { headers });
+      const relayed = await fetch(`${server.url}/metrics`, { headers });
       expect(relayed.status).toBe(403);
       expect(await relayed.text()).toMatch(/GATEHOUSE_METRICS_TOKEN/);
     }
   });
 
   test("GATEHOUSE_METRICS=0: /metrics is not served (Next.js's 404) and the server still works", async () => {
-    const off = servers[1]!;
     const response = await fetch(`${off.url}/metrics`);
     expect(response.status).toBe(404);
     expect(await response.text()).not.toContain("gatehouse_");

@@ -5,7 +5,9 @@
 // process exits 0, and no request sent while the listener was open failed.
 // After a restart on the same database every token answered 200 introspects
 // active and has its row and its audit event. Once as a single process, once
-// with two node:cluster workers (PostgreSQL only, like workers.test.ts).
+// with two node:cluster workers (PostgreSQL only, like workers.test.ts). Both
+// on one database, three starts in all: the single process's restart is the
+// two workers' server, whose restart is a single process again.
 import net from "node:net";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -138,23 +140,39 @@ function tokenOf(httpAnswer: string): string | undefined {
   }
 }
 
-function shutdownSuite(label: string, env: Record<string, string>) {
-  describe(label, () => {
-    let store: TestStore;
-    let server: RunningServer | undefined;
+/** GATEHOUSE_ISSUER of the file's first server, once there is one. */
+function withIssuer(): Record<string, string> {
+  return issuer ? { GATEHOUSE_ISSUER: issuer } : {};
+}
 
-    beforeAll(async () => {
-      store = await seededStore("postgres");
-    });
+let store: TestStore;
+/** The first server's address: every server of the file issues tokens as it, so the restarts verify them all. */
+let issuer: string | undefined;
+/** The server a suite's restart started with the next suite's settings: the next suite stops it under load. */
+let handedOver: RunningServer | undefined;
+
+beforeAll(async () => {
+  store = await seededStore("postgres");
+});
+
+afterAll(async () => {
+  await handedOver?.stop();
+  await store?.cleanup();
+});
+
+/** `next`: the settings of the suite after this one, whose server this suite's restart starts. */
+function shutdownSuite(label: string, env: Record<string, string>, next: Record<string, string> | null) {
+  describe(label, () => {
+    let server: RunningServer | undefined;
 
     afterAll(async () => {
       await server?.stop();
-      await store?.cleanup();
     });
 
     test("SIGTERM under load: /readyz 503 for the delay while requests are served, then a clean exit that failed no accepted request and lost no acknowledged token", async () => {
-      server = await startServer(store, { GATEHOUSE_SHUTDOWN_DELAY_SECONDS: String(DELAY_SECONDS), ...env });
-      const issuer = server.url;
+      server = handedOver ?? (await startServer(store, { ...withIssuer(), GATEHOUSE_SHUTDOWN_DELAY_SECONDS: String(DELAY_SECONDS), ...env }));
+      handedOver = undefined;
+      issuer ??= server.url;
       // With workers: every one listens (the banner comes after the last), so that the load and the stop reach each.
       while (!server.output().includes("Gatehouse is running at")) await sleep(50);
       const outcome = await sigtermUnderLoad(server);
@@ -191,7 +209,8 @@ function shutdownSuite(label: string, env: Record<string, string>) {
 
       // Nothing acknowledged is lost: after a restart on the same database every token is active, with its row and audit event.
       const tokens = [...answered.map((entry) => entry.token!), slowToken!];
-      server = await startServer(store, { GATEHOUSE_ISSUER: issuer });
+      // The restart is the next suite's server when there is one (a start saved), else a single process.
+      server = await startServer(store, { ...withIssuer(), ...(next ? { GATEHOUSE_SHUTDOWN_DELAY_SECONDS: String(DELAY_SECONDS), ...next } : {}) });
       const pool = new SocketPool(4);
       try {
         const introspected = await mapConcurrently(tokens, 4, (token) => introspectAsPostman(pool, server!.url, token));
@@ -208,9 +227,14 @@ function shutdownSuite(label: string, env: Record<string, string>) {
         [jtis],
       );
       expect(rows).toEqual({ tokens: jtis.length, audited: jtis.length });
+      if (next) {
+        handedOver = server;
+        server = undefined;
+      }
     }, 90_000);
   });
 }
 
-shutdownSuite("one process", {});
-shutdownSuite("two node:cluster workers", { GATEHOUSE_WORKERS: "2" });
+const TWO_WORKERS = { GATEHOUSE_WORKERS: "2" };
+shutdownSuite("one process", {}, TWO_WORKERS);
+shutdownSuite("two node:cluster workers", TWO_WORKERS, null);

@@ -3,6 +3,7 @@
 // (GATEHOUSE_HEADER_TIMEOUT_SECONDS, GATEHOUSE_REQUEST_TIMEOUT_SECONDS,
 // GATEHOUSE_MAX_CONNECTIONS); here they are short so the test is quick. Before,
 // a header trickle held a connection ~85 s and a body trickle up to 300 s.
+// On PostgreSQL only (integrationBackends.ts): nothing here depends on the store.
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSeededServer } from "../helpers/server";
@@ -49,32 +50,35 @@ describe("slow clients (issue #10 item 9)", () => {
     await suite?.stop();
   });
 
-  it("a client sending its headers a byte at a time is cut after the header timeout", async () => {
-    const { closedAfterMs, answer } = await trickle(suite.server.port, "GET /login HTTP/1.1\r\nHost: localhost\r\n", "X-Slow: aaaaaaaaaaaaaaaaaaaa", 300, 20_000);
-    expect(closedAfterMs).not.toBeNull();
-    // 1 s timeout, checked every second; generous for a loaded machine, far below node's 60 s + 30 s default.
-    expect(closedAfterMs!).toBeLessThan(10_000);
-    expect(answer).toMatch(/^(HTTP\/1\.1 408|$)/);
-  });
-
-  it("a client sending nothing at all is cut after the header timeout", async () => {
-    const { closedAfterMs } = await trickle(suite.server.port, "", "", 60_000, 20_000);
-    expect(closedAfterMs).not.toBeNull();
-    expect(closedAfterMs!).toBeLessThan(10_000);
-  });
-
-  for (const [label, head] of [
-    ["a protocol endpoint", "POST /connect/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"],
-    ["a page (server action)", "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000\r\n\r\n"],
-  ] as const) {
-    it(`a body trickled to ${label} is cut after the request timeout, quietly`, async () => {
-      const { closedAfterMs, answer } = await trickle(suite.server.port, head, "grant_type=client_credentials&", 250, 30_000);
+  // The four timeouts are waited out side by side (4 of the 10 connections), not one after another.
+  describe.concurrent("timeouts", () => {
+    it("a client sending its headers a byte at a time is cut after the header timeout", async () => {
+      const { closedAfterMs, answer } = await trickle(suite.server.port, "GET /login HTTP/1.1\r\nHost: localhost\r\n", "X-Slow: aaaaaaaaaaaaaaaaaaaa", 300, 20_000);
       expect(closedAfterMs).not.toBeNull();
-      expect(closedAfterMs!).toBeLessThan(15_000);
+      // 1 s timeout, checked every second; generous for a loaded machine, far below node's 60 s + 30 s default.
+      expect(closedAfterMs!).toBeLessThan(10_000);
       expect(answer).toMatch(/^(HTTP\/1\.1 408|$)/);
-      expect(suite.server.output()).not.toMatch(/^\s+at |aborted|⨯/m);
     });
-  }
+
+    it("a client sending nothing at all is cut after the header timeout", async () => {
+      const { closedAfterMs } = await trickle(suite.server.port, "", "", 60_000, 20_000);
+      expect(closedAfterMs).not.toBeNull();
+      expect(closedAfterMs!).toBeLessThan(10_000);
+    });
+
+    for (const [label, head] of [
+      ["a protocol endpoint", "POST /connect/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"],
+      ["a page (server action)", "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000\r\n\r\n"],
+    ] as const) {
+      it(`a body trickled to ${label} is cut after the request timeout, quietly`, async () => {
+        const { closedAfterMs, answer } = await trickle(suite.server.port, head, "grant_type=client_credentials&", 250, 30_000);
+        expect(closedAfterMs).not.toBeNull();
+        expect(closedAfterMs!).toBeLessThan(15_000);
+        expect(answer).toMatch(/^(HTTP\/1\.1 408|$)/);
+        expect(suite.server.output()).not.toMatch(/^\s+at |aborted|⨯/m);
+      });
+    }
+  });
 
   it("connections beyond GATEHOUSE_MAX_CONNECTIONS are closed at once; the server serves again when they go", async () => {
     const sockets: net.Socket[] = [];
