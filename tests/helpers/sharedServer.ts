@@ -142,6 +142,9 @@ async function startOnce(store: TestStore, log: string): Promise<Record_> {
     PORT: String(port),
     HOST: "127.0.0.1",
     GATEHOUSE_ISSUER: url,
+    // One process, as startServer's (a cluster's primary and second worker would cost a start each for nothing
+    // these files look at; tests/integration/workers.test.ts covers several workers).
+    GATEHOUSE_WORKERS: "1",
     GATEHOUSE_SHUTDOWN_DELAY_SECONDS: "0", // the teardown's stop need not wait for a load balancer (decision 0017)
     ...store.env,
   };
