@@ -1,5 +1,6 @@
-// Browser tests: @playwright/test driving Debian's Chromium (`npx playwright
-// install` cannot download browsers here). Each worker starts one built server
+// Browser tests: @playwright/test driving Debian's Chromium headless shell, or its
+// full Chromium (scripts/chromium.mjs; `npx playwright install` cannot download
+// browsers here). Each worker starts one built server
 // (the `gatehouse` fixture of tests/helpers/browser.ts, on PGlite or PostgreSQL
 // like the other suites) that the specs it runs share; a spec that needs other
 // settings starts its own. Files run in parallel, one worker per core: on two
@@ -8,6 +9,7 @@
 // server and a Chromium.
 import os from "node:os";
 import { defineConfig } from "@playwright/test";
+import { chromiumPath } from "./scripts/chromium.mjs";
 
 /** One worker per core (at least one); more than that only adds servers and browsers fighting for the same cores. */
 const WORKERS = Math.max(1, os.availableParallelism());
@@ -32,7 +34,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
     trace: "off",
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      executablePath: chromiumPath() ?? "/usr/bin/chromium",
       args: [
         "--no-sandbox",
         "--disable-gpu",

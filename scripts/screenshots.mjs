@@ -2,6 +2,7 @@
 // saves them under docs/screenshots/ (the README shows them). It starts the
 // built server on a fresh embedded database with the demo data, signs in as
 // alice and as the admin, and visits each page as a user would.
+import { chromiumPath } from "./chromium.mjs";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -77,7 +78,7 @@ await ensureBuilt();
 fs.mkdirSync(OUT, { recursive: true });
 const server = await startServer();
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  executablePath: chromiumPath() ?? "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 try {

@@ -15,31 +15,47 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { chromiumPath } from "./chromium.mjs";
 import { ensureBuilt, root } from "./ensure-build.mjs";
 import { isBuildCurrent } from "./fingerprint.mjs";
 import { removeTemplates } from "./test-templates.mjs";
 
 const isCI = process.env.CI === "true" || process.env.CI === "1";
 const pgAdminUrl = process.env.GATEHOUSE_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const resultsDir = path.join(root, "tests", ".tmp", "results");
 fs.mkdirSync(resultsDir, { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+
+/**
+ * Runs a child to its end, its output on this terminal or, for one that runs beside another suite, in
+ * `logFile` (printed by the caller once it ends, so that the two do not interleave). Resolves with its
+ * exit status and its own wall time.
+ */
+function runChild(command, args, { env = process.env, logFile = null } = {}) {
+  const started = Date.now();
+  const fd = logFile ? fs.openSync(logFile, "w") : null;
+  const child = spawn(command, args, { cwd: root, env, stdio: fd === null ? "inherit" : ["ignore", fd, fd], shell: process.platform === "win32" && command === "npm" });
+  if (fd !== null) fs.closeSync(fd);
+  const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+  return new Promise((resolve) => {
+    child.once("error", () => resolve({ status: 1, seconds: seconds() }));
+    child.once("exit", (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), seconds: seconds() }));
+  });
+}
 const summary = [];
 let problems = 0;
 
-function vitest(label, project, env = {}) {
+async function vitest(label, project, env = {}) {
   const outputFile = path.join(resultsDir, `${label.replace(/\W+/g, "-")}.json`);
   fs.rmSync(outputFile, { force: true });
   console.log(`\n=== ${label} ===`);
-  const started = Date.now();
-  const run = spawnSync(
+  const run = await runChild(
     process.execPath,
     [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`],
-    { cwd: root, stdio: "inherit", env: { ...process.env, ...env } },
+    { env: { ...process.env, ...env } },
   );
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const seconds = run.seconds;
   let counts = { passed: 0, failed: 0, skipped: 0 };
   try {
     const report = JSON.parse(fs.readFileSync(outputFile, "utf8"));
@@ -138,26 +154,18 @@ function notRun(label, reason) {
 
 // `npm run lint` (Biome, then tsc --noEmit): one line in the summary, counted as one test. It runs
 // beside the unit tests (tsc is one thread, the unit run rarely keeps both cores busy), its output
-// going to a file that is printed when it ends: a pipe would fill while spawnSync holds the event loop.
+// going to a file that is printed when it ends.
 function startLint() {
   const logFile = path.join(resultsDir, "lint.log");
-  const fd = fs.openSync(logFile, "w");
-  const started = Date.now();
-  const child = spawn("npm", ["run", "lint"], { cwd: root, stdio: ["ignore", fd, fd], shell: process.platform === "win32" });
-  fs.closeSync(fd);
-  const exited = new Promise((resolve) => {
-    child.once("exit", (code) => resolve(code));
-    child.once("error", () => resolve(1));
-  });
+  const running = runChild("npm", ["run", "lint"], { logFile });
   return {
     async finish() {
-      const code = await exited;
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const run = await running;
       console.log("\n=== lint ===");
       process.stdout.write(fs.readFileSync(logFile, "utf8"));
-      const passed = code === 0;
+      const passed = run.status === 0;
       totals[passed ? "passed" : "failed"]++;
-      summary.push(`lint: ${passed ? "passed" : "FAILED"} (${seconds} s, beside the unit tests)`);
+      summary.push(`lint: ${passed ? "passed" : "FAILED"} (${run.seconds} s, beside the unit tests)`);
     },
   };
 }
@@ -207,7 +215,7 @@ const templateBackends = postgresUp ? ["pglite", "postgres"] : ["pglite"];
 let templates = isBuildCurrent(root) ? startTemplates(templateBackends) : null;
 const linting = startLint();
 // The unit suite needs no build: it runs first, so a broken rule shows before the build is waited for.
-vitest("unit", "unit");
+await vitest("unit", "unit");
 await linting.finish();
 ensureBuilt();
 templates ??= startTemplates(templateBackends);
@@ -227,10 +235,11 @@ if (postgresUp) {
 serverSuites.push({ label: "interop (openid-client, @auth/core)", project: "interop" });
 vitestTogether("integration and interop", serverSuites);
 
-if (fs.existsSync(chromiumPath)) {
-  playwright("browser (Chromium)", { CHROMIUM_PATH: chromiumPath });
+const chromium = chromiumPath();
+if (chromium) {
+  playwright("browser (Chromium)", { CHROMIUM_PATH: chromium });
 } else {
-  notRun("browser (Chromium)", `no Chromium at ${chromiumPath}; install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH); .ci/run does this`);
+  notRun("browser (Chromium)", "no Chromium; install it with 'apt-get install -y chromium-headless-shell' (or chromium, or set CHROMIUM_PATH); .ci/run does this");
 }
 
 await removeTemplates(templateEnv).catch((error) => console.log(`(could not remove the template stores: ${error.message})`));
