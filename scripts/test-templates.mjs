@@ -33,7 +33,8 @@ const adminUrl = () => process.env.GATEHOUSE_TEST_PG_URL ?? "postgresql://postgr
 
 /** Runs `dist/cli.js <command>` (migrate: the migrations; seed-demo: also signing keys, demo clients, alice and admin). */
 async function cli(projectRoot, command, env) {
-  await execFileAsync(process.execPath, [path.join(projectRoot, "dist/cli.js"), command], {
+  // --liftoff-only: the tests' TEST_NODE_OPTIONS (tests/helpers/server.ts), less CPU for a short-lived process.
+  await execFileAsync(process.execPath, ["--liftoff-only", path.join(projectRoot, "dist/cli.js"), command], {
     cwd: projectRoot,
     env: { ...process.env, GATEHOUSE_SECRET: TEMPLATE_SECRET, ...env },
   });

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterEach } from "vitest";
 import { basicAuthorization } from "./oauth";
 import { findForm } from "./portal";
-import { PROJECT_ROOT, createMigratedStore, createSeededStore, runCli, startServer, type RunningServer, type TestStore } from "./server";
+import { PROJECT_ROOT, TEST_NODE_OPTIONS, createMigratedStore, createSeededStore, runCli, startServer, type RunningServer, type TestStore } from "./server";
 
 export const PUBLIC_ISSUER = "https://id.example.com";
 
@@ -53,7 +53,7 @@ export async function clientCredentials(base: string): Promise<{ status: number;
 /** Runs dist/cli.js with `input` on its stdin (a pipe, not a terminal). */
 export function runCliWithStdin(store: TestStore, args: string[], input: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/cli.js"), ...args], {
+    const child = spawn(process.execPath, [...TEST_NODE_OPTIONS, path.join(PROJECT_ROOT, "dist/cli.js"), ...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...store.env },
       stdio: ["pipe", "pipe", "pipe"],

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { PROJECT_ROOT, freePort, type TestStore } from "./server";
+import { PROJECT_ROOT, TEST_NODE_OPTIONS, freePort, type TestStore } from "./server";
 
 export interface FinishedProcess {
   /** Exit code, or null when the process was killed (timeout or signal). */
@@ -21,7 +21,7 @@ export interface FinishedProcess {
 function runNode(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<FinishedProcess> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, script), ...args], {
+    const child = spawn(process.execPath, [...TEST_NODE_OPTIONS, path.join(PROJECT_ROOT, script), ...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

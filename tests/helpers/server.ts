@@ -13,6 +13,16 @@ import { copyPgliteTemplate, postgresTemplateName, TEMPLATE_SECRET, type Templat
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_ADMIN_PASSWORD = "admin-test-password";
+
+/**
+ * Node options of every server and CLI process the tests start: WebAssembly compiled by V8's baseline
+ * compiler only (Liftoff), without the optimising tier-up. A short-lived test server never runs long
+ * enough for TurboFan's code to repay compiling the embedded PostgreSQL's hot functions: a start on a
+ * PGlite store costs about 1.35 s of CPU with it against 2.3 s without, one on PostgreSQL (Prisma's query
+ * compiler is WebAssembly too) 1.1 s against 1.3 s (2026-12-08, scripts/test-templates' stores). What
+ * the code does is the same either way; `npm start` keeps V8's defaults, which suit a server that runs.
+ */
+export const TEST_NODE_OPTIONS = ["--liftoff-only"];
 export type Backend = "pglite" | "postgres";
 
 export function testBackend(): Backend {
@@ -128,7 +138,7 @@ const execFileAsync = promisify(execFile);
 
 /** Runs the CLI (dist/cli.js) with the store's environment. */
 export async function runCli(store: TestStore, args: string[], extraEnv: Record<string, string> = {}) {
-  return execFileAsync(process.execPath, [path.join(PROJECT_ROOT, "dist/cli.js"), ...args], {
+  return execFileAsync(process.execPath, [...TEST_NODE_OPTIONS, path.join(PROJECT_ROOT, "dist/cli.js"), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...store.env, ...extraEnv },
   });
@@ -171,7 +181,7 @@ async function startServerOnce(store: TestStore, extraEnv: Record<string, string
   const port = extraEnv.PORT ? Number(extraEnv.PORT) : await freePort();
   const url = `http://localhost:${port}`;
   let output = "";
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/server.js")], {
+  const child = spawn(process.execPath, [...TEST_NODE_OPTIONS, path.join(PROJECT_ROOT, "dist/server.js")], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { POSTGRES_ADMIN_URL } from "./postgres";
-import { PROJECT_ROOT, createSeededStore, freePort, runCli, startSeededServer, testBackend, type Backend, type TestStore } from "./server";
+import { PROJECT_ROOT, TEST_NODE_OPTIONS, createSeededStore, freePort, runCli, startSeededServer, testBackend, type Backend, type TestStore } from "./server";
 
 /** Where the session's shared servers are recorded; set by the global setup, inherited by the workers. */
 export const SHARED_DIR_VARIABLE = "GATEHOUSE_TEST_SHARED_DIR";
@@ -149,7 +149,7 @@ async function startOnce(store: TestStore, log: string): Promise<Record_> {
     ...store.env,
   };
   // Detached, in its own process group, so that it outlives the worker process that started it.
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "dist/server.js")], {
+  const child = spawn(process.execPath, [...TEST_NODE_OPTIONS, path.join(PROJECT_ROOT, "dist/server.js")], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", fd, fd],

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIGURATION_VARIABLES } from "@/lib/settings";
 import { runFailingServer } from "../helpers/processes";
-import { PROJECT_ROOT, createTestStore, type TestStore } from "../helpers/server";
+import { PROJECT_ROOT, TEST_NODE_OPTIONS, createTestStore, type TestStore } from "../helpers/server";
 
 interface Finished {
   code: number;
@@ -31,7 +31,7 @@ function start(args: string[], env: Record<string, string>): Promise<Finished> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(PROJECT_ROOT, "dist/server.js"), ...args],
+      [...TEST_NODE_OPTIONS, path.join(PROJECT_ROOT, "dist/server.js"), ...args],
       { cwd: PROJECT_ROOT, env: { ...withoutConfiguration(process.env), NODE_ENV: "production", ...env }, timeout: 60_000, encoding: "utf8" },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
