@@ -13,54 +13,47 @@ import { relative } from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Seconds each long file took in `npm test` on the 2-core machine (2026-12-07, under a load average near
- * 17: only their order matters); files not listed take DEFAULT_SECONDS.
+ * Seconds each long file took in `npm test` on the 2-core machine (2026-12-08 01:17, the layout after issue
+ * #11's third pass; only their order matters); files not listed take DEFAULT_SECONDS.
  */
 const EXPECTED_SECONDS: Record<string, number> = {
-  // Added with issue #13's operations (clean clone, 2026-12-07 22:00, load average 4-9).
-  // backup and configAsCode: PGlite project only since h/cli; estimated from their CPU time against the old
-  // files' (64 s against 125 s for the two, back to back under a load average near 20).
-  "integration:tests/integration/backup.test.ts": 45,
-  "integration:tests/integration/configAsCode.test.ts": 28,
-  // The first-start files after their server starts were cut (2026-12-08): the earlier npm test figures
-  // scaled by each file's CPU seconds after/before, run back to back (load average 19-28).
-  "integration:tests/integration/database.test.ts": 60,
-  "integration-postgres:tests/integration/database.test.ts": 56,
-  "integration-postgres:tests/integration/firstAdministrator.test.ts": 31,
-  "integration-postgres:tests/integration/demoData.test.ts": 30,
-  "integration:tests/integration/demoData.test.ts": 20,
-  "integration-postgres:tests/integration/signinThrottle.test.ts": 63,
-  "integration:tests/integration/signin.test.ts": 60,
-  // Issue #11 item 1, files moved to one backend (2026-12-07): the PGlite half of keyRotation runs one
-  // CLI fewer; anonymousStorage starts two servers instead of three.
-  "integration:tests/integration/keyRotation.test.ts": 46,
-  "integration-postgres:tests/integration/keyRotation.test.ts": 46,
-  "integration:tests/integration/anonymousStorage.test.ts": 32,
-  "interop:tests/interop/openidClient.test.ts": 34,
-  "integration:tests/integration/authorize.test.ts": 33,
-  "integration-postgres:tests/integration/idToken.test.ts": 33,
-  "interop:tests/interop/authCoreRelyingParty.test.ts": 28,
-  "integration-postgres:tests/integration/passwordRevocation.test.ts": 23,
-  "integration-postgres:tests/integration/userDisable.test.ts": 23,
-  "integration-postgres:tests/integration/catalogAcrossInstances.test.ts": 21,
-  "integration-postgres:tests/integration/tokenLifecycle.test.ts": 21,
-  "integration-postgres:tests/integration/codeGrant.test.ts": 20,
-  "integration-postgres:tests/integration/accountGrants.test.ts": 20,
-  "integration-postgres:tests/integration/purgeSchedule.test.ts": 18,
-  "integration:tests/integration/nextRoutes.test.ts": 18,
-  "integration-postgres:tests/integration/auditLog.test.ts": 17,
-  "integration-postgres:tests/integration/refreshToken.test.ts": 16,
-  "integration:tests/integration/token.test.ts": 15,
-  // Fewer starts, shorter waits, some moved to PostgreSQL (h/servers): these files run together under a
-  // load average near 20 (2026-12-08), scaled to the load of the list above.
-  "integration:tests/integration/securityHeaders.test.ts": 80,
-  "integration-postgres:tests/integration/shutdown.test.ts": 65,
-  "integration-postgres:tests/integration/workers.test.ts": 60,
-  "integration-postgres:tests/integration/metrics.test.ts": 45,
-  "integration-postgres:tests/integration/webhooks.test.ts": 44,
-  "integration-postgres:tests/integration/httpFuzz.test.ts": 40,
-  "integration-postgres:tests/integration/proxiesAndClientLimits.test.ts": 26,
-  "integration-postgres:tests/integration/slowClients.test.ts": 20,
+  "integration:tests/integration/backup.test.ts": 27,
+  "integration-postgres:tests/integration/signinThrottle.test.ts": 19,
+  "integration:tests/integration/configAsCode.test.ts": 18,
+  "integration-postgres:tests/integration/shutdown.test.ts": 17,
+  "integration:tests/integration/securityHeaders.test.ts": 15,
+  "integration:tests/integration/database.test.ts": 15,
+  "integration-postgres:tests/integration/database.test.ts": 15,
+  "integration-postgres:tests/integration/firstAdministrator.test.ts": 14,
+  "integration-postgres:tests/integration/workers.test.ts": 13,
+  "integration-postgres:tests/integration/webhooks.test.ts": 13,
+  "integration-postgres:tests/integration/demoData.test.ts": 13,
+  "integration:tests/integration/signin.test.ts": 11,
+  "integration-postgres:tests/integration/refreshToken.test.ts": 11,
+  "integration-postgres:tests/integration/metrics.test.ts": 11,
+  "interop:tests/interop/openidClient.test.ts": 10,
+  "integration:tests/integration/keyRotation.test.ts": 10,
+  "integration:tests/integration/authorize.test.ts": 10,
+  "integration:tests/integration/anonymousStorage.test.ts": 10,
+  "interop:tests/interop/authCoreRelyingParty.test.ts": 9,
+  "integration-postgres:tests/integration/catalogAcrossInstances.test.ts": 9,
+  "integration-postgres:tests/integration/accountGrants.test.ts": 9,
+  "integration-postgres:tests/integration/proxiesAndClientLimits.test.ts": 8,
+  "integration-postgres:tests/integration/idToken.test.ts": 8,
+  "integration-postgres:tests/integration/httpFuzz.test.ts": 8,
+  "integration:tests/integration/nextRoutes.test.ts": 7,
+  "integration:tests/integration/managementApi.test.ts": 7,
+  "integration:tests/integration/dashboardAccess.test.ts": 7,
+  "integration-postgres:tests/integration/userDisable.test.ts": 7,
+  "integration-postgres:tests/integration/slowClients.test.ts": 7,
+  "integration-postgres:tests/integration/keyRotation.test.ts": 7,
+  "integration:tests/integration/token.test.ts": 6,
+  "integration-postgres:tests/integration/purgeSchedule.test.ts": 6,
+  "integration-postgres:tests/integration/passwordRevocation.test.ts": 6,
+  "integration-postgres:tests/integration/auditLog.test.ts": 6,
+  "integration:tests/integration/demoData.test.ts": 5,
+  "integration-postgres:tests/integration/requestLogs.test.ts": 5,
+  "integration-postgres:tests/integration/health.test.ts": 5,
 };
 
 const DEFAULT_SECONDS = 5;
