@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { TEST_NODE_OPTIONS } from "./scripts/test-templates.mjs";
 import { BOTH_BACKENDS_FILES, POSTGRES_ONLY_FILES } from "./tests/helpers/integrationBackends";
 import LongestFirstSequencer from "./tests/helpers/longestFirstSequencer";
 
@@ -19,8 +20,8 @@ export default defineConfig({
         test: {
           name: "unit",
           // The store tests' in-memory PGlite compiled by V8's baseline compiler only: less CPU for runs
-          // this short (tests/helpers/server.ts, TEST_NODE_OPTIONS; 71 against 75-86 s of user CPU here).
-          execArgv: ["--liftoff-only"],
+          // this short (TEST_NODE_OPTIONS, scripts/test-templates.mjs; 71 against 75-86 s of user CPU here).
+          execArgv: TEST_NODE_OPTIONS,
           include: ["tests/unit/**/*.test.ts"],
           environment: "node",
           testTimeout: 20_000,

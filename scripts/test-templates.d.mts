@@ -16,3 +16,6 @@ export function makePgliteTemplate(projectRoot: string, adminPassword?: string):
 export function makePostgresTemplate(projectRoot: string, adminPassword?: string): Promise<Template>;
 export function removeTemplates(env: Record<string, string | undefined>): Promise<void>;
 export function templatesNamed(backend: "pglite" | "postgres", env?: Record<string, string | undefined>): boolean;
+
+/** Node options of every server and CLI process the tests start (--liftoff-only). */
+export declare const TEST_NODE_OPTIONS: string[];

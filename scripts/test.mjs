@@ -26,6 +26,8 @@ const resultsDir = path.join(root, "tests", ".tmp", "results");
 fs.mkdirSync(resultsDir, { recursive: true });
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+const summary = [];
+let problems = 0;
 
 /**
  * Runs a child to its end, its output on this terminal or, for one that runs beside another suite, in
@@ -43,8 +45,6 @@ function runChild(command, args, { env = process.env, logFile = null } = {}) {
     child.once("exit", (code, signal) => resolve({ status: code ?? (signal ? 1 : 0), seconds: seconds() }));
   });
 }
-const summary = [];
-let problems = 0;
 
 async function vitest(label, project, env = {}) {
   const outputFile = path.join(resultsDir, `${label.replace(/\W+/g, "-")}.json`);
@@ -77,12 +77,11 @@ async function vitest(label, project, env = {}) {
  * project (tests/helpers/projectCountsReporter.ts), with the summed time of its files, and the
  * run's wall time on a line of its own.
  */
-function vitestTogether(label, suites) {
+async function vitestTogether(label, suites) {
   const countsFile = path.join(resultsDir, "projects.json");
   fs.rmSync(countsFile, { force: true });
   console.log(`\n=== ${label}: ${suites.map((suite) => suite.label).join(", ")} ===`);
-  const started = Date.now();
-  const run = spawnSync(
+  const run = await runChild(
     process.execPath,
     [
       path.join(root, "node_modules/vitest/vitest.mjs"),
@@ -91,9 +90,9 @@ function vitestTogether(label, suites) {
       "--reporter=default",
       "--reporter=./tests/helpers/projectCountsReporter.ts",
     ],
-    { cwd: root, stdio: "inherit", env: { ...process.env, GATEHOUSE_PROJECT_COUNTS: countsFile } },
+    { env: { ...process.env, GATEHOUSE_PROJECT_COUNTS: countsFile } },
   );
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const seconds = run.seconds;
   let report;
   try {
     report = JSON.parse(fs.readFileSync(countsFile, "utf8"));
@@ -120,14 +119,11 @@ function count(label, counts, status, seconds) {
   summary.push(`${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${time})`);
 }
 
-function playwright(label, env = {}) {
+async function playwright(label, env = {}) {
   const outputFile = path.join(resultsDir, "playwright.json");
   fs.rmSync(outputFile, { force: true });
   console.log(`\n=== ${label} ===`);
-  const started = Date.now();
-  const run = spawnSync(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test"], {
-    cwd: root,
-    stdio: "inherit",
+  const run = await runChild(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test"], {
     env: { ...process.env, ...env, GATEHOUSE_PLAYWRIGHT_JSON: outputFile },
   });
   const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -139,7 +135,7 @@ function playwright(label, env = {}) {
   } catch {
     counts.failed = 1;
   }
-  count(label, counts, run.status, ((Date.now() - started) / 1000).toFixed(1));
+  count(label, counts, run.status, run.seconds);
 }
 
 function notRun(label, reason) {
@@ -233,11 +229,11 @@ if (postgresUp) {
   );
 }
 serverSuites.push({ label: "interop (openid-client, @auth/core)", project: "interop" });
-vitestTogether("integration and interop", serverSuites);
+await vitestTogether("integration and interop", serverSuites);
 
 const chromium = chromiumPath();
 if (chromium) {
-  playwright("browser (Chromium)", { CHROMIUM_PATH: chromium });
+  await playwright("browser (Chromium)", { CHROMIUM_PATH: chromium });
 } else {
   notRun("browser (Chromium)", "no Chromium; install it with 'apt-get install -y chromium-headless-shell' (or chromium, or set CHROMIUM_PATH); .ci/run does this");
 }

@@ -8,21 +8,15 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { TEST_NODE_OPTIONS } from "../../scripts/test-templates.mjs";
 import { createTestDatabase, type TestDatabase } from "./postgres";
 import { copyPgliteTemplate, postgresTemplateName, TEMPLATE_SECRET, type TemplateKind } from "./template";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_ADMIN_PASSWORD = "admin-test-password";
 
-/**
- * Node options of every server and CLI process the tests start: WebAssembly compiled by V8's baseline
- * compiler only (Liftoff), without the optimising tier-up. A short-lived test server never runs long
- * enough for TurboFan's code to repay compiling the embedded PostgreSQL's hot functions: a start on a
- * PGlite store costs about 1.35 s of CPU with it against 2.3 s without, one on PostgreSQL (Prisma's query
- * compiler is WebAssembly too) 1.1 s against 1.3 s (2026-12-08, scripts/test-templates' stores). What
- * the code does is the same either way; `npm start` keeps V8's defaults, which suit a server that runs.
- */
-export const TEST_NODE_OPTIONS = ["--liftoff-only"];
+// The Node options of every server and CLI process the tests start (why: at their definition).
+export { TEST_NODE_OPTIONS };
 export type Backend = "pglite" | "postgres";
 
 export function testBackend(): Backend {
